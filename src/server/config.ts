@@ -1,0 +1,95 @@
+import { z } from "zod";
+import path from "node:path";
+
+/**
+ * Every environment variable the server reads, parsed once. The README's configuration table
+ * is written from this list; keep the two in step.
+ */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// URL")
+    .optional(),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  LINE_MODE: z.enum(["emulator", "live"]).default("emulator"),
+  LINE_API_BASE_URL: z.string().url().optional(),
+  LINE_DATA_API_BASE_URL: z.string().url().optional(),
+  LINE_LOGIN_BASE_URL: z.string().url().optional(),
+  LINE_AUTHORIZE_BASE_URL: z.string().url().optional(),
+  LINE_CHANNEL_ID: z.string().regex(/^\d{6,}$/, "LINE_CHANNEL_ID is numeric").optional(),
+  LINE_CHANNEL_SECRET: z.string().min(16).optional(),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(16).optional(),
+  LINE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "SMTP_URL must be smtp:// or smtps://").optional(),
+  DEMO_SEED: z.enum(["0", "1"]).optional(),
+  DEMO_PASSWORD: z.string().min(8).optional(),
+  SECRET_KEY: z.string().min(32, "SECRET_KEY needs at least 32 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Set when PUBLIC_BASE_URL is given; otherwise derived from the listening address at start. */
+  publicBaseUrl: string | undefined;
+  lineMode: "emulator" | "live";
+  line: {
+    apiBaseUrl: string | undefined;
+    dataApiBaseUrl: string | undefined;
+    loginBaseUrl: string | undefined;
+    authorizeBaseUrl: string | undefined;
+    channelId: string | undefined;
+    channelSecret: string | undefined;
+    channelAccessToken: string | undefined;
+    emulatorPort: number | undefined;
+  };
+  smtpUrl: string | undefined;
+  demoSeed: boolean | undefined;
+  demoPassword: string | undefined;
+  secretKey: string | undefined;
+  logLevel: Env["LOG_LEVEL"];
+  sessionTtlMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ""),
+    lineMode: e.LINE_MODE,
+    line: {
+      apiBaseUrl: e.LINE_API_BASE_URL,
+      dataApiBaseUrl: e.LINE_DATA_API_BASE_URL,
+      loginBaseUrl: e.LINE_LOGIN_BASE_URL,
+      authorizeBaseUrl: e.LINE_AUTHORIZE_BASE_URL,
+      channelId: e.LINE_CHANNEL_ID,
+      channelSecret: e.LINE_CHANNEL_SECRET,
+      channelAccessToken: e.LINE_CHANNEL_ACCESS_TOKEN,
+      emulatorPort: e.LINE_EMULATOR_PORT,
+    },
+    smtpUrl: e.SMTP_URL,
+    demoSeed: e.DEMO_SEED === undefined ? undefined : e.DEMO_SEED === "1",
+    demoPassword: e.DEMO_PASSWORD,
+    secretKey: e.SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+  };
+}

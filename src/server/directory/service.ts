@@ -1,0 +1,259 @@
+import crypto from "node:crypto";
+import type { z } from "zod";
+import type { CreateMemberBody, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
+import { writeAudit } from "../audit/audit.ts";
+import type { Database } from "../db/database.ts";
+import { sniffImage, type FileStore } from "../files/store.ts";
+import { Problem, problems } from "../http/problem.ts";
+import { lineAccess, lineNameRefusal } from "./gate.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+import { directoryRepository as repo, type MemberRow, type TenantRow } from "./repository.ts";
+
+export interface Auth {
+  member: MemberRow;
+  tenant: TenantRow;
+  csrfToken: string;
+}
+
+export const SIGNIN_LIMIT = 5;
+const SIGNIN_WINDOW_MS = 15 * 60_000;
+const SIGNIN_LOCK_MS = 15 * 60_000;
+export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+
+const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("base64url");
+const isUniqueViolation = (err: unknown, index: string) =>
+  (err as { code?: string }).code === "23505" && String((err as { constraint?: string; message?: string }).constraint ?? (err as Error).message).includes(index);
+
+export interface DirectoryDeps {
+  db: Database;
+  files: FileStore;
+  clock: () => Date;
+  sessionTtlMs: number;
+}
+
+export function createDirectoryService({ db, files, clock, sessionTtlMs }: DirectoryDeps) {
+  function requireAdmin(auth: Auth) {
+    if (auth.member.role !== "admin") throw problems.adminRequired();
+  }
+
+  async function memberOrThrow(auth: Auth, id: string) {
+    const m = await repo.member(db, auth.tenant.id, id);
+    if (!m) throw problems.notFound("Member");
+    return m;
+  }
+
+  function mapUnique(err: unknown): never {
+    if (isUniqueViolation(err, "members_login_id_key"))
+      throw new Problem(409, "login_id_taken", "ID already in use", "Another member already uses this ID (IDs are compared ignoring case).");
+    if (isUniqueViolation(err, "members_email_key"))
+      throw new Problem(409, "email_taken", "E-mail already in use", "Another member already uses this e-mail address.");
+    throw err;
+  }
+
+  return {
+    async signIn(login: string, password: string) {
+      const key = login.trim().toLowerCase();
+      const now = clock();
+      const failures = await repo.signinFailures(db, key);
+      if (failures?.locked_until && failures.locked_until > now) {
+        const retryAfter = Math.ceil((failures.locked_until.getTime() - now.getTime()) / 1000);
+        throw new Problem(429, "signin_locked", "Too many failed sign-ins", `Try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
+          retryAfter,
+        });
+      }
+      const member = await repo.memberByLogin(db, key);
+      if (!member || !(await verifyPassword(member.password_hash, password))) {
+        await repo.recordSigninFailure(db, key, now, SIGNIN_WINDOW_MS, SIGNIN_LIMIT, SIGNIN_LOCK_MS);
+        throw new Problem(401, "signin_failed", "Sign-in failed", "The e-mail/ID or the password is wrong.");
+      }
+      await repo.clearSigninFailures(db, key);
+      const token = crypto.randomBytes(32).toString("base64url");
+      const csrfToken = crypto.randomBytes(24).toString("base64url");
+      await repo.insertSession(db, {
+        tokenHash: sha256(token),
+        memberId: member.id,
+        csrfToken,
+        expiresAt: new Date(now.getTime() + sessionTtlMs),
+      });
+      return { token, csrfToken, member };
+    },
+
+    async authenticate(token: string): Promise<Auth | undefined> {
+      const row = await repo.sessionMember(db, sha256(token), clock());
+      if (!row) return undefined;
+      const { csrf_token, ...member } = row;
+      const tenant = await repo.tenant(db, member.tenant_id);
+      return tenant ? { member, tenant, csrfToken: csrf_token } : undefined;
+    },
+
+    signOut: (token: string) => repo.deleteSession(db, sha256(token)),
+
+    me(auth: Auth) {
+      return { member: auth.member, tenant: auth.tenant, lineAccess: lineAccess(auth.tenant, auth.member), csrfToken: auth.csrfToken };
+    },
+
+    listMembers: (auth: Auth) => repo.members(db, auth.tenant.id),
+    getMember: memberOrThrow,
+
+    async createTenant(t: { name: string; plan: TenantRow["plan"]; linePolicy?: Partial<LinePolicy> }) {
+      return repo.insertTenant(db, {
+        name: t.name,
+        plan: t.plan,
+        line_policy: t.linePolicy?.policy,
+        line_grant: t.linePolicy?.grant,
+        line_grant_new_members: t.linePolicy?.grantNewMembers,
+      });
+    },
+
+    /** Used by the seed and by admins; new members get LINE when the company grants it to new members. */
+    async addMember(tenant: TenantRow, actorId: string | null, body: z.output<typeof CreateMemberBody>) {
+      const passwordHash = await hashPassword(body.password);
+      try {
+        return await db.transaction(async (tx) => {
+          const m = await repo.insertMember(tx, {
+            tenant_id: tenant.id,
+            login_id: body.loginId,
+            email: body.email,
+            display_name: body.displayName,
+            phone: body.phone,
+            department: body.department,
+            role: body.role,
+            password_hash: passwordHash,
+            line_allowed: tenant.line_grant_new_members,
+          });
+          await writeAudit(tx, { tenantId: tenant.id, actorId, action: "member.create", targetType: "member", targetId: m.id });
+          return m;
+        });
+      } catch (err) {
+        mapUnique(err);
+      }
+    },
+
+    async createMember(auth: Auth, body: z.output<typeof CreateMemberBody>) {
+      requireAdmin(auth);
+      return this.addMember(auth.tenant, auth.member.id, body);
+    },
+
+    async updateMember(auth: Auth, id: string, body: z.output<typeof UpdateMemberBody>) {
+      const self = auth.member.id === id;
+      const adminOnly = body.loginId !== undefined || body.role !== undefined || body.email !== undefined;
+      if (auth.member.role !== "admin" && (!self || adminOnly)) throw problems.adminRequired();
+      const current = await memberOrThrow(auth, id);
+      if (body.role === "member" && current.role === "admin" && self)
+        throw new Problem(409, "conflict", "Cannot remove your own admin role", "Ask another administrator to do this.");
+      try {
+        return await db.transaction(async (tx) => {
+          const m = await repo.updateMember(tx, auth.tenant.id, id, {
+            ...(body.loginId !== undefined && { login_id: body.loginId }),
+            ...(body.email !== undefined && { email: body.email }),
+            ...(body.displayName !== undefined && { display_name: body.displayName }),
+            ...(body.phone !== undefined && { phone: body.phone }),
+            ...(body.department !== undefined && { department: body.department }),
+            ...(body.role !== undefined && { role: body.role }),
+          });
+          await writeAudit(tx, {
+            tenantId: auth.tenant.id,
+            actorId: auth.member.id,
+            action: "member.update",
+            targetType: "member",
+            targetId: id,
+            detail: { fields: Object.keys(body) },
+          });
+          return m!;
+        });
+      } catch (err) {
+        mapUnique(err);
+      }
+    },
+
+    async setPhoto(auth: Auth, id: string, bytes: Uint8Array) {
+      if (auth.member.id !== id) requireAdmin(auth);
+      await memberOrThrow(auth, id);
+      if (bytes.length >= PHOTO_MAX_BYTES)
+        throw new Problem(413, "payload_too_large", "Photo too large", "A photo must be smaller than 10 MB.");
+      const type = sniffImage(bytes);
+      if (!type) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Upload a JPG, PNG or GIF image.");
+      const key = `photos/members/${id}-${crypto.randomBytes(6).toString("hex")}`;
+      await files.put(key, bytes);
+      const previous = (await memberOrThrow(auth, id)).photo_key;
+      const m = await repo.updateMember(db, auth.tenant.id, id, { photo_key: key });
+      if (previous) await files.remove(previous);
+      return m!;
+    },
+
+    async photo(auth: Pick<Auth, "tenant">, id: string) {
+      const m = await repo.member(db, auth.tenant.id, id);
+      if (!m?.photo_key) throw problems.notFound("Photo");
+      const bytes = await files.get(m.photo_key);
+      if (!bytes) throw problems.notFound("Photo");
+      return { bytes, type: sniffImage(bytes) ?? "application/octet-stream" };
+    },
+
+    listTeams: (auth: Auth) => repo.teams(db, auth.tenant.id),
+
+    async createTeam(auth: Auth, name: string, memberIds: string[]) {
+      requireAdmin(auth);
+      try {
+        return await db.transaction(async (tx) => {
+          const team = await repo.insertTeam(tx, auth.tenant.id, name);
+          await repo.setTeamMembers(tx, team.id, memberIds);
+          const [row] = await repo.teams(tx, auth.tenant.id, team.id);
+          return row!;
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === "23505")
+          throw new Problem(409, "conflict", "Team name in use", "Another team already has this name.");
+        throw err;
+      }
+    },
+
+    async setPlan(auth: Auth, plan: TenantRow["plan"]) {
+      requireAdmin(auth);
+      return db.transaction(async (tx) => {
+        const t = await repo.updateTenant(tx, auth.tenant.id, { plan });
+        await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.plan", targetType: "tenant", targetId: t.id, detail: { plan } });
+        return t;
+      });
+    },
+
+    async setLinePolicy(auth: Auth, policy: LinePolicy) {
+      requireAdmin(auth);
+      if (policy.policy === "allow") {
+        const refusal = lineNameRefusal(auth.tenant.name);
+        if (refusal)
+          throw new Problem(422, "name_refused_by_line", "LINE refuses the company name", `The company name ${refusal}; rename the company first.`, {
+            field: "tenant.name",
+          });
+      }
+      return db.transaction(async (tx) => {
+        const t = await repo.updateTenant(tx, auth.tenant.id, {
+          line_policy: policy.policy,
+          line_grant: policy.grant,
+          line_grant_new_members: policy.grantNewMembers,
+          line_files_allowed: policy.filesAllowed,
+        });
+        await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.line_policy", targetType: "tenant", targetId: t.id, detail: policy });
+        return t;
+      });
+    },
+
+    async setMemberLineAccess(auth: Auth, id: string, allowed: boolean) {
+      requireAdmin(auth);
+      const m = await memberOrThrow(auth, id);
+      if (allowed) {
+        const refusal = lineNameRefusal(m.display_name);
+        if (refusal)
+          throw new Problem(422, "name_refused_by_line", "LINE refuses this member's name", `"${m.display_name}" ${refusal}; change the display name first.`, {
+            field: "displayName",
+          });
+      }
+      return db.transaction(async (tx) => {
+        const row = await repo.updateMember(tx, auth.tenant.id, id, { line_allowed: allowed });
+        await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: allowed ? "member.line_grant" : "member.line_revoke", targetType: "member", targetId: id });
+        return row!;
+      });
+    },
+  };
+}
+
+export type DirectoryService = ReturnType<typeof createDirectoryService>;

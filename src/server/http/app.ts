@@ -1,0 +1,81 @@
+import fs from "node:fs";
+import path from "node:path";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { HTTPException } from "hono/http-exception";
+import type { Logger } from "pino";
+import type { DirectoryService } from "../directory/service.ts";
+import { directoryRoutes } from "../directory/routes.ts";
+import type { AppEnv } from "./env.ts";
+import { requestContext, session } from "./middleware.ts";
+import { createRouter } from "./openapi.ts";
+import { Problem } from "./problem.ts";
+
+export interface HttpDeps {
+  log: Logger;
+  directory: DirectoryService;
+  webRoot: string;
+  secureCookies: boolean;
+  sessionTtlMs: number;
+  isReady: () => boolean;
+}
+
+/** Turns anything thrown into problem+json; unknown errors are logged and never shown. */
+function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /json/i.test(err.message))
+      return new Problem(400, "malformed_json", "Malformed JSON", "The request body is not valid JSON.");
+    if (err.status === 413) return new Problem(413, "payload_too_large", "Request too large", err.message);
+    return new Problem(err.status as Problem["status"], "http_error", err.message || "Request failed");
+  }
+  return new Problem(500, "internal_error", "Something went wrong", "The error was logged; quote the request id when reporting it.");
+}
+
+export function createHttpApp(deps: HttpDeps) {
+  const app = createRouter();
+  app.use("*", requestContext(deps.log));
+
+  app.onError((err, c) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) c.get("log").error({ err }, "unhandled error");
+    const requestId = c.get("requestId");
+    c.header("X-Request-Id", requestId);
+    if (problem.status === 429 && typeof problem.extra.retryAfter === "number") c.header("Retry-After", String(problem.extra.retryAfter));
+    return c.body(JSON.stringify(problem.toBody(requestId, c.req.path)), problem.status, {
+      "Content-Type": "application/problem+json",
+    });
+  });
+
+  app.get("/healthz", (c) => (deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503)));
+
+  const api = createRouter();
+  api.use("*", session(deps.directory));
+  api.route("/", directoryRoutes(deps.directory, deps));
+  app.route("/api/v1", api);
+
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Tsunagu API", version: "1", description: "Reach a company's members from LINE; keep LINE users as contacts." },
+  });
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/api/")) throw new Problem(404, "not_found", "No such endpoint", `${c.req.method} ${c.req.path} does not exist.`);
+    return c.text("Not found", 404);
+  });
+
+  mountWeb(app, deps.webRoot);
+  return app;
+}
+
+/** The SPA: built assets, and index.html for every other GET so client-side routes work on reload. */
+function mountWeb(app: ReturnType<typeof createRouter>, webRoot: string) {
+  const index = path.join(webRoot, "index.html");
+  app.use("/assets/*", serveStatic({ root: path.relative(process.cwd(), webRoot) }));
+  app.get("*", async (c, next) => {
+    const p = c.req.path;
+    if (p.startsWith("/api/") || p.startsWith("/line/") || p.startsWith("/__")) return next();
+    if (!fs.existsSync(index)) return c.text("The web app is not built: run `npm run build:web`.", 503);
+    return c.html(await fs.promises.readFile(index, "utf8"));
+  });
+}
+
+export type HttpApp = ReturnType<typeof createHttpApp>;

@@ -1,0 +1,58 @@
+import crypto from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { Logger } from "pino";
+import { ulid } from "ulid";
+import type { DirectoryService } from "../directory/service.ts";
+import type { AppEnv } from "./env.ts";
+import { Problem, problems } from "./problem.ts";
+
+export const SESSION_COOKIE = "tsunagu_session";
+export const CSRF_HEADER = "x-csrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Gives every request an id (kept from the caller when sane), a child logger and one access log line. */
+export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : ulid();
+    const child = log.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("log", child);
+    c.set("auth", undefined);
+    const started = performance.now();
+    await next();
+    c.header("X-Request-Id", requestId);
+    child.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
+  };
+}
+
+/**
+ * Reads the session cookie into `auth`, and for state-changing requests made with a session
+ * demands the session's CSRF token in X-CSRF-Token (synchronizer token; compared in constant time).
+ */
+export function session(directory: DirectoryService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const auth = token ? await directory.authenticate(token) : undefined;
+    c.set("auth", auth);
+    if (auth && !SAFE_METHODS.has(c.req.method)) {
+      const sent = c.req.header(CSRF_HEADER) ?? "";
+      const a = Buffer.from(sent);
+      const b = Buffer.from(auth.csrfToken);
+      if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) {
+        throw new Problem(403, "csrf_rejected", "Missing or wrong CSRF token", `Send the session's CSRF token in the X-CSRF-Token header.`);
+      }
+    }
+    await next();
+  };
+}
+
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get("auth")) throw problems.unauthenticated();
+  await next();
+};

@@ -1,0 +1,43 @@
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { ZodType } from "zod";
+import { ProblemSchema } from "../../shared/problems.ts";
+import type { AppEnv } from "./env.ts";
+import { problems } from "./problem.ts";
+
+/**
+ * A router whose request validation failures become 400 problems naming each failing field,
+ * the same way for every route.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const error = result.error as z.ZodError;
+        throw problems.validation(
+          error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(body)", message: i.message })),
+        );
+      }
+    },
+  });
+}
+
+export const jsonBody = <T extends ZodType>(schema: T, description = "JSON body") => ({
+  body: { required: true, description, content: { "application/json": { schema } } },
+});
+
+export const json = <T extends ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
+
+/** The failures every authenticated route can answer with. */
+export const commonProblems = {
+  400: problem("Invalid request (the failing fields are listed)"),
+  401: problem("Not signed in"),
+  403: problem("Not allowed (CSRF, role, plan or LINE policy)"),
+  404: problem("Not found in your company"),
+} as const;
+
+export const problemResponse = problem;
