@@ -1,0 +1,82 @@
+/**
+ * `npm run bench` — Tsunagu's throughput as ratios to this machine's own limits, measured in
+ * the same run: a bare Node HTTP handler, and raw single-row INSERT transactions on the same
+ * database. Usage: npm run bench [-- --db pglite|postgres] [--seconds 5]
+ * PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres); a fresh
+ * database is created and dropped.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { loadConfig } from "../src/server/config.ts";
+import { openDatabase } from "../src/server/db/database.ts";
+import { startServer } from "../src/server/server.ts";
+import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
+
+const { values } = parseArgs({
+  options: { db: { type: "string", default: "pglite" }, seconds: { type: "string", default: "5" } },
+});
+const seconds = Number(values.seconds);
+const dbKind = values.db === "postgres" ? "postgres" : "pglite";
+
+async function freshPostgres() {
+  const admin = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
+  const name = `tsunagu_bench_${crypto.randomBytes(4).toString("hex")}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+const rows: { name: string; value: string; ratio: string }[] = [];
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
+const database = dbKind === "postgres" ? await freshPostgres() : undefined;
+
+console.log(`bench: ${dbKind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
+const bare = await bareHttpLimit(seconds);
+rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms)`, ratio: "1.00" });
+
+const limitDb = await openDatabase({ dataDir: path.join(dataDir, "limit"), databaseUrl: database?.url });
+const inserts = await rawInsertLimit(limitDb, seconds * 1000);
+await limitDb.close();
+rows.push({ name: `limit: raw INSERT transactions (${dbKind})`, value: `${Math.round(inserts)} rows/s`, ratio: "1.00" });
+
+const server = await startServer(
+  loadConfig({ PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", DEMO_SEED: "1", DEMO_PASSWORD: "bench-password", ...(database ? { DATABASE_URL: database.url } : {}) }),
+);
+try {
+  const signIn = await fetch(`${server.url}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ login: "sato@demo.example", password: "bench-password" }),
+  });
+  const cookie = signIn.headers.getSetCookie()[0]!.split(";")[0]!;
+  const me = await load({ url: `${server.url}/api/v1/me`, headers: { cookie }, duration: seconds });
+  if (me.non2xx || me.errors) throw new Error(`GET /me failed ${me.non2xx + me.errors} times`);
+  rows.push({
+    name: "GET /api/v1/me (session lookup + tenant)",
+    value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms)`,
+    ratio: (me.requestsPerSec / bare.requestsPerSec).toFixed(2) + " of bare HTTP",
+  });
+} finally {
+  await server.close();
+  await database?.drop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+console.log("\n| measurement | result | ratio to the machine's limit |\n| --- | --- | --- |");
+for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
