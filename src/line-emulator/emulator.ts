@@ -1,0 +1,115 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import { controlRoutes } from "./api/control.ts";
+import { messagingRoutes } from "./api/messaging.ts";
+import { tokenRoutes } from "./api/tokens.ts";
+import { newRequestId } from "./ids.ts";
+import { loginRoutes } from "./login/routes.ts";
+import { LinePlatform } from "./platform.ts";
+import { EmulatorState, type EmulatorChannel } from "./state.ts";
+import { uiRoutes } from "./ui/routes.ts";
+
+export type { EmulatorChannel } from "./state.ts";
+
+export interface LineEmulator {
+  url: string;
+  port: number;
+  registerChannel(ch: EmulatorChannel): void;
+  close(): Promise<void>;
+}
+
+export interface LineEmulatorOptions {
+  host?: string;
+  port: number;
+  stateFile?: string;
+  log?: Logger;
+  /** LINE counts a webhook answered later than this as failed (2 s). */
+  webhookTimeoutMs?: number;
+  /** Backoff before each redelivery attempt; LINE's real schedule is longer and undisclosed. */
+  redeliveryDelaysMs?: number[];
+  /** Clock for token expiry (tests move it); webhook timestamps use it too. */
+  now?: () => number;
+}
+
+/** LINE's documented request-size cap for the Messaging API. */
+const LINE_BODY_LIMIT = 2 * 1024 * 1024;
+/** Emulator-only routes carry uploaded media as base64, so they get more room. */
+const CONTROL_BODY_LIMIT = 30 * 1024 * 1024;
+
+export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: EmulatorChannel) => void) {
+  const app = new Hono<{ Variables: { requestId: string } }>();
+  const isEmulatorPath = (p: string) => p === "/" || p.startsWith("/__emulator") || p.startsWith("/ui/");
+
+  app.use("*", async (c, next) => {
+    const requestId = newRequestId();
+    c.set("requestId", requestId);
+    c.header("x-line-request-id", requestId);
+    await next();
+  });
+  app.use("*", async (c, next) => {
+    const limit = isEmulatorPath(c.req.path) ? CONTROL_BODY_LIMIT : LINE_BODY_LIMIT;
+    // The unread rest of an oversized body makes the connection unusable, hence `connection: close`.
+    return bodyLimit({ maxSize: limit, onError: (cc) => cc.json({ message: "Request Entity Too Large" }, 413, { connection: "close" }) })(c, next);
+  });
+  app.use("*", async (c, next) => {
+    const forced = isEmulatorPath(c.req.path) ? undefined : platform.takeFault(c.req.path);
+    if (forced !== undefined) return c.json({ message: `Fault injected by the emulator (${forced})` }, forced as 500);
+    await next();
+  });
+
+  app.route("/", messagingRoutes(platform));
+  app.route("/", tokenRoutes(platform));
+  app.route("/", loginRoutes(platform));
+  app.route("/__emulator/api", controlRoutes(platform, registerChannel));
+  app.route("/", uiRoutes(platform));
+
+  app.notFound((c) => c.json({ message: "Not found" }, 404));
+  app.onError((err, c) => {
+    platform.log?.error({ err }, "line emulator error");
+    return c.json({ message: "Internal server error" }, 500);
+  });
+  return app;
+}
+
+export async function startLineEmulator(opts: LineEmulatorOptions): Promise<LineEmulator> {
+  const host = opts.host ?? "127.0.0.1";
+  const state = new EmulatorState(opts.stateFile);
+  const platform = new LinePlatform(
+    state,
+    {
+      timeoutMs: opts.webhookTimeoutMs ?? 2000,
+      redeliveryDelaysMs: opts.redeliveryDelaysMs ?? [500, 1000, 2000, 4000],
+      batchWindowMs: 150,
+      reorderHoldMs: 300,
+    },
+    opts.log,
+    opts.now,
+  );
+  const registerChannel = (ch: EmulatorChannel) => void state.registerChannel(ch);
+  const app = createEmulatorApp(platform, registerChannel);
+  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: opts.port }, (info) => resolve({ server: s, port: info.port }));
+    s.once("error", reject);
+  });
+  // Outlive clients' keep-alive pools (undici reuses idle sockets for ~4 s) so a request never
+  // races the server closing its socket.
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 65_000;
+  const url = `http://${host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host}:${port}`;
+  platform.baseUrl = url;
+  opts.log?.info({ url }, "LINE emulator listening");
+  return {
+    url,
+    port,
+    registerChannel,
+    async close() {
+      platform.webhooks.close();
+      state.flush();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}

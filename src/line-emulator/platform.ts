@@ -1,0 +1,227 @@
+import type { Logger } from "pino";
+import { newMessageId, newUserId, randomToken } from "./ids.ts";
+import type { ChannelState, ChatEntry, EmulatorState, Persona } from "./state.ts";
+import { WebhookDispatcher, type DeliveryOptions, type DeliveryRecord } from "./webhooks/delivery.ts";
+import { followEvent, messageEvent, postbackEvent, unfollowEvent, unsendEvent, type WebhookEvent } from "./webhooks/events.ts";
+
+/** What a persona can send from the emulator (control API and UI). */
+export type UserMessageInput =
+  | { type: "text"; text: string; emojis?: unknown[] }
+  | { type: "sticker"; packageId: string; stickerId: string }
+  | { type: "image" | "video" | "audio" | "file"; contentBase64: string; contentType: string; fileName?: string }
+  | { type: "location"; title: string; address: string; latitude: number; longitude: number };
+
+export interface UserAction {
+  event: WebhookEvent;
+  delivery: DeliveryRecord | undefined;
+}
+
+interface ReplyTokenState {
+  channelId: string;
+  userId: string;
+  issuedAt: number;
+  used: boolean;
+}
+
+/** LINE: a reply token can be used once, within one minute of the webhook. */
+export const REPLY_TOKEN_TTL_MS = 60_000;
+const RETRY_KEY_TTL_MS = 24 * 60 * 60_000;
+
+export class PlatformError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The LINE platform's behaviour (friendships, messages, tokens, faults) behind the HTTP edges. */
+export class LinePlatform {
+  readonly webhooks: WebhookDispatcher;
+  readonly replyTokens = new Map<string, ReplyTokenState>();
+  readonly retryKeys = new Map<string, { requestId: string; sentMessages: { id: string; quoteToken: string }[]; at: number }>();
+  /** Channel access tokens issued by the token endpoints (the long-lived ones live on the channel). */
+  readonly issuedTokens = new Map<string, { channelId: string; expiresAt: number }>();
+  private readonly faults: { path: string; status: number; times: number }[] = [];
+  baseUrl = "";
+
+  constructor(
+    readonly state: EmulatorState,
+    delivery: DeliveryOptions,
+    readonly log?: Logger,
+    readonly now: () => number = Date.now,
+  ) {
+    this.webhooks = new WebhookDispatcher(state, delivery, log);
+  }
+
+  channel(channelId: string): ChannelState {
+    const c = this.state.channels.get(channelId);
+    if (!c) throw new PlatformError(404, `Unknown channel ${channelId}`);
+    return c;
+  }
+
+  persona(userId: string): Persona {
+    const p = this.state.personas.get(userId);
+    if (!p) throw new PlatformError(404, `Unknown user ${userId}`);
+    return p;
+  }
+
+  channelForToken(token: string): ChannelState | undefined {
+    const direct = this.state.channelByToken(token);
+    if (direct) return direct;
+    const issued = this.issuedTokens.get(token);
+    if (!issued || issued.expiresAt < this.now()) return undefined;
+    return this.state.channels.get(issued.channelId);
+  }
+
+  pictureUrl(p: Persona): string | undefined {
+    return p.pictureVersion ? `${this.baseUrl}/__emulator/profile/${p.userId}/${p.pictureVersion}.png` : undefined;
+  }
+
+  createPersona(input: { displayName: string; statusMessage?: string; language?: string; pictureBase64?: string; pictureContentType?: string }): Persona {
+    const p: Persona = {
+      userId: newUserId(),
+      displayName: input.displayName,
+      statusMessage: input.statusMessage || undefined,
+      language: input.language ?? "ja",
+      createdAt: this.now(),
+    };
+    if (input.pictureBase64) setPicture(p, input.pictureBase64, input.pictureContentType);
+    this.state.personas.set(p.userId, p);
+    this.state.save();
+    return p;
+  }
+
+  updatePersona(userId: string, patch: { displayName?: string; statusMessage?: string; pictureBase64?: string; pictureContentType?: string }): Persona {
+    const p = this.persona(userId);
+    if (patch.displayName !== undefined) p.displayName = patch.displayName;
+    if (patch.statusMessage !== undefined) p.statusMessage = patch.statusMessage || undefined;
+    if (patch.pictureBase64) setPicture(p, patch.pictureBase64, patch.pictureContentType);
+    this.state.save();
+    return p;
+  }
+
+  async follow(userId: string, channelId: string): Promise<UserAction> {
+    this.persona(userId);
+    this.channel(channelId);
+    const before = this.state.friendship(channelId, userId);
+    this.state.setFriendship(channelId, userId, "friend", this.now());
+    return this.emit(channelId, followEvent(userId, this.now(), before?.status === "blocked"));
+  }
+
+  /** Blocking the OA is what LINE reports as `unfollow`. */
+  async unfollow(userId: string, channelId: string): Promise<UserAction> {
+    this.persona(userId);
+    this.channel(channelId);
+    this.state.setFriendship(channelId, userId, "blocked", this.now());
+    return this.emit(channelId, unfollowEvent(userId, this.now()));
+  }
+
+  async sendMessage(userId: string, channelId: string, input: UserMessageInput): Promise<UserAction & { messageId: string }> {
+    this.persona(userId);
+    this.requireFriend(channelId, userId);
+    const id = newMessageId();
+    const message = this.toMessageContent(id, input);
+    const at = this.now();
+    this.state.addChat({ id, channelId, userId, from: "user", via: "webhook", at, message, delivered: true });
+    const action = await this.emit(channelId, messageEvent(userId, at, message));
+    return { ...action, messageId: id };
+  }
+
+  async postback(userId: string, channelId: string, data: string): Promise<UserAction> {
+    this.requireFriend(channelId, userId);
+    return this.emit(channelId, postbackEvent(userId, this.now(), data));
+  }
+
+  async unsend(userId: string, channelId: string, messageId: string): Promise<UserAction> {
+    const entry = this.state.chat.find((e) => e.id === messageId && e.userId === userId && e.channelId === channelId && e.from === "user");
+    if (!entry) throw new PlatformError(404, "No such message from this user");
+    entry.unsent = true;
+    this.state.content.delete(messageId);
+    this.state.save();
+    return this.emit(channelId, unsendEvent(userId, this.now(), messageId));
+  }
+
+  /** Records a push or reply; LINE accepts pushes to non-friends silently, so they are kept as undelivered. */
+  deliverBotMessages(channel: ChannelState, userId: string, messages: Record<string, unknown>[], via: "push" | "reply") {
+    const delivered = this.state.isFriend(channel.channelId, userId);
+    return messages.map((m) => {
+      const id = newMessageId();
+      const { sender, ...message } = m as { sender?: ChatEntry["sender"] } & Record<string, unknown>;
+      this.state.addChat({ id, channelId: channel.channelId, userId, from: "bot", via, at: this.now(), message, sender, delivered });
+      return { id, quoteToken: randomToken(32) };
+    });
+  }
+
+  /** Takes a reply token for use: single use, one minute. */
+  consumeReplyToken(channelId: string, token: string): ReplyTokenState | undefined {
+    const t = this.replyTokens.get(token);
+    if (!t || t.used || t.channelId !== channelId || this.now() - t.issuedAt > REPLY_TOKEN_TTL_MS) return undefined;
+    t.used = true;
+    return t;
+  }
+
+  acceptedRetry(channelId: string, key: string) {
+    const hit = this.retryKeys.get(`${channelId}:${key}`);
+    return hit && this.now() - hit.at < RETRY_KEY_TTL_MS ? hit : undefined;
+  }
+
+  rememberRetry(channelId: string, key: string, requestId: string, sentMessages: { id: string; quoteToken: string }[]) {
+    this.retryKeys.set(`${channelId}:${key}`, { requestId, sentMessages, at: this.now() });
+  }
+
+  addFault(path: string, status: number, times: number) {
+    this.faults.push({ path, status, times });
+  }
+
+  /** The status an armed fault forces on this request path, if any (each use counts down). */
+  takeFault(path: string): number | undefined {
+    const f = this.faults.find((x) => x.times > 0 && path === x.path);
+    if (!f) return undefined;
+    f.times -= 1;
+    if (f.times === 0) this.faults.splice(this.faults.indexOf(f), 1);
+    return f.status;
+  }
+
+  private requireFriend(channelId: string, userId: string) {
+    this.channel(channelId);
+    if (!this.state.isFriend(channelId, userId)) throw new PlatformError(409, "The user is not a friend of this account (follow it first)");
+  }
+
+  private async emit(channelId: string, event: WebhookEvent): Promise<UserAction> {
+    if (event.replyToken) {
+      this.replyTokens.set(event.replyToken, { channelId, userId: event.source.userId, issuedAt: this.now(), used: false });
+    }
+    const delivery = await this.webhooks.send(channelId, [event]);
+    return { event, delivery };
+  }
+
+  private toMessageContent(id: string, input: UserMessageInput): Record<string, unknown> {
+    switch (input.type) {
+      case "text":
+        return { type: "text", id, quoteToken: randomToken(32), text: input.text, ...(input.emojis ? { emojis: input.emojis } : {}) };
+      case "sticker":
+        return { type: "sticker", id, quoteToken: randomToken(32), packageId: input.packageId, stickerId: input.stickerId, stickerResourceType: "STATIC" };
+      case "location":
+        return { type: "location", id, title: input.title, address: input.address, latitude: input.latitude, longitude: input.longitude };
+      case "file": {
+        const size = Buffer.from(input.contentBase64, "base64").length;
+        this.state.content.set(id, { contentType: input.contentType, base64: input.contentBase64, fileName: input.fileName });
+        return { type: "file", id, fileName: input.fileName ?? "file", fileSize: size };
+      }
+      default: {
+        this.state.content.set(id, { contentType: input.contentType, base64: input.contentBase64, fileName: input.fileName });
+        const media: Record<string, unknown> = { type: input.type, id, contentProvider: { type: "line" } };
+        if (input.type !== "audio") media.quoteToken = randomToken(32);
+        if (input.type !== "image") media.duration = 1000;
+        return media;
+      }
+    }
+  }
+}
+
+function setPicture(p: Persona, base64: string, contentType = "image/png") {
+  p.picture = { base64, contentType };
+  p.pictureVersion = (p.pictureVersion ?? 0) + 1;
+}

@@ -1,0 +1,59 @@
+/** Escapes text for HTML bodies and attribute values; every dynamic string goes through it. */
+export function esc(value: unknown): string {
+  return String(value ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** Marks already-escaped markup so templates can nest without double escaping. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString() {
+    return this.value;
+  }
+}
+
+/** Tagged template: interpolations are escaped unless they are Html (or arrays of Html). */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0] ?? "";
+  values.forEach((v, i) => {
+    out += render(v) + (strings[i + 1] ?? "");
+  });
+  return new Html(out);
+}
+
+function render(v: unknown): string {
+  if (v instanceof Html) return v.value;
+  if (Array.isArray(v)) return v.map(render).join("");
+  if (v === undefined || v === null || v === false) return "";
+  return esc(v);
+}
+
+const STYLE = `
+*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Noto Sans JP",sans-serif;background:#f2f3f5;color:#111}
+header{background:#06c755;color:#fff;padding:12px 16px;display:flex;align-items:center;gap:8px}
+header a{color:#fff;text-decoration:none}header h1{font-size:18px;margin:0;flex:1}
+main{padding:12px;max-width:640px;margin:0 auto}section{background:#fff;border-radius:10px;padding:12px;margin-bottom:12px}
+h2{font-size:15px;margin:0 0 8px}label{display:block;margin:6px 0 2px;font-size:13px;color:#555}
+input[type=text],input[type=url],input[type=number],select,textarea{width:100%;padding:10px;font-size:16px;border:1px solid #ccc;border-radius:8px}
+button,.btn{display:inline-block;background:#06c755;color:#fff;border:0;border-radius:8px;padding:10px 14px;font-size:15px;margin-top:8px;text-decoration:none;cursor:pointer}
+button.secondary,.btn.secondary{background:#e4e6ea;color:#111}ul.list{list-style:none;padding:0;margin:0}
+ul.list li{display:flex;align-items:center;gap:10px;padding:8px 0;border-bottom:1px solid #eee}ul.list li:last-child{border:0}
+.avatar{width:40px;height:40px;border-radius:50%;background:#ccc;object-fit:cover;flex:none}
+.grow{flex:1;min-width:0}.muted{color:#777;font-size:12px}.row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
+.chat{display:flex;flex-direction:column;gap:8px;min-height:200px}.msg{max-width:80%;padding:8px 12px;border-radius:14px;word-wrap:break-word;white-space:pre-wrap}
+.msg.user{align-self:flex-end;background:#8de055}.msg.bot{align-self:flex-start;background:#fff;border:1px solid #ddd}
+.sender{display:flex;align-items:center;gap:6px;font-size:12px;color:#555;margin-bottom:2px}.sender img{width:20px;height:20px;border-radius:50%}
+.stickers button{font-size:13px;background:#fff;color:#111;border:1px solid #ddd;padding:6px 8px}.sticker{font-size:24px;vertical-align:middle}
+details{margin-top:6px}summary{cursor:pointer;color:#06c755}
+`;
+
+export function page(title: string, body: Html, opts: { back?: string; script?: string } = {}): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head><body>
+<header>${opts.back ? `<a href="${esc(opts.back)}" aria-label="Back">&#8592;</a>` : ""}<h1>${esc(title)}</h1><span class="muted" style="color:#eaffea">LINE emulator</span></header>
+<main>${body.value}</main>${opts.script ? `<script>${opts.script}</script>` : ""}</body></html>`;
+}
