@@ -1,0 +1,51 @@
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { REALTIME_RESET } from "../../shared/realtime.ts";
+import { roomKeys } from "./rooms.ts";
+
+type Handler = (client: QueryClient, data: Record<string, unknown>) => void;
+
+const roomIdOf = (data: Record<string, unknown>) => (typeof data.roomId === "string" ? data.roomId : undefined);
+
+/** What each domain event makes stale. Events name what changed; the screens refetch it. */
+const HANDLERS: Record<string, Handler> = {
+  "room.created": (client) => void client.invalidateQueries({ queryKey: roomKeys.lists() }),
+  "room.updated": (client, data) => {
+    void client.invalidateQueries({ queryKey: roomKeys.lists() });
+    const roomId = roomIdOf(data);
+    if (roomId) void client.invalidateQueries({ queryKey: roomKeys.room(roomId) });
+  },
+  "message.created": (client, data) => {
+    void client.invalidateQueries({ queryKey: roomKeys.lists() });
+    const roomId = roomIdOf(data);
+    if (roomId) void client.invalidateQueries({ queryKey: roomKeys.messages(roomId) });
+  },
+};
+HANDLERS["message.updated"] = HANDLERS["message.created"]!;
+
+function parse(event: MessageEvent): Record<string, unknown> {
+  try {
+    const data: unknown = JSON.parse(String(event.data));
+    return data && typeof data === "object" ? (data as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Keeps the signed-in member's screens live over `GET /api/v1/events`. EventSource reconnects
+ * by itself and resumes with Last-Event-ID; when the server no longer has that point it sends
+ * `reset`, and everything shown is refetched.
+ */
+export function useRealtimeEvents() {
+  const client = useQueryClient();
+  useEffect(() => {
+    const source = new EventSource("/api/v1/events");
+    // Named events never reach onmessage: each type needs its own listener.
+    for (const [type, handle] of Object.entries(HANDLERS)) {
+      source.addEventListener(type, (event) => handle(client, parse(event)));
+    }
+    source.addEventListener(REALTIME_RESET, () => void client.invalidateQueries());
+    return () => source.close();
+  }, [client]);
+}

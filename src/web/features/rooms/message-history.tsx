@@ -1,0 +1,79 @@
+import { useEffect, useLayoutEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
+import { useMessages } from "../../api/rooms.ts";
+import { LoadError, Loading } from "../../components/states.tsx";
+import { MessageBubble } from "./message-bubble.tsx";
+
+/** How close to the bottom still counts as "reading the latest" (new messages then scroll in). */
+const NEAR_BOTTOM_PX = 120;
+
+/**
+ * The room's history, oldest at the top. Older pages load when the top comes into view (or
+ * with the button, for keyboards); the view stays put while they do, and follows new messages
+ * only when the member was already at the bottom or sent the message themselves.
+ */
+export function MessageHistory({ roomId }: { roomId: string }) {
+  const { t } = useTranslation();
+  const messages = useMessages(roomId);
+  const scroller = useRef<HTMLDivElement>(null);
+  const topSentinel = useRef<HTMLDivElement>(null);
+  const seen = useRef<{ newestId?: string; height: number; nearBottom: boolean }>({ height: 0, nearBottom: true });
+
+  const items = messages.data ? messages.data.pages.flatMap((p) => p.items).reverse() : [];
+  const newest = items.at(-1);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const before = seen.current;
+    if (newest?.id !== before.newestId) {
+      if (before.nearBottom || newest?.direction === "outbound") el.scrollTop = el.scrollHeight;
+    } else if (el.scrollHeight !== before.height) {
+      // Older messages were put above: keep what the member was reading in place.
+      el.scrollTop += el.scrollHeight - before.height;
+    }
+    seen.current = { newestId: newest?.id, height: el.scrollHeight, nearBottom: before.nearBottom };
+  });
+
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = messages;
+  useEffect(() => {
+    const sentinel = topSentinel.current;
+    if (!sentinel || !hasNextPage) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+      },
+      { root: scroller.current },
+    );
+    observer.observe(sentinel);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (el) seen.current.nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+  };
+
+  if (messages.isPending) return <Loading />;
+  if (messages.isError) return <LoadError error={messages.error} onRetry={() => void messages.refetch()} />;
+  return (
+    <div className="history" ref={scroller} onScroll={onScroll}>
+      <div ref={topSentinel} className="history-top">
+        {hasNextPage && (
+          <button type="button" className="button button-quiet" disabled={isFetchingNextPage} onClick={() => void fetchNextPage()}>
+            {isFetchingNextPage ? t("common.loading") : t("rooms.loadOlder")}
+          </button>
+        )}
+      </div>
+      {items.length === 0 ? (
+        <p className="hint history-empty">{t("rooms.noHistory")}</p>
+      ) : (
+        <ol className="messages" aria-label={t("rooms.history")}>
+          {items.map((m) => (
+            <MessageBubble key={m.id} message={m} />
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import { createBrowserRouter, Navigate } from "react-router";
+import { AdminPage } from "./admin-page.tsx";
+import { AppShell } from "./app-shell.tsx";
+import { ContactsPage } from "./contacts-page.tsx";
+import { ExternalContactPage } from "./external-contact-page.tsx";
+import { LineInvitationPage } from "./line-invitation-page.tsx";
+import { MessagePage, NoRoomSelected } from "./message-page.tsx";
+import { NotFoundPage } from "./not-found-page.tsx";
+import { ProfilePage } from "./profile-page.tsx";
+import { RouteError } from "./route-error.tsx";
+import { SignInPage } from "./sign-in-page.tsx";
+import { RoomView } from "../features/rooms/room-view.tsx";
+
+/** Later features (rooms, contacts, invitations) add their routes under the shell here. */
+export function createAppRouter() {
+  return createBrowserRouter([
+    { path: "/signin", element: <SignInPage />, errorElement: <RouteError /> },
+    {
+      path: "/",
+      element: <AppShell />,
+      errorElement: <RouteError />,
+      children: [
+        { index: true, element: <Navigate to="/message" replace /> },
+        {
+          path: "message",
+          element: <MessagePage />,
+          children: [
+            { index: true, element: <NoRoomSelected /> },
+            { path: ":roomId", element: <RoomView /> },
+          ],
+        },
+        { path: "contacts", element: <ContactsPage /> },
+        { path: "contacts/new", element: <ExternalContactPage />, children: [{ path: "line", element: <LineInvitationPage /> }] },
+        { path: "admin", element: <AdminPage /> },
+        { path: "me", element: <ProfilePage /> },
+        { path: "*", element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}
