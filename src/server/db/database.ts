@@ -96,17 +96,30 @@ export async function openPostgres(url: string): Promise<Database> {
       }
     },
     async listen(channel, onPayload) {
-      // LISTEN needs a connection of its own that stays out of the pool.
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      client.on("notification", (n) => {
-        if (n.channel === channel) onPayload(n.payload ?? "");
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
+      // LISTEN needs a connection of its own that stays out of the pool. If it drops, it is
+      // re-opened; notifications lost meanwhile are covered by the listeners' own sweeps.
+      let stopped = false;
+      let client: pg.Client | undefined;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: url });
+        c.on("error", () => {
+          listeners.splice(listeners.indexOf(c), 1);
+          c.end().catch(() => undefined);
+          if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+        });
+        c.on("notification", (n) => {
+          if (n.channel === channel) onPayload(n.payload ?? "");
+        });
+        await c.connect();
+        await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        listeners.push(c);
+        client = c;
+      };
+      await connect();
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end();
+        stopped = true;
+        if (client && listeners.includes(client)) listeners.splice(listeners.indexOf(client), 1);
+        await client?.end().catch(() => undefined);
       };
     },
     async close() {

@@ -1,0 +1,89 @@
+import type { Queryable } from "../db/database.ts";
+
+export interface RealtimeEventRow {
+  id: number;
+  type: string;
+  data: unknown;
+}
+
+export interface Recipient {
+  tenantId: string;
+  memberId: string;
+}
+
+// Key space of the per-recipient publish locks (two-int advisory keys never collide with the
+// single-bigint keys used elsewhere, e.g. the migration lock).
+const PUBLISH_LOCK_SPACE = 727_006;
+
+/** A member's lock key: the first 32 bits of its (random) uuid, as a signed int4. */
+export const recipientLockKey = (memberId: string) => Number.parseInt(memberId.replace(/-/g, "").slice(0, 8), 16) | 0;
+
+export const realtimeRepository = {
+  /**
+   * Takes, until the end of the caller's transaction, one lock per recipient, in ascending key
+   * order so that two publishers never wait on each other in a cycle.
+   */
+  async lockRecipients(tx: Queryable, memberIds: readonly string[]): Promise<void> {
+    const keys = [...new Set(memberIds.map(recipientLockKey))].sort((a, b) => a - b);
+    if (!keys.length) return;
+    await tx.query("SELECT count(pg_advisory_xact_lock($1, k)) FROM unnest($2::int[]) AS k", [PUBLISH_LOCK_SPACE, keys]);
+  },
+
+  /** One row per recipient who is a member of the tenant; returns the recipients written. */
+  async insertEvents(tx: Queryable, ev: { tenantId: string; memberIds: readonly string[]; type: string; data: unknown }) {
+    const rows = await tx.query<{ member_id: string }>(
+      `INSERT INTO realtime_events (tenant_id, member_id, type, data)
+       SELECT m.tenant_id, m.id, $3, $4::jsonb FROM members m
+       WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])
+       ORDER BY m.id
+       RETURNING member_id`,
+      [ev.tenantId, [...ev.memberIds], ev.type, JSON.stringify(ev.data ?? null)],
+    );
+    return rows.map((r) => r.member_id);
+  },
+
+  async notify(tx: Queryable, channel: string, payload: string): Promise<void> {
+    await tx.query("SELECT pg_notify($1, $2)", [channel, payload]);
+  },
+
+  async eventsAfter(db: Queryable, r: Recipient, afterId: number, limit: number): Promise<RealtimeEventRow[]> {
+    return db.query<RealtimeEventRow>(
+      `SELECT id, type, data FROM realtime_events
+       WHERE member_id = $2 AND tenant_id = $1 AND id > $3
+       ORDER BY id LIMIT $4`,
+      [r.tenantId, r.memberId, afterId, limit],
+    );
+  },
+
+  /** Where a subscription can start: the member's newest event, and the newest id pruning removed. */
+  async startPoint(db: Queryable, r: Recipient): Promise<{ latest: number; prunedThrough: number }> {
+    const [row] = await db.query<{ latest: number; pruned_through: number }>(
+      `SELECT coalesce((SELECT max(id) FROM realtime_events WHERE member_id = $2 AND tenant_id = $1), 0) AS latest,
+              coalesce((SELECT through_id FROM realtime_pruned WHERE member_id = $2), 0) AS pruned_through`,
+      [r.tenantId, r.memberId],
+    );
+    return { latest: row!.latest, prunedThrough: row!.pruned_through };
+  },
+
+  /** The newest event id of each of these members that has any. */
+  async latestIds(db: Queryable, memberIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await db.query<{ member_id: string; id: number }>(
+      "SELECT member_id, max(id) AS id FROM realtime_events WHERE member_id = ANY($1::uuid[]) GROUP BY member_id",
+      [[...memberIds]],
+    );
+    return new Map(rows.map((r) => [r.member_id, r.id]));
+  },
+
+  async prune(db: Queryable, before: Date): Promise<number> {
+    const [row] = await db.query<{ n: number }>(
+      `WITH gone AS (DELETE FROM realtime_events WHERE created_at < $1 RETURNING member_id, id),
+       mark AS (
+         INSERT INTO realtime_pruned (member_id, through_id) SELECT member_id, max(id) FROM gone GROUP BY member_id
+         ON CONFLICT (member_id) DO UPDATE SET through_id = greatest(realtime_pruned.through_id, excluded.through_id)
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [before],
+    );
+    return row?.n ?? 0;
+  },
+};
