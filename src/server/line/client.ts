@@ -1,0 +1,205 @@
+import { channelAccessToken, HTTPFetchError, messagingApi } from "@line/bot-sdk";
+
+/** Where LINE's hosts are: LINE itself in live mode, the emulator's origin in emulator mode. */
+export interface LineEndpoints {
+  /** api.line.me: Messaging API, channel access tokens. */
+  apiBaseUrl: string;
+  /** api-data.line.me: message content. */
+  dataApiBaseUrl: string;
+  /** api.line.me for LINE Login's token endpoint. */
+  loginBaseUrl: string;
+  /** access.line.me: LINE Login's authorize page. */
+  authorizeBaseUrl: string;
+}
+
+export const LIVE_ENDPOINTS: LineEndpoints = {
+  apiBaseUrl: "https://api.line.me",
+  dataApiBaseUrl: "https://api-data.line.me",
+  loginBaseUrl: "https://api.line.me",
+  authorizeBaseUrl: "https://access.line.me",
+};
+
+export type LineMessage = messagingApi.Message;
+export interface Sender {
+  /** ≤ 20 characters; LINE refuses longer names. */
+  name?: string;
+  /** HTTPS URL of a square PNG ≤ 1 MB. */
+  iconUrl?: string;
+}
+
+/** What happened to an outbound message, in the terms a message's delivery state uses. */
+export type DeliveryResult =
+  | { state: "sent"; requestId: string | null; alreadyAccepted: boolean; via: "push" | "reply" }
+  | { state: "failed"; reason: string; status: number | null };
+
+export interface LineProfile {
+  userId: string;
+  displayName: string;
+  pictureUrl: string | null;
+  statusMessage: string | null;
+  language: string | null;
+}
+
+export interface RetryPolicy {
+  /** Delays before each retry; its length is the number of retries. */
+  delaysMs: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** 0.5 s, 1 s, 2 s: long enough for a LINE hiccup, short enough to run inside a job. */
+export const DEFAULT_RETRY: RetryPolicy = { delaysMs: [500, 1000, 2000] };
+export const CONTENT_MAX_BYTES = 50 * 1024 * 1024;
+
+const isRetryable = (err: unknown) =>
+  err instanceof HTTPFetchError ? err.status === 429 || err.status >= 500 : err instanceof TypeError; // TypeError: fetch's network failure
+
+function lineErrorMessage(err: unknown): string {
+  if (err instanceof HTTPFetchError) {
+    try {
+      const body = JSON.parse(err.body) as { message?: string; details?: { message?: string; property?: string }[] };
+      const details = body.details?.map((d) => `${d.property ?? ""} ${d.message ?? ""}`.trim()).join("; ");
+      if (body.message) return details ? `${body.message} (${details})` : body.message;
+    } catch {
+      // LINE answered something that is not JSON; the status line says enough.
+    }
+    return err.message;
+  }
+  return (err as Error)?.message ?? String(err);
+}
+
+export class LineApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+const toApiError = (err: unknown) => new LineApiError(lineErrorMessage(err), err instanceof HTTPFetchError ? err.status : null);
+
+/**
+ * The Messaging API as Tsunagu uses it, on the official SDK pointed at `endpoints`, so the same
+ * code talks to LINE and to the emulator.
+ */
+export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: string; retry?: RetryPolicy }) {
+  const api = new messagingApi.MessagingApiClient({ channelAccessToken: opts.accessToken, baseURL: opts.endpoints.apiBaseUrl });
+  const blob = new messagingApi.MessagingApiBlobClient({ channelAccessToken: opts.accessToken, baseURL: opts.endpoints.dataApiBaseUrl });
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const withSender = (messages: LineMessage[], sender?: Sender) =>
+    sender && (sender.name || sender.iconUrl) ? messages.map((m) => ({ ...m, sender: { ...sender } })) : messages;
+
+  async function push(to: string, messages: LineMessage[], o: { sender?: Sender; retryKey: string }): Promise<DeliveryResult> {
+    const body = { to, messages: withSender(messages, o.sender) };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Every attempt carries the same retry key: LINE accepts it once and answers 409 after.
+        const res = await api.pushMessageWithHttpInfo(body, o.retryKey);
+        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), alreadyAccepted: false, via: "push" };
+      } catch (err) {
+        if (err instanceof HTTPFetchError && err.status === 409 && err.headers.get("x-line-accepted-request-id")) {
+          return { state: "sent", requestId: err.headers.get("x-line-accepted-request-id"), alreadyAccepted: true, via: "push" };
+        }
+        const delay = retry.delaysMs[attempt];
+        if (!isRetryable(err) || delay === undefined) {
+          return { state: "failed", reason: lineErrorMessage(err), status: err instanceof HTTPFetchError ? err.status : null };
+        }
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    push,
+
+    /**
+     * Replies with a reply token. Tokens are single-use and expire after about a minute; LINE
+     * then answers 400 "Invalid reply token", and the message goes out as a push instead.
+     * (Reply takes no retry key: LINE rejects one on this endpoint.)
+     */
+    async reply(
+      replyToken: string,
+      messages: LineMessage[],
+      o: { sender?: Sender; fallback?: { to: string; retryKey: string } } = {},
+    ): Promise<DeliveryResult> {
+      try {
+        const res = await api.replyMessageWithHttpInfo({ replyToken, messages: withSender(messages, o.sender) });
+        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), alreadyAccepted: false, via: "reply" };
+      } catch (err) {
+        const tokenUnusable = err instanceof HTTPFetchError && err.status === 400 && /reply token/i.test(err.body);
+        if (tokenUnusable && o.fallback) return push(o.fallback.to, messages, { sender: o.sender, retryKey: o.fallback.retryKey });
+        return { state: "failed", reason: lineErrorMessage(err), status: err instanceof HTTPFetchError ? err.status : null };
+      }
+    },
+
+    /** undefined when LINE answers 404: the user blocked the account or never befriended it. */
+    async getProfile(userId: string): Promise<LineProfile | undefined> {
+      try {
+        const p = await api.getProfile(userId);
+        return {
+          userId: p.userId,
+          displayName: p.displayName,
+          pictureUrl: p.pictureUrl ?? null,
+          statusMessage: p.statusMessage ?? null,
+          language: p.language ?? null,
+        };
+      } catch (err) {
+        if (err instanceof HTTPFetchError && err.status === 404) return undefined;
+        throw toApiError(err);
+      }
+    },
+
+    /** The bytes of an image, video, audio or file message the user sent. */
+    async getContent(messageId: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+      try {
+        const res = await blob.getMessageContentWithHttpInfo(messageId);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > CONTENT_MAX_BYTES) {
+            res.body.destroy();
+            throw new LineApiError(`content of message ${messageId} exceeds ${CONTENT_MAX_BYTES} bytes`, null);
+          }
+          chunks.push(chunk as Buffer);
+        }
+        return {
+          bytes: new Uint8Array(Buffer.concat(chunks)),
+          contentType: res.httpResponse.headers.get("content-type") ?? "application/octet-stream",
+        };
+      } catch (err) {
+        throw err instanceof LineApiError ? err : toApiError(err);
+      }
+    },
+
+    async botInfo() {
+      try {
+        return await api.getBotInfo();
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+
+    async setWebhookEndpoint(endpoint: string) {
+      try {
+        await api.setWebhookEndpoint({ endpoint });
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  };
+}
+
+export type LineClient = ReturnType<typeof createLineClient>;
+
+/** Issues a short-lived (30-day) channel access token from the channel id and secret. */
+export async function issueChannelAccessToken(endpoints: LineEndpoints, channelId: string, channelSecret: string) {
+  const client = new channelAccessToken.ChannelAccessTokenClient({ baseURL: endpoints.apiBaseUrl });
+  try {
+    const res = await client.issueChannelToken("client_credentials", channelId, channelSecret);
+    return { accessToken: res.access_token, expiresInSeconds: res.expires_in };
+  } catch (err) {
+    throw toApiError(err);
+  }
+}

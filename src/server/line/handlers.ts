@@ -1,0 +1,72 @@
+import type { webhook } from "@line/bot-sdk";
+import type { Logger } from "pino";
+import type { Queryable } from "../db/database.ts";
+import type { LineClient } from "./client.ts";
+import type { ChannelRow, LineUserRow } from "./repository.ts";
+
+/**
+ * What a domain handler gets for one LINE event: the open transaction (its writes commit with
+ * the event's "processed" mark, or not at all), the channel, and the LINE user as the connector
+ * has already updated it (follow state, profile).
+ */
+export interface LineEventContext {
+  tx: Queryable;
+  channel: ChannelRow;
+  lineUser: LineUserRow;
+  log: Logger;
+  /** The outbound client for this channel (its access token resolved on first use). */
+  client(): Promise<LineClient>;
+}
+
+export interface ProfileChange {
+  before: LineUserRow;
+  after: LineUserRow;
+}
+
+/**
+ * The seam where domain features (invitations, rooms, contacts) plug into the connector. Each
+ * method is optional; a throw makes the event retry with backoff and, after the last attempt,
+ * park as `failed` for administrators to see.
+ */
+export interface LineEventHandlers {
+  follow?(ctx: LineEventContext, ev: webhook.FollowEvent): Promise<void>;
+  unfollow?(ctx: LineEventContext, ev: webhook.UnfollowEvent): Promise<void>;
+  message?(ctx: LineEventContext, ev: webhook.MessageEvent): Promise<void>;
+  postback?(ctx: LineEventContext, ev: webhook.PostbackEvent): Promise<void>;
+  unsend?(ctx: LineEventContext, ev: webhook.UnsendEvent): Promise<void>;
+  /** A LINE user's name, picture, status message or language changed (contacts copy it). */
+  profileChanged?(ctx: LineEventContext, change: ProfileChange): Promise<void>;
+}
+
+/** The event types the connector dispatches; any other type is stored and marked ignored. */
+export const DISPATCHED_TYPES = ["follow", "unfollow", "message", "postback", "unsend"] as const;
+export type DispatchedType = (typeof DISPATCHED_TYPES)[number];
+export const isDispatched = (type: string): type is DispatchedType => (DISPATCHED_TYPES as readonly string[]).includes(type);
+
+export function createHandlerRegistry() {
+  const registered: LineEventHandlers[] = [];
+  return {
+    /** Adds a feature's handlers; they run after those registered before them. Returns an unregister function. */
+    register(handlers: LineEventHandlers): () => void {
+      registered.push(handlers);
+      return () => {
+        const i = registered.indexOf(handlers);
+        if (i >= 0) registered.splice(i, 1);
+      };
+    },
+
+    async dispatch(type: DispatchedType, ctx: LineEventContext, ev: webhook.Event) {
+      for (const h of [...registered]) {
+        // The type guard in the caller matches `ev.type` to `type`, so the cast is to the right member.
+        const fn = h[type] as ((ctx: LineEventContext, ev: webhook.Event) => Promise<void>) | undefined;
+        if (fn) await fn.call(h, ctx, ev);
+      }
+    },
+
+    async profileChanged(ctx: LineEventContext, change: ProfileChange) {
+      for (const h of [...registered]) if (h.profileChanged) await h.profileChanged(ctx, change);
+    },
+  };
+}
+
+export type HandlerRegistry = ReturnType<typeof createHandlerRegistry>;

@@ -1,0 +1,175 @@
+import crypto from "node:crypto";
+import type { Logger } from "pino";
+import type { Database, Queryable } from "../db/database.ts";
+import { sniffImage, type FileStore } from "../files/store.ts";
+import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import type { ChannelService } from "./channels.ts";
+import type { HandlerRegistry, LineEventContext } from "./handlers.ts";
+import { lineRepository as repo, type ChannelRow, type LineUserRow } from "./repository.ts";
+
+export const PROFILE_JOB = "line.profile";
+export const AVATAR_JOB = "line.avatar";
+export const SWEEP_JOB = "line.profile-sweep";
+export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
+/** Where LINE serves profile pictures; nothing else is ever fetched (no SSRF through a profile). */
+export const LINE_AVATAR_HOSTS = ["profile.line-scdn.net", "obs.line-scdn.net"] as const;
+const SWEEP_EVERY_MS = 3600_000;
+const SWEEP_BATCH = 200;
+const SWEEP_LOCK = 727_003;
+const FETCH_TIMEOUT_MS = 10_000;
+
+export class AvatarRefused extends Error {}
+
+export interface ProfileSyncDeps {
+  db: Database;
+  channels: ChannelService;
+  handlers: HandlerRegistry;
+  files: FileStore;
+  log: Logger;
+  clock: () => Date;
+  maxAgeMs: number;
+  /** Extra origins (the emulator's, in emulator mode) whose pictures may be fetched over http(s). */
+  extraAvatarOrigins: () => string[];
+}
+
+export function isAllowedAvatarUrl(raw: string, extraOrigins: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (extraOrigins.includes(url.origin)) return true;
+  return url.protocol === "https:" && !url.port && !url.username && (LINE_AVATAR_HOSTS as readonly string[]).includes(url.hostname);
+}
+
+/** Fetches an avatar: allow-listed hosts only, no redirects, ≤ 5 MB, and it must really be an image. */
+export async function fetchAvatar(url: string, extraOrigins: readonly string[]) {
+  if (!isAllowedAvatarUrl(url, extraOrigins)) throw new AvatarRefused(`avatar host not allowed: ${new URL(url).host}`);
+  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  if (res.status !== 200) throw new AvatarRefused(`avatar fetch answered ${res.status}`);
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > AVATAR_MAX_BYTES) throw new AvatarRefused(`avatar of ${declared} bytes is too large`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  for (let r = await reader?.read(); reader && r && !r.done; r = await reader.read()) {
+    size += r.value.length;
+    if (size > AVATAR_MAX_BYTES) {
+      await reader.cancel();
+      throw new AvatarRefused("avatar larger than 5 MB");
+    }
+    chunks.push(r.value);
+  }
+  const bytes = new Uint8Array(Buffer.concat(chunks));
+  const type = sniffImage(bytes);
+  if (!type) throw new AvatarRefused("avatar is not a PNG, JPEG or GIF");
+  return { bytes, type };
+}
+
+const EXT = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif" } as const;
+
+export function createProfileSync(deps: ProfileSyncDeps) {
+  const { db, channels, handlers, files, log, clock, maxAgeMs } = deps;
+  const isStale = (u: LineUserRow, now: Date) => !u.synced_at || now.getTime() - u.synced_at.getTime() >= maxAgeMs;
+
+  async function queueSync(tx: Queryable, lineUser: LineUserRow) {
+    // One queued sync per user per few minutes, however many events arrive meanwhile.
+    if (await repo.requestSync(tx, lineUser.id, clock(), 5 * 60_000)) {
+      await enqueue(tx, { kind: PROFILE_JOB, payload: { lineUserId: lineUser.id }, orderingKey: `profile:${lineUser.id}` });
+    }
+  }
+
+  /**
+   * Fetches the profile now and stores it. Returns the updated row; tells the registered
+   * `profileChanged` handlers when something visible changed, and queues the avatar download.
+   */
+  async function syncNow(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow): Promise<LineUserRow> {
+    const client = await channels.clientFor(channel, tx);
+    const profile = await client.getProfile(lineUser.user_id);
+    const now = clock();
+    if (!profile) {
+      // 404: blocked or left. The unfollow event records that; here only note that we asked.
+      await repo.markSynced(tx, lineUser.id, now);
+      return { ...lineUser, synced_at: now };
+    }
+    const after = await repo.saveProfile(
+      tx,
+      lineUser.id,
+      { display_name: profile.displayName, picture_url: profile.pictureUrl, status_message: profile.statusMessage, language: profile.language },
+      now,
+    );
+    const changed =
+      after.display_name !== lineUser.display_name ||
+      after.picture_url !== lineUser.picture_url ||
+      after.status_message !== lineUser.status_message ||
+      after.language !== lineUser.language;
+    if (after.picture_url && (after.picture_url !== lineUser.picture_url || !after.picture_file_key)) {
+      await enqueue(tx, { kind: AVATAR_JOB, payload: { lineUserId: after.id, pictureUrl: after.picture_url }, orderingKey: `avatar:${after.id}` });
+    }
+    if (changed) {
+      const ctx: LineEventContext = { tx, channel, lineUser: after, log, client: async () => client };
+      await handlers.profileChanged(ctx, { before: lineUser, after });
+    }
+    return after;
+  }
+
+  const jobs: Record<string, JobHandler> = {
+    async [PROFILE_JOB](job, tx) {
+      const { lineUserId } = job.payload as { lineUserId: string };
+      const user = await repo.lineUser(tx, lineUserId);
+      if (!user || user.follow_state === "blocked" || !isStale(user, clock())) return;
+      await syncNow(tx, (await repo.channel(tx, user.channel_id))!, user);
+    },
+
+    async [AVATAR_JOB](job, tx) {
+      const { lineUserId, pictureUrl } = job.payload as { lineUserId: string; pictureUrl: string };
+      const user = await repo.lineUser(tx, lineUserId);
+      if (!user || user.picture_url !== pictureUrl) return; // a newer profile superseded this picture
+      try {
+        const { bytes, type } = await fetchAvatar(pictureUrl, deps.extraAvatarOrigins());
+        const digest = crypto.createHash("sha256").update(pictureUrl).digest("hex").slice(0, 24);
+        const key = `line-avatars/${user.id}/${digest}.${EXT[type]}`;
+        await files.put(key, bytes);
+        await repo.setPictureFile(tx, user.id, pictureUrl, key);
+      } catch (err) {
+        // A refused picture will not get better by retrying; keep the previous cached one.
+        if (err instanceof AvatarRefused) log.warn({ lineUserId, reason: err.message }, "avatar not cached");
+        else throw err;
+      }
+    },
+
+    async [SWEEP_JOB](_job, tx) {
+      const now = clock();
+      const stale = await repo.staleLineUsers(tx, new Date(now.getTime() - maxAgeMs), SWEEP_BATCH);
+      for (const u of stale) await queueSync(tx, u);
+      await enqueue(tx, { kind: SWEEP_JOB, runAt: new Date(now.getTime() + SWEEP_EVERY_MS) });
+    },
+  };
+
+  return {
+    jobs,
+    syncNow,
+    isStale,
+    /** Queues a sync when the stored profile is older than LINE_PROFILE_MAX_AGE_HOURS. */
+    async syncIfStale(tx: Queryable, lineUser: LineUserRow) {
+      if (lineUser.follow_state !== "blocked" && isStale(lineUser, clock())) await queueSync(tx, lineUser);
+    },
+    /** Makes sure one periodic sweep is scheduled, even when several instances start at once. */
+    async scheduleSweep() {
+      await db.transaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock($1)", [SWEEP_LOCK]);
+        const [row] = await tx.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE kind = $1 AND state = 'pending'", [SWEEP_JOB]);
+        if (row!.n === 0) await enqueue(tx, { kind: SWEEP_JOB });
+      });
+    },
+    /** The cached avatar bytes of a LINE user, if one was fetched. */
+    async avatar(lineUser: LineUserRow) {
+      if (!lineUser.picture_file_key) return undefined;
+      const bytes = await files.get(lineUser.picture_file_key);
+      return bytes ? { bytes, type: sniffImage(bytes)! } : undefined;
+    },
+  };
+}
+
+export type ProfileSync = ReturnType<typeof createProfileSync>;

@@ -1,0 +1,280 @@
+import type { Queryable } from "../db/database.ts";
+
+/** A line_channels row as stored: secrets are still sealed (see secrets.ts). */
+export interface ChannelRow {
+  id: string;
+  tenant_id: string;
+  channel_id: string;
+  mode: "dedicated" | "shared";
+  dedicated_member_id: string | null;
+  channel_secret_enc: string;
+  token_source: "static" | "issued";
+  access_token_enc: string | null;
+  access_token_expires_at: Date | null;
+  login_channel_id: string | null;
+  login_channel_secret_enc: string | null;
+  basic_id: string | null;
+  bot_name: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface LineUserRow {
+  id: string;
+  channel_id: string;
+  user_id: string;
+  display_name: string | null;
+  picture_url: string | null;
+  picture_file_key: string | null;
+  status_message: string | null;
+  language: string | null;
+  follow_state: "unknown" | "followed" | "blocked";
+  followed_at: Date | null;
+  blocked_at: Date | null;
+  synced_at: Date | null;
+  sync_requested_at: Date | null;
+  created_at: Date;
+}
+
+export type WebhookEventState = "pending" | "processed" | "failed" | "ignored";
+
+export interface WebhookEventRow {
+  id: number;
+  webhook_event_id: string;
+  channel_id: string;
+  event_type: string;
+  line_user_id: string | null;
+  event_timestamp: Date;
+  event: Record<string, unknown>;
+  received_at: Date;
+  state: WebhookEventState;
+  last_error: string | null;
+  processed_at: Date | null;
+}
+
+export interface LoginStateRow {
+  state: string;
+  channel_id: string;
+  nonce: string;
+  code_verifier: string;
+  purpose: Record<string, unknown>;
+  expires_at: Date;
+}
+
+export type NewChannel = Pick<
+  ChannelRow,
+  | "tenant_id"
+  | "channel_id"
+  | "mode"
+  | "dedicated_member_id"
+  | "channel_secret_enc"
+  | "token_source"
+  | "access_token_enc"
+  | "login_channel_id"
+  | "login_channel_secret_enc"
+  | "basic_id"
+  | "bot_name"
+>;
+
+export type ChannelChanges = Partial<Omit<NewChannel, "tenant_id" | "channel_id">> & {
+  access_token_expires_at?: Date | null;
+};
+
+export interface NewWebhookEvent {
+  webhookEventId: string;
+  channelId: string;
+  type: string;
+  lineUserId: string | null;
+  timestamp: Date;
+  event: unknown;
+  state: "pending" | "ignored";
+}
+
+export interface ProfileFields {
+  display_name: string | null;
+  picture_url: string | null;
+  status_message: string | null;
+  language: string | null;
+}
+
+const CHANNEL_COLUMNS = `id, tenant_id, channel_id, mode, dedicated_member_id, channel_secret_enc, token_source,
+  access_token_enc, access_token_expires_at, login_channel_id, login_channel_secret_enc, basic_id, bot_name, created_at, updated_at`;
+
+export const lineRepository = {
+  async insertChannel(db: Queryable, c: NewChannel): Promise<ChannelRow> {
+    const [row] = await db.query<ChannelRow>(
+      `INSERT INTO line_channels (tenant_id, channel_id, mode, dedicated_member_id, channel_secret_enc, token_source,
+         access_token_enc, login_channel_id, login_channel_secret_enc, basic_id, bot_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${CHANNEL_COLUMNS}`,
+      [
+        c.tenant_id,
+        c.channel_id,
+        c.mode,
+        c.dedicated_member_id,
+        c.channel_secret_enc,
+        c.token_source,
+        c.access_token_enc,
+        c.login_channel_id,
+        c.login_channel_secret_enc,
+        c.basic_id,
+        c.bot_name,
+      ],
+    );
+    return row!;
+  },
+
+  async updateChannel(db: Queryable, id: string, changes: ChannelChanges): Promise<ChannelRow | undefined> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    if (!entries.length) return this.channel(db, id);
+    // Column names come from the typed ChannelChanges keys, never from a request.
+    const sets = entries.map(([k], i) => `${k} = $${i + 2}`);
+    const [row] = await db.query<ChannelRow>(
+      `UPDATE line_channels SET ${sets.join(", ")}, updated_at = now() WHERE id = $1 RETURNING ${CHANNEL_COLUMNS}`,
+      [id, ...entries.map(([, v]) => v)],
+    );
+    return row;
+  },
+
+  async channel(db: Queryable, id: string): Promise<ChannelRow | undefined> {
+    const [row] = await db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE id = $1`, [id]);
+    return row;
+  },
+
+  async tenantChannel(db: Queryable, tenantId: string, id: string): Promise<ChannelRow | undefined> {
+    const [row] = await db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ]);
+    return row;
+  },
+
+  async channelByLineId(db: Queryable, channelId: string): Promise<ChannelRow | undefined> {
+    const [row] = await db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE channel_id = $1`, [channelId]);
+    return row;
+  },
+
+  channels: (db: Queryable, tenantId: string) =>
+    db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
+
+  /** Inserts the events LINE has not delivered before; returns only the new ones (redeliveries are skipped). */
+  async insertEvents(db: Queryable, events: NewWebhookEvent[]): Promise<(WebhookEventRow & { state: WebhookEventState })[]> {
+    const inserted: WebhookEventRow[] = [];
+    for (const e of events) {
+      const [row] = await db.query<WebhookEventRow>(
+        `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (webhook_event_id) DO NOTHING
+         RETURNING *`,
+        [e.webhookEventId, e.channelId, e.type, e.lineUserId, e.timestamp, JSON.stringify(e.event), e.state],
+      );
+      if (row) inserted.push(row);
+    }
+    return inserted;
+  },
+
+  async lockEvent(db: Queryable, id: number): Promise<WebhookEventRow | undefined> {
+    const [row] = await db.query<WebhookEventRow>("SELECT * FROM webhook_events WHERE id = $1 FOR UPDATE", [id]);
+    return row;
+  },
+
+  async finishEvent(db: Queryable, id: number, state: WebhookEventState, error?: string) {
+    await db.query("UPDATE webhook_events SET state = $2, last_error = $3, processed_at = now() WHERE id = $1", [
+      id,
+      state,
+      error ?? null,
+    ]);
+  },
+
+  tenantEvents: (db: Queryable, tenantId: string, state: WebhookEventState | undefined, limit: number) =>
+    db.query<WebhookEventRow & { line_channel_id: string }>(
+      `SELECT e.*, c.channel_id AS line_channel_id FROM webhook_events e JOIN line_channels c ON c.id = e.channel_id
+       WHERE c.tenant_id = $1 AND ($2::text IS NULL OR e.state = $2)
+       ORDER BY e.received_at DESC, e.id DESC LIMIT $3`,
+      [tenantId, state ?? null, limit],
+    ),
+
+  /** Makes sure the LINE user has a row (any event may be the first we hear of them). */
+  async ensureLineUser(db: Queryable, channelId: string, userId: string): Promise<LineUserRow> {
+    const [row] = await db.query<LineUserRow>(
+      `INSERT INTO line_users (channel_id, user_id) VALUES ($1, $2)
+       ON CONFLICT (channel_id, user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+       RETURNING *`,
+      [channelId, userId],
+    );
+    return row!;
+  },
+
+  async setFollowState(db: Queryable, id: string, state: "followed" | "blocked", at: Date): Promise<LineUserRow> {
+    const [row] = await db.query<LineUserRow>(
+      `UPDATE line_users SET follow_state = $2,
+         followed_at = CASE WHEN $2 = 'followed' THEN $3 ELSE followed_at END,
+         blocked_at = CASE WHEN $2 = 'blocked' THEN $3 ELSE blocked_at END
+       WHERE id = $1 RETURNING *`,
+      [id, state, at],
+    );
+    return row!;
+  },
+
+  async lineUser(db: Queryable, id: string): Promise<LineUserRow | undefined> {
+    const [row] = await db.query<LineUserRow>("SELECT * FROM line_users WHERE id = $1", [id]);
+    return row;
+  },
+
+  async lineUserByUserId(db: Queryable, channelId: string, userId: string): Promise<LineUserRow | undefined> {
+    const [row] = await db.query<LineUserRow>("SELECT * FROM line_users WHERE channel_id = $1 AND user_id = $2", [channelId, userId]);
+    return row;
+  },
+
+  async saveProfile(db: Queryable, id: string, p: ProfileFields, at: Date): Promise<LineUserRow> {
+    const [row] = await db.query<LineUserRow>(
+      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6
+       WHERE id = $1 RETURNING *`,
+      [id, p.display_name, p.picture_url, p.status_message, p.language, at],
+    );
+    return row!;
+  },
+
+  async markSynced(db: Queryable, id: string, at: Date) {
+    await db.query("UPDATE line_users SET synced_at = $2 WHERE id = $1", [id, at]);
+  },
+
+  /** Claims the right to queue a sync: true once per `cooldownMs`, however many events race. */
+  async requestSync(db: Queryable, id: string, now: Date, cooldownMs: number): Promise<boolean> {
+    const rows = await db.query(
+      `UPDATE line_users SET sync_requested_at = $2
+       WHERE id = $1 AND (sync_requested_at IS NULL OR sync_requested_at < $2::timestamptz - make_interval(secs => $3::double precision / 1000))
+       RETURNING id`,
+      [id, now, cooldownMs],
+    );
+    return rows.length > 0;
+  },
+
+  async setPictureFile(db: Queryable, id: string, pictureUrl: string, key: string) {
+    // Only when the URL is still the one fetched: a newer sync wins over a slow download.
+    await db.query("UPDATE line_users SET picture_file_key = $3 WHERE id = $1 AND picture_url = $2", [id, pictureUrl, key]);
+  },
+
+  staleLineUsers: (db: Queryable, olderThan: Date, limit: number) =>
+    db.query<LineUserRow>(
+      `SELECT * FROM line_users WHERE follow_state = 'followed' AND (synced_at IS NULL OR synced_at < $1)
+       ORDER BY synced_at NULLS FIRST LIMIT $2`,
+      [olderThan, limit],
+    ),
+
+  async insertLoginState(db: Queryable, s: LoginStateRow) {
+    await db.query(
+      "INSERT INTO line_login_states (state, channel_id, nonce, code_verifier, purpose, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      [s.state, s.channel_id, s.nonce, s.code_verifier, JSON.stringify(s.purpose), s.expires_at],
+    );
+  },
+
+  /** Deletes and returns the state: a state can be used once, even by two racing callbacks. */
+  async takeLoginState(db: Queryable, state: string): Promise<LoginStateRow | undefined> {
+    const [row] = await db.query<LoginStateRow>("DELETE FROM line_login_states WHERE state = $1 RETURNING *", [state]);
+    return row;
+  },
+
+  async purgeLoginStates(db: Queryable, now: Date) {
+    await db.query("DELETE FROM line_login_states WHERE expires_at < $1", [now]);
+  },
+};

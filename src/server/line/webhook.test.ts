@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { webhook } from "@line/bot-sdk";
+import { bootServer, signedIn, type TestServer } from "../../../test/support/server.ts";
+import { TEST_CHANNEL, lineEvent, lineUserId, postWebhook, sign, waitFor, webhookBody } from "../../../test/support/line-webhooks.ts";
+
+let server: TestServer;
+const CH = TEST_CHANNEL.LINE_CHANNEL_ID;
+/** Every event a domain handler saw, in the order it saw them (the seam used by real features). */
+const seen: { type: string; userId: string; timestamp: number; webhookEventId: string }[] = [];
+
+const count = async (sql: string, params: unknown[] = []) => (await server.db.query<{ n: number }>(sql, params))[0]!.n;
+const eventRows = () => count("SELECT count(*) AS n FROM webhook_events");
+const jobRows = () => count("SELECT count(*) AS n FROM jobs WHERE kind = 'line.event'");
+
+beforeAll(async () => {
+  // Two attempts keep the retry test short (production: 8); no hold, so worker.drain() sees every job as due.
+  server = await bootServer({ ...TEST_CHANNEL, LINE_EVENT_MAX_ATTEMPTS: "2", LINE_EVENT_HOLD_MS: "0" });
+  const record = async (_ctx: unknown, ev: webhook.Event) => {
+    seen.push({ type: ev.type, userId: (ev.source as { userId: string }).userId, timestamp: ev.timestamp, webhookEventId: ev.webhookEventId });
+  };
+  server.line.handlers.register({ follow: record, unfollow: record, message: record, postback: record, unsend: record });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("POST /line/webhook/:channelId", () => {
+  it("refuses a bad signature with 401 and stores nothing", async () => {
+    const before = [await eventRows(), await jobRows()];
+    const body = webhookBody([lineEvent("message", lineUserId(), Date.now())]);
+    const wrongKey = await postWebhook(server.url, CH, body, { secret: "not-the-channel-secret-000000000" });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.json).toMatchObject({ code: "invalid_signature", status: 401 });
+    const missing = await postWebhook(server.url, CH, body, { signature: "" });
+    expect(missing.status).toBe(401);
+    // Signed correctly, then tampered with: the signature covers the exact bytes.
+    const tampered = await postWebhook(server.url, CH, body.replace("hello", "HELLO"), { signature: sign(body, TEST_CHANNEL.LINE_CHANNEL_SECRET) });
+    expect(tampered.status).toBe(401);
+    expect([await eventRows(), await jobRows()]).toEqual(before);
+  });
+
+  it("reads the signature header in any letter case", async () => {
+    for (const headerName of ["X-LINE-SIGNATURE", "x-line-signature", "X-Line-Signature"]) {
+      const res = await postWebhook(server.url, CH, webhookBody([lineEvent("follow", lineUserId(), Date.now())]), { headerName });
+      expect(res.status, headerName).toBe(200);
+    }
+  });
+
+  it("answers 404 for a channel it does not know", async () => {
+    const res = await postWebhook(server.url, "1999999999", webhookBody([]));
+    expect(res.status).toBe(404);
+  });
+
+  it("answers an empty events list (LINE's Verify) with 200 and stores nothing", async () => {
+    const before = await eventRows();
+    const res = await postWebhook(server.url, CH, webhookBody([]));
+    expect(res.status).toBe(200);
+    expect(await eventRows()).toBe(before);
+  });
+
+  it("refuses malformed JSON with a valid signature with 400 and stores nothing", async () => {
+    const before = [await eventRows(), await jobRows()];
+    for (const body of ['{"destination":"x","events":[', "\xff\xfe not utf8", '{"events": "nope"}']) {
+      const res = await postWebhook(server.url, CH, body);
+      expect(res.status, body).toBe(400);
+    }
+    expect([await eventRows(), await jobRows()]).toEqual(before);
+  });
+
+  it("refuses an oversize body with 413 and stores nothing", async () => {
+    const before = await eventRows();
+    const pad = "x".repeat(1024 * 1024);
+    const body = webhookBody([lineEvent("message", lineUserId(), Date.now(), { pad })]);
+    const res = await postWebhook(server.url, CH, body);
+    expect([413, -1]).toContain(res.status);
+    if (res.status === 413) expect(res.json).toMatchObject({ code: "payload_too_large" });
+    expect(await eventRows()).toBe(before);
+  });
+
+  it("processes duplicated and redelivered events once", async () => {
+    const user = lineUserId();
+    const ev = lineEvent("message", user, Date.now());
+    const first = await postWebhook(server.url, CH, webhookBody([ev, ev]));
+    expect(first.status).toBe(200);
+    const redelivered = { ...ev, deliveryContext: { isRedelivery: true } };
+    expect((await postWebhook(server.url, CH, webhookBody([redelivered]))).status).toBe(200);
+    await server.worker.drain();
+    expect((await postWebhook(server.url, CH, webhookBody([redelivered]))).status).toBe(200);
+    await server.worker.drain();
+    expect(seen.filter((s) => s.webhookEventId === ev.webhookEventId)).toHaveLength(1);
+    expect(await count("SELECT count(*) AS n FROM webhook_events WHERE webhook_event_id = $1 AND state = 'processed'", [ev.webhookEventId])).toBe(1);
+  });
+
+  it("stores an unknown event type and marks it ignored, never a 500", async () => {
+    const ev = lineEvent("somethingNewFromLine", lineUserId(), Date.now(), { novel: { nested: true } });
+    const groupEv = { ...lineEvent("message", "ignored", Date.now()), source: { type: "group", groupId: "Cgroup" } };
+    const res = await postWebhook(server.url, CH, webhookBody([ev, groupEv]));
+    expect(res.status).toBe(200);
+    const rows = await server.db.query<{ state: string; event: { novel?: unknown } }>(
+      "SELECT state, event FROM webhook_events WHERE webhook_event_id = ANY($1) ORDER BY id",
+      [[ev.webhookEventId, groupEv.webhookEventId]],
+    );
+    expect(rows.map((r) => r.state)).toEqual(["ignored", "ignored"]);
+    expect(rows[0]!.event.novel).toEqual({ nested: true });
+    await server.worker.drain();
+    expect(seen.some((s) => s.webhookEventId === ev.webhookEventId)).toBe(false);
+  });
+});
+
+describe("event processing", () => {
+  it("runs one user's events in timestamp order even when delivered out of order; a mixed batch processes each user", async () => {
+    const [a, b] = [lineUserId(), lineUserId()];
+    const t = Date.now() - 10_000;
+    const events = [
+      lineEvent("message", a, t + 3),
+      lineEvent("message", b, t + 2),
+      lineEvent("postback", a, t + 1, { postback: { data: "talk-to=sato" } }),
+      lineEvent("message", b, t + 1),
+      lineEvent("follow", a, t, { follow: { isUnblocked: false } }),
+      lineEvent("message", b, t + 3),
+    ];
+    expect((await postWebhook(server.url, CH, webhookBody(events))).status).toBe(200);
+    await server.worker.drain();
+    const order = (u: string) => seen.filter((s) => s.userId === u).map((s) => s.timestamp - t);
+    expect(order(a)).toEqual([0, 1, 3]);
+    expect(order(b)).toEqual([1, 2, 3]);
+    expect(seen.filter((s) => s.userId === a)[0]!.type).toBe("follow");
+  });
+
+  it("keeps line_users: follow → followed, unfollow → blocked, follow with isUnblocked → followed again", async () => {
+    const u = lineUserId();
+    const t = Date.now();
+    const state = async () =>
+      (await server.db.query<{ follow_state: string }>("SELECT follow_state FROM line_users WHERE user_id = $1", [u]))[0]?.follow_state;
+    await postWebhook(server.url, CH, webhookBody([lineEvent("follow", u, t, { follow: { isUnblocked: false } })]));
+    await server.worker.drain();
+    expect(await state()).toBe("followed");
+    await postWebhook(server.url, CH, webhookBody([lineEvent("unfollow", u, t + 1)]));
+    await server.worker.drain();
+    expect(await state()).toBe("blocked");
+    await postWebhook(server.url, CH, webhookBody([lineEvent("follow", u, t + 2, { follow: { isUnblocked: true } })]));
+    await server.worker.drain();
+    expect(await state()).toBe("followed");
+  });
+
+  it("retries an event whose processing throws, then parks it as failed for admins", async () => {
+    const u = lineUserId();
+    let attempts = 0;
+    const unregister = server.line.handlers.register({
+      async postback(_ctx, ev) {
+        if ((ev.source as { userId: string }).userId !== u) return;
+        attempts += 1;
+        throw new Error("room service unavailable");
+      },
+    });
+    try {
+      const ev = lineEvent("postback", u, Date.now(), { postback: { data: "x" } });
+      const later = lineEvent("message", u, Date.now() + 5);
+      expect((await postWebhook(server.url, CH, webhookBody([ev, later]))).status).toBe(200);
+      const admin = await signedIn(server, "admin@demo.example");
+      const failed = await waitFor(async () => {
+        const res = await admin.get("/api/v1/admin/line/events?state=failed");
+        return res.json.items.find((i: { webhookEventId: string }) => i.webhookEventId === ev.webhookEventId);
+      }, 20_000, "the event to be parked as failed");
+      expect(attempts).toBe(2);
+      expect(failed).toMatchObject({ type: "postback", lineUserId: u, channelId: CH, state: "failed" });
+      expect(failed.lastError).toContain("room service unavailable");
+      // The user's next event is not stuck behind the failed one.
+      await waitFor(async () => seen.some((s) => s.webhookEventId === later.webhookEventId), 10_000, "the next event");
+
+      const member = await signedIn(server, "sato@demo.example");
+      const refused = await member.get("/api/v1/admin/line/events?state=failed");
+      expect(refused.status).toBe(403);
+    } finally {
+      unregister();
+    }
+  });
+});
