@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApiClient } from "../../../test/support/server.ts";
+import { csvCell } from "./admin-routes.ts";
+import { addManual, bootContactsServer, client, memberId, type ContactsTestServer } from "./test-support.ts";
+
+let h: ContactsTestServer;
+let sato: ApiClient;
+let kim: ApiClient;
+let admin: ApiClient;
+
+beforeAll(async () => {
+  h = await bootContactsServer();
+  [sato, kim, admin] = await Promise.all([client(h, "sato@demo.example"), client(h, "kim@demo.example"), client(h, "admin@demo.example")]);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const importCards = (api: ApiClient, text: string) =>
+  api.request("POST", "/api/v1/contacts/import", new TextEncoder().encode(text), { "content-type": "text/vcard; charset=utf-8" });
+
+const FULL = {
+  contactName: { lastName: "高橋", firstName: "美咲", phoneticLastName: "たかはし", phoneticFirstName: "みさき", nickName: "みさきち" },
+  emails: [
+    { type: "WORK", email: "misaki@takahashi.example", primary: true },
+    { type: "HOME", email: "misaki.home@example.jp", primary: false },
+    { type: "OTHER", email: "m@other.example", primary: false },
+  ],
+  telephones: [
+    { type: "MOBILE", telephone: "+81 90-1111-2222", primary: true },
+    { type: "FAX", telephone: "03-3333-4444", primary: false },
+    { type: "WORK", telephone: "03-5555-6666", primary: false },
+  ],
+  organizations: [
+    { name: "高橋商事; 本社", department: "海外事業部", title: "Director, APAC" },
+    { name: "Side Co", department: "", title: "" },
+  ],
+  addresses: [{ type: "WORK", country: "日本", postalCode: "150-0001", region: "東京都", locality: "渋谷区", street: "神宮前1-2-3", primary: true }],
+  websites: [{ type: "WORK", url: "https://takahashi.example/ja" }],
+  memo: "Line 1\nLine 2, with comma; and semicolon\\backslash",
+  tags: { company: ["VIP", "取引先"], mine: [] },
+};
+
+describe("vCard 4.0", () => {
+  it("round-trips a contact: export, import, same fields", async () => {
+    const c = await addManual(sato, FULL);
+    const res = await fetch(new URL(`/api/v1/contacts/${c.contactId}/vcard`, h.url), { headers: { cookie: sato.cookie } });
+    expect(res.headers.get("content-type")).toContain("text/vcard");
+    const vcf = await res.text();
+    expect(vcf).toMatch(/^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
+    expect(vcf).toContain(`UID:urn:uuid:${c.contactId}`);
+
+    const imported = await importCards(kim, vcf);
+    expect(imported.status).toBe(200);
+    expect(imported.json.results).toEqual([{ index: 0, ok: true, contactId: expect.any(String) }]);
+    const copy = (await kim.get(`/api/v1/contacts/${imported.json.results[0].contactId}`)).json;
+    const original = (await sato.get(`/api/v1/contacts/${c.contactId}`)).json;
+    const fields = (x: Record<string, unknown>) => ({
+      contactName: x.contactName,
+      emails: x.emails,
+      telephones: x.telephones,
+      organizations: x.organizations,
+      addresses: x.addresses,
+      websites: x.websites,
+      memo: x.memo,
+      companyTags: (x.tags as { company: string[] }).company,
+    });
+    expect(fields(copy)).toEqual(fields(original));
+    expect(copy.permission.ownerId).toBe(await memberId(h, "kim@demo.example"));
+  });
+
+  it("exports every visible contact (or the chosen ones) and never someone else's", async () => {
+    const mine = await addManual(sato, { contactName: { lastName: "Export Me" } });
+    const hidden = await addManual(kim, { contactName: { lastName: "Kim Private" } });
+    const all = await sato.post("/api/v1/contacts/export", {});
+    expect(all.status).toBe(200);
+    expect(all.text).toContain("Export Me");
+    expect(all.text).not.toContain("Kim Private");
+    expect(all.text.match(/BEGIN:VCARD/g)!.length).toBe((await sato.get("/api/v1/contacts?limit=100")).json.items.length);
+    expect((await sato.post("/api/v1/contacts/export", { ids: [hidden.contactId] })).status).toBe(404);
+    const chosen = await sato.post("/api/v1/contacts/export", { ids: [mine.contactId] });
+    expect(chosen.text.match(/BEGIN:VCARD/g)).toHaveLength(1);
+  });
+
+  it("imports card by card: a broken or unreachable card is reported, the others are created", async () => {
+    const text = [
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Good One\r\nN:One;Good;;;\r\nEMAIL;TYPE=work:good@example.com\r\nEND:VCARD",
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No Way To Reach\r\nN:Reach;No;;;\r\nEND:VCARD",
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bad Mail\r\nEMAIL:not-an-email\r\nEND:VCARD",
+      "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Old Style\r\nN:Style;Old;;;\r\nTEL;TYPE=CELL:+1 555 0100\r\nEND:VCARD",
+    ].join("\r\n");
+    const res = await importCards(sato, text);
+    expect(res.status).toBe(200);
+    const r = res.json.results;
+    expect(r.map((x: { ok: boolean }) => x.ok)).toEqual([true, false, false, true]);
+    expect(r[1].errors.join()).toContain("e-mail address or a phone number");
+    expect(r[2].errors.join()).toContain("emails.0.email");
+    const old = (await sato.get(`/api/v1/contacts/${r[3].contactId}`)).json;
+    expect(old.telephones).toEqual([{ type: "MOBILE", telephone: "+1 555 0100", primary: false }]);
+    expect((await sato.request("POST", "/api/v1/contacts/import", { a: 1 })).status).toBe(415);
+    expect((await importCards(sato, "hello")).status).toBe(400);
+  });
+});
+
+describe("audit log", () => {
+  it("records add, view, edit, tags, delete, restore and permanent delete, searchable and as CSV", async () => {
+    const c = await addManual(sato, { contactName: { lastName: "=HYPERLINK(\"x\")" }, emails: [{ email: "audit@example.com" }] });
+    await sato.get(`/api/v1/contacts/${c.contactId}`);
+    const edited = await sato.request("PATCH", `/api/v1/contacts/${c.contactId}`, { memo: "m", tags: { company: ["t1"] } }, { "if-match": `"${c.version}"` });
+    expect(edited.status).toBe(200);
+    await sato.delete(`/api/v1/contacts/${c.contactId}`);
+    await sato.post(`/api/v1/contacts/${c.contactId}/restore`);
+    await sato.delete(`/api/v1/contacts/${c.contactId}`);
+    await sato.delete(`/api/v1/contacts/${c.contactId}/permanent`);
+
+    expect((await sato.get("/api/v1/admin/audit")).status).toBe(403);
+    const log = await admin.get(`/api/v1/admin/audit?target=${c.contactId}`);
+    expect(log.status).toBe(200);
+    const actions = log.json.items.map((e: { action: string }) => e.action).reverse();
+    expect(actions).toEqual([
+      "contact.add",
+      "contact.view",
+      "contact.edit",
+      "contact.tags",
+      "contact.delete",
+      "contact.restore",
+      "contact.delete",
+      "contact.permanent_delete",
+    ]);
+    expect(log.json.items[0].actor).toEqual({ id: await memberId(h, "sato@demo.example"), displayName: "佐藤 花子" });
+    expect((await admin.get(`/api/v1/admin/audit?target=${c.contactId}&action=contact.view`)).json.items).toHaveLength(1);
+    expect((await admin.get(`/api/v1/admin/audit?q=${encodeURIComponent("佐藤")}&target=${c.contactId}`)).json.items).toHaveLength(8);
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    expect((await admin.get(`/api/v1/admin/audit?from=${encodeURIComponent(future)}`)).json.items).toEqual([]);
+    const paged = await admin.get(`/api/v1/admin/audit?target=${c.contactId}&limit=5`);
+    const rest = await admin.get(`/api/v1/admin/audit?target=${c.contactId}&limit=5&cursor=${paged.json.nextCursor}`);
+    expect(paged.json.items.length + rest.json.items.length).toBe(8);
+
+    const csv = await fetch(new URL(`/api/v1/admin/audit.csv?target=${c.contactId}`, h.url), { headers: { cookie: admin.cookie } });
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const body = await csv.text();
+    const lines = body.replace(/^\uFEFF/, "").trim().split("\r\n");
+    expect(lines[0]).toBe("time,actor_id,actor_name,action,target_type,target_id,detail");
+    expect(lines).toHaveLength(9);
+    expect(body).toContain('"佐藤 花子"');
+  });
+
+  it("neutralises spreadsheet formulas in CSV cells", () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell("plain")).toBe('"plain"');
+  });
+});

@@ -1,0 +1,417 @@
+import type { Queryable } from "../db/database.ts";
+import { likeEscape } from "./search-text.ts";
+
+/** The nil uuid: "no member" where a uuid parameter is needed (admin views, company tags). */
+export const NO_MEMBER = "00000000-0000-0000-0000-000000000000";
+
+export interface AccessEntry {
+  type: "MEMBER" | "TEAM";
+  id: string;
+}
+
+/** A contact as read for one member: their tags, their room with the LINE user, whether they may edit. */
+export interface ContactRow {
+  id: string;
+  tenant_id: string;
+  line_user_id: string | null;
+  last_name: string;
+  first_name: string;
+  phonetic_last_name: string;
+  phonetic_first_name: string;
+  nick_name: string;
+  photo_key: string | null;
+  photo_source_key: string | null;
+  emails: { type: "WORK" | "HOME" | "OTHER"; email: string; primary: boolean }[];
+  telephones: { type: "MOBILE" | "WORK" | "HOME" | "FAX" | "OTHER"; telephone: string; primary: boolean }[];
+  organizations: { name: string; department: string; title: string }[];
+  addresses: { type: "WORK" | "HOME" | "OTHER"; country: string; postalCode: string; region: string; locality: string; street: string; primary: boolean }[];
+  websites: { type: "WORK" | "HOME" | "OTHER"; url: string }[];
+  memo: string;
+  access_range: "ALL" | "MEMBER";
+  co_editing: boolean;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  deleted_by: string | null;
+  owner_id: string | null;
+  accessible: AccessEntry[];
+  company_tags: string[];
+  my_tags: string[];
+  line_display_name: string | null;
+  line_picture_url: string | null;
+  room_id: string | null;
+  editable: boolean;
+}
+
+/** Columns a write sets; the derived search columns travel with them. */
+export interface ContactWrite {
+  last_name: string;
+  first_name: string;
+  phonetic_last_name: string;
+  phonetic_first_name: string;
+  nick_name: string;
+  emails: unknown[];
+  telephones: unknown[];
+  organizations: unknown[];
+  addresses: unknown[];
+  websites: unknown[];
+  memo: string;
+  search_text: string;
+  search_digits: string;
+  sort_name: string;
+}
+
+/** Visibility, in SQL, for the member in parameter `m`: everyone (ALL), or an access row for them or a team of theirs. */
+const visibleSql = (m: string) => `(c.access_range = 'ALL' OR EXISTS (
+    SELECT 1 FROM contact_access a WHERE a.contact_id = c.id
+      AND (a.member_id = ${m} OR a.team_id IN (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = ${m}))))`;
+const ownerSql = (m: string) => `EXISTS (SELECT 1 FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner AND a.member_id = ${m})`;
+const editableSql = (m: string) => `(${ownerSql(m)} OR (c.co_editing AND ${visibleSql(m)}))`;
+
+const selectFor = (m: string, extra = "") => `SELECT ${extra} c.id, c.tenant_id, c.line_user_id, c.last_name, c.first_name, c.phonetic_last_name,
+    c.phonetic_first_name, c.nick_name, c.photo_key, c.photo_source_key, c.emails, c.telephones, c.organizations,
+    c.addresses, c.websites, c.memo, c.access_range, c.co_editing, c.version, c.created_at, c.updated_at,
+    c.deleted_at, c.deleted_by, c.sort_name,
+    (SELECT a.member_id FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner) AS owner_id,
+    coalesce((SELECT json_agg(json_build_object('type', CASE WHEN a.member_id IS NULL THEN 'TEAM' ELSE 'MEMBER' END,
+                                                'id', coalesce(a.member_id, a.team_id)) ORDER BY a.id)
+              FROM contact_access a WHERE a.contact_id = c.id AND NOT a.is_owner), '[]'::json) AS accessible,
+    coalesce((SELECT array_agg(t.name ORDER BY t.name) FROM contact_tags t WHERE t.contact_id = c.id AND t.kind = 'company'), '{}'::text[]) AS company_tags,
+    coalesce((SELECT array_agg(t.name ORDER BY t.name) FROM contact_tags t
+              WHERE t.contact_id = c.id AND t.kind = 'mine' AND t.member_id = ${m}), '{}'::text[]) AS my_tags,
+    lu.display_name AS line_display_name, lu.picture_url AS line_picture_url,
+    (SELECT r.id FROM rooms r WHERE r.member_id = ${m} AND r.line_user_id = c.line_user_id) AS room_id,
+    ${editableSql(m)} AS editable
+  FROM contacts c LEFT JOIN line_users lu ON lu.id = c.line_user_id`;
+
+/** Collects positional parameters while a query is assembled. */
+function params(initial: unknown[] = []) {
+  const values = [...initial];
+  return { values, add: (v: unknown) => `$${values.push(v)}` };
+}
+
+export type SortKey = "name" | "created" | "modified";
+export interface Keyset {
+  key: string;
+  id: string;
+}
+
+const SORTS: Record<SortKey, { col: string; cast: string; dir: "ASC" | "DESC" }> = {
+  name: { col: `c.sort_name COLLATE "C"`, cast: `::text COLLATE "C"`, dir: "ASC" },
+  created: { col: "c.created_at", cast: "::timestamptz", dir: "DESC" },
+  modified: { col: "c.updated_at", cast: "::timestamptz", dir: "DESC" },
+};
+
+export const sortKeyOf = (row: ContactRow & { sort_name?: string }, sort: SortKey): string =>
+  sort === "name" ? (row.sort_name ?? "") : sort === "created" ? row.created_at.toISOString() : row.updated_at.toISOString();
+
+export interface ListFilter {
+  tenantId: string;
+  /** The member whose visibility applies; undefined for the admin views (every contact of the tenant). */
+  memberId?: string;
+  lineOnly?: boolean;
+  search?: { text: string; digits?: string };
+  tag?: string;
+  trash?: boolean;
+  adminFilter?: "no_visible_members" | "no_owner";
+  sort: SortKey;
+  after?: Keyset;
+  limit: number;
+}
+
+export const contactRepository = {
+  async list(db: Queryable, f: ListFilter): Promise<(ContactRow & { sort_name: string })[]> {
+    const p = params([f.tenantId, f.memberId ?? NO_MEMBER]);
+    const where = ["c.tenant_id = $1", f.trash ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL"];
+    // The member's Trash: what they could edit when it was deleted (owner or co-editor).
+    if (f.memberId) where.push(f.trash ? editableSql("$2") : visibleSql("$2"));
+    if (f.lineOnly) where.push("c.line_user_id IS NOT NULL");
+    if (f.search) {
+      const text = p.add(likeEscape(f.search.text));
+      const digits = f.search.digits ? ` OR c.search_digits LIKE '%' || ${p.add(f.search.digits)} || '%'` : "";
+      where.push(`(c.search_text LIKE '%' || ${text} || '%'${digits})`);
+    }
+    if (f.tag) {
+      where.push(`EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.name = ${p.add(f.tag)}
+        AND (t.kind = 'company' OR t.member_id = $2))`);
+    }
+    if (f.adminFilter === "no_owner") where.push("NOT EXISTS (SELECT 1 FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner)");
+    if (f.adminFilter === "no_visible_members") {
+      where.push(`c.access_range = 'MEMBER' AND NOT EXISTS (
+        SELECT 1 FROM contact_access a WHERE a.contact_id = c.id
+          AND (a.member_id IS NOT NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = a.team_id)))`);
+    }
+    const s = SORTS[f.sort];
+    if (f.after) {
+      where.push(`(${s.col}, c.id) ${s.dir === "ASC" ? ">" : "<"} (${p.add(f.after.key)}${s.cast}, ${p.add(f.after.id)}::uuid)`);
+    }
+    return db.query(
+      `${selectFor("$2")} WHERE ${where.join(" AND ")} ORDER BY ${s.col} ${s.dir}, c.id ${s.dir} LIMIT ${p.add(f.limit)}`,
+      p.values,
+    );
+  },
+
+  /** One contact of the tenant as seen by `memberId`, with `visible` telling whether the member may see it. */
+  async get(db: Queryable, tenantId: string, memberId: string, id: string): Promise<(ContactRow & { visible: boolean }) | undefined> {
+    const [row] = await db.query<ContactRow & { visible: boolean }>(
+      `${selectFor("$2", `${visibleSql("$2")} AS visible,`)} WHERE c.tenant_id = $1 AND c.id = $3`,
+      [tenantId, memberId, id],
+    );
+    return row;
+  },
+
+  async lock(db: Queryable, tenantId: string, id: string) {
+    await db.query("SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenantId, id]);
+  },
+
+  /** Contacts of a LINE user in the tenant: those visible to the member, and those in the member's Trash. */
+  async ofLineUserFor(db: Queryable, tenantId: string, memberId: string, lineUserId: string) {
+    return db.query<{ id: string; deleted: boolean; visible: boolean; editable: boolean }>(
+      `SELECT c.id, c.deleted_at IS NOT NULL AS deleted, ${visibleSql("$2")} AS visible, ${editableSql("$2")} AS editable
+       FROM contacts c WHERE c.tenant_id = $1 AND c.line_user_id = $3 ORDER BY c.created_at, c.id`,
+      [tenantId, memberId, lineUserId],
+    );
+  },
+
+  /** Locks the tenant row (serialising quota checks) and counts its contacts, Trash included. */
+  async lockedCount(db: Queryable, tenantId: string): Promise<{ count: number; quota: number }> {
+    const [t] = await db.query<{ contact_quota: number }>("SELECT contact_quota FROM tenants WHERE id = $1 FOR UPDATE", [tenantId]);
+    const [n] = await db.query<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE tenant_id = $1", [tenantId]);
+    return { count: n!.n, quota: t!.contact_quota };
+  },
+
+  async count(db: Queryable, tenantId: string): Promise<number> {
+    const [n] = await db.query<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE tenant_id = $1", [tenantId]);
+    return n!.n;
+  },
+
+  async insert(
+    db: Queryable,
+    c: ContactWrite & { tenant_id: string; line_user_id: string | null; access_range: "ALL" | "MEMBER"; co_editing: boolean; created_by: string; at: Date },
+  ): Promise<string> {
+    const [row] = await db.query<{ id: string }>(
+      `INSERT INTO contacts (tenant_id, line_user_id, last_name, first_name, phonetic_last_name, phonetic_first_name, nick_name,
+         emails, telephones, organizations, addresses, websites, memo, search_text, search_digits, sort_name,
+         access_range, co_editing, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) RETURNING id`,
+      [
+        c.tenant_id,
+        c.line_user_id,
+        c.last_name,
+        c.first_name,
+        c.phonetic_last_name,
+        c.phonetic_first_name,
+        c.nick_name,
+        JSON.stringify(c.emails),
+        JSON.stringify(c.telephones),
+        JSON.stringify(c.organizations),
+        JSON.stringify(c.addresses),
+        JSON.stringify(c.websites),
+        c.memo,
+        c.search_text,
+        c.search_digits,
+        c.sort_name,
+        c.access_range,
+        c.co_editing,
+        c.created_by,
+        c.at,
+      ],
+    );
+    return row!.id;
+  },
+
+  /** Writes the fields when the version still matches; false when someone else saved first. */
+  async update(db: Queryable, id: string, expectedVersion: number, c: ContactWrite, at: Date): Promise<boolean> {
+    const rows = await db.query(
+      `UPDATE contacts SET last_name = $3, first_name = $4, phonetic_last_name = $5, phonetic_first_name = $6, nick_name = $7,
+         emails = $8, telephones = $9, organizations = $10, addresses = $11, websites = $12, memo = $13,
+         search_text = $14, search_digits = $15, sort_name = $16, version = version + 1, updated_at = $17
+       WHERE id = $1 AND version = $2 RETURNING id`,
+      [
+        id,
+        expectedVersion,
+        c.last_name,
+        c.first_name,
+        c.phonetic_last_name,
+        c.phonetic_first_name,
+        c.nick_name,
+        JSON.stringify(c.emails),
+        JSON.stringify(c.telephones),
+        JSON.stringify(c.organizations),
+        JSON.stringify(c.addresses),
+        JSON.stringify(c.websites),
+        c.memo,
+        c.search_text,
+        c.search_digits,
+        c.sort_name,
+        at,
+      ],
+    );
+    return rows.length > 0;
+  },
+
+  async touch(db: Queryable, id: string, at: Date) {
+    await db.query("UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1", [id, at]);
+  },
+
+  async setPhoto(db: Queryable, id: string, photoKey: string | null, sourceKey: string | null, at: Date) {
+    await db.query("UPDATE contacts SET photo_key = $2, photo_source_key = $3, version = version + 1, updated_at = $4 WHERE id = $1", [
+      id,
+      photoKey,
+      sourceKey,
+      at,
+    ]);
+  },
+
+  async setPermission(db: Queryable, id: string, range: "ALL" | "MEMBER", coEditing: boolean, entries: AccessEntry[], at: Date) {
+    await db.query("UPDATE contacts SET access_range = $2, co_editing = $3, version = version + 1, updated_at = $4 WHERE id = $1", [
+      id,
+      range,
+      coEditing,
+      at,
+    ]);
+    await this.replaceEntries(db, id, entries);
+  },
+
+  /** The chosen members and teams (the owner row stays). */
+  async replaceEntries(db: Queryable, id: string, entries: AccessEntry[]) {
+    await db.query("DELETE FROM contact_access WHERE contact_id = $1 AND NOT is_owner", [id]);
+    for (const e of entries) {
+      await db.query(
+        `INSERT INTO contact_access (contact_id, member_id, team_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [id, e.type === "MEMBER" ? e.id : null, e.type === "TEAM" ? e.id : null],
+      );
+    }
+  },
+
+  async insertOwner(db: Queryable, id: string, ownerId: string) {
+    await db.query("INSERT INTO contact_access (contact_id, member_id, is_owner) VALUES ($1, $2, true)", [id, ownerId]);
+  },
+
+  /** Makes `ownerId` the owner; the previous owner is kept as a chosen member, so no one loses sight by a hand-over. */
+  async setOwner(db: Queryable, id: string, ownerId: string, at: Date) {
+    await db.query("UPDATE contact_access SET is_owner = false WHERE contact_id = $1 AND is_owner", [id]);
+    await db.query("DELETE FROM contact_access WHERE contact_id = $1 AND member_id = $2", [id, ownerId]);
+    await db.query("INSERT INTO contact_access (contact_id, member_id, is_owner) VALUES ($1, $2, true)", [id, ownerId]);
+    await db.query("UPDATE contacts SET version = version + 1, updated_at = $2 WHERE id = $1", [id, at]);
+  },
+
+  /** Replaces one kind of tags (company, or one member's own); returns whether anything changed. */
+  async setTags(db: Queryable, id: string, kind: "company" | "mine", memberId: string, names: string[]): Promise<boolean> {
+    const owner = kind === "company" ? NO_MEMBER : memberId;
+    const removed = await db.query(
+      "DELETE FROM contact_tags WHERE contact_id = $1 AND kind = $2 AND member_id = $3 AND NOT (name = ANY($4::text[])) RETURNING name",
+      [id, kind, owner, names],
+    );
+    const added = await db.query(
+      `INSERT INTO contact_tags (contact_id, kind, member_id, name) SELECT $1, $2, $3, unnest($4::text[])
+       ON CONFLICT DO NOTHING RETURNING name`,
+      [id, kind, owner, names],
+    );
+    return removed.length + added.length > 0;
+  },
+
+  async setDeleted(db: Queryable, id: string, by: string | null, at: Date | null) {
+    await db.query("UPDATE contacts SET deleted_at = $2, deleted_by = $3, version = version + 1, updated_at = coalesce($2, updated_at) WHERE id = $1", [
+      id,
+      at,
+      at ? by : null,
+    ]);
+  },
+
+  async remove(db: Queryable, id: string): Promise<{ photo_key: string | null } | undefined> {
+    const [row] = await db.query<{ photo_key: string | null }>("DELETE FROM contacts WHERE id = $1 RETURNING photo_key", [id]);
+    return row;
+  },
+
+  /** Trash older than each tenant's retention, as of `now`. */
+  expiredTrash: (db: Queryable, now: Date, limit: number) =>
+    db.query<{ id: string; tenant_id: string; photo_key: string | null }>(
+      `SELECT c.id, c.tenant_id, c.photo_key FROM contacts c JOIN tenants t ON t.id = c.tenant_id
+       WHERE c.deleted_at IS NOT NULL AND c.deleted_at < $1::timestamptz - make_interval(days => t.trash_retention_days)
+       ORDER BY c.deleted_at LIMIT $2`,
+      [now, limit],
+    ),
+
+  /** Linked contacts (Trash included: their locked fields mirror LINE too). */
+  linkedTo: (db: Queryable, lineUserId: string) =>
+    db.query<{ id: string; tenant_id: string; nick_name: string; photo_key: string | null; photo_source_key: string | null }>(
+      "SELECT id, tenant_id, nick_name, photo_key, photo_source_key FROM contacts WHERE line_user_id = $1 FOR UPDATE",
+      [lineUserId],
+    ),
+
+  setNickName: (db: Queryable, id: string, nickName: string, searchText: string, sortName: string, at: Date) =>
+    db.query("UPDATE contacts SET nick_name = $2, search_text = $3, sort_name = $4, version = version + 1, updated_at = $5 WHERE id = $1", [
+      id,
+      nickName,
+      searchText,
+      sortName,
+      at,
+    ]),
+
+  /** LINE users whose cached avatar is newer than the photo of a linked contact. */
+  staleLinePhotos: (db: Queryable, limit: number) =>
+    db.query<{ line_user_id: string }>(
+      `SELECT DISTINCT c.line_user_id FROM contacts c JOIN line_users lu ON lu.id = c.line_user_id
+       WHERE lu.picture_file_key IS NOT NULL AND c.photo_source_key IS DISTINCT FROM lu.picture_file_key LIMIT $1`,
+      [limit],
+    ),
+
+  /** Members with a room with this LINE user whose friendship is active, with what the LINE gate needs. */
+  friendsInRooms: (db: Queryable, tenantId: string, lineUserId: string) =>
+    db.query<{
+      id: string;
+      display_name: string;
+      line_allowed: boolean;
+      team_ids: string[];
+      tenant_name: string;
+      plan: "standard" | "core";
+      line_policy: "deny" | "allow";
+      line_grant: "all" | "by_member";
+    }>(
+      `SELECT m.id, m.display_name, m.line_allowed, t.name AS tenant_name, t.plan, t.line_policy, t.line_grant,
+         coalesce((SELECT array_agg(tm.team_id) FROM team_members tm WHERE tm.member_id = m.id), '{}'::uuid[]) AS team_ids
+       FROM friendships f JOIN rooms r ON r.friendship_id = f.id JOIN members m ON m.id = f.member_id JOIN tenants t ON t.id = m.tenant_id
+       WHERE f.line_user_id = $2 AND f.state = 'active' AND m.tenant_id = $1
+       ORDER BY m.display_name, m.id`,
+      [tenantId, lineUserId],
+    ),
+
+  /** Which of these ids are members / teams of the tenant. */
+  async knownAccessIds(db: Queryable, tenantId: string, ids: string[]): Promise<Set<string>> {
+    const rows = await db.query<{ id: string }>(
+      `SELECT id FROM members WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+       UNION SELECT id FROM teams WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  },
+
+  async room(db: Queryable, tenantId: string, memberId: string, roomId: string) {
+    const [row] = await db.query<{ id: string; line_user_id: string; display_name: string | null; picture_url: string | null; picture_file_key: string | null }>(
+      `SELECT r.id, r.line_user_id, lu.display_name, lu.picture_url, lu.picture_file_key
+       FROM rooms r JOIN line_users lu ON lu.id = r.line_user_id WHERE r.tenant_id = $1 AND r.member_id = $2 AND r.id = $3`,
+      [tenantId, memberId, roomId],
+    );
+    return row;
+  },
+
+  async setDefaultAccess(db: Queryable, tenantId: string, patch: { defaultAccess?: "ALL" | "MEMBER"; retentionDays?: number }) {
+    const [row] = await db.query<{ contact_default_access: "ALL" | "MEMBER"; trash_retention_days: number; contact_quota: number }>(
+      `UPDATE tenants SET contact_default_access = coalesce($2, contact_default_access),
+         trash_retention_days = coalesce($3, trash_retention_days), updated_at = now()
+       WHERE id = $1 RETURNING contact_default_access, trash_retention_days, contact_quota`,
+      [tenantId, patch.defaultAccess ?? null, patch.retentionDays ?? null],
+    );
+    return row!;
+  },
+
+  async settings(db: Queryable, tenantId: string) {
+    const [row] = await db.query<{ contact_default_access: "ALL" | "MEMBER"; trash_retention_days: number; contact_quota: number }>(
+      "SELECT contact_default_access, trash_retention_days, contact_quota FROM tenants WHERE id = $1",
+      [tenantId],
+    );
+    return row!;
+  },
+};

@@ -1,0 +1,342 @@
+import type { Logger } from "pino";
+import type { ContactFields, ContactListOptions, CreateContactInput, PermissionInput } from "../../shared/contacts.ts";
+import { writeAudit } from "../audit/audit.ts";
+import type { Database, Queryable } from "../db/database.ts";
+import { assertLineAccess } from "../directory/gate.ts";
+import type { Auth } from "../directory/service.ts";
+import { sniffImage, type FileStore } from "../files/store.ts";
+import { enqueue } from "../jobs/queue.ts";
+import { Problem, problems } from "../http/problem.ts";
+import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
+import { LINE_PHOTO_JOB, linePhotoOrderingKey } from "./line-sync.ts";
+import { storeContactPhoto } from "./photos.ts";
+import { decodeCursor, encodeCursor } from "./presenter.ts";
+import { contactRepository as repo, type ContactRow } from "./repository.ts";
+import { foldForSearch, phoneQueryDigits } from "./search-text.ts";
+import { assertKnownEntries, assertNoChatterLosesSight, assertNotInConversation, type Sharing } from "./sharing.ts";
+
+export interface ContactsDeps {
+  db: Database;
+  files: FileStore;
+  clock: () => Date;
+  log: Logger;
+}
+
+type Who = Pick<Auth, "member" | "tenant">;
+
+const sharingOf = (r: ContactRow): Sharing => ({ range: r.access_range, ownerId: r.owner_id, entries: r.accessible });
+
+export const notFound = () => problems.notFound("Contact");
+const readOnly = () =>
+  new Problem(403, "contact_read_only", "You can only view this contact", "Only the owner, or members while co-editing is on, can change it.");
+const ownerOnly = () => new Problem(403, "contact_owner_only", "Only the owner can do this", "Only the contact's owner can change who sees it.");
+
+export function createContactsService(deps: ContactsDeps) {
+  const { db, files, clock } = deps;
+
+  const audit = (tx: Queryable, who: Who, action: string, contactId: string, detail?: object) =>
+    writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action, targetType: "contact", targetId: contactId, detail });
+
+  async function read(tx: Queryable, who: Who, id: string): Promise<ContactRow> {
+    const row = await repo.get(tx, who.tenant.id, who.member.id, id);
+    if (!row || !row.visible || row.deleted_at) throw notFound();
+    return row;
+  }
+
+  /** A live contact the member may edit, locked for the rest of the transaction. */
+  async function forEdit(tx: Queryable, who: Who, id: string): Promise<ContactRow> {
+    await repo.lock(tx, who.tenant.id, id);
+    const row = await read(tx, who, id);
+    if (!row.editable) throw readOnly();
+    return row;
+  }
+
+  /** A contact in the member's Trash (deleted, and editable by them). */
+  async function inTrash(tx: Queryable, who: Who, id: string): Promise<ContactRow> {
+    await repo.lock(tx, who.tenant.id, id);
+    const row = await repo.get(tx, who.tenant.id, who.member.id, id);
+    if (!row || !row.deleted_at || !row.editable) throw notFound();
+    return row;
+  }
+
+  const reload = async (tx: Queryable, who: Who, id: string) => (await repo.get(tx, who.tenant.id, who.member.id, id))!;
+
+  async function assertQuota(tx: Queryable, tenantId: string, adding = 1) {
+    const { count, quota } = await repo.lockedCount(tx, tenantId);
+    if (count + adding > quota) {
+      throw new Problem(409, "contact_quota_exceeded", "Contact limit reached", `Your company can keep ${quota} contacts (Trash included). Empty the Trash or ask your administrator.`, {
+        quota,
+        count,
+      });
+    }
+  }
+
+  async function applyTags(tx: Queryable, who: Who, id: string, tags: ContactFields["tags"]) {
+    const changed: string[] = [];
+    if (tags?.company && (await repo.setTags(tx, id, "company", who.member.id, tags.company))) changed.push("company");
+    if (tags?.mine && (await repo.setTags(tx, id, "mine", who.member.id, tags.mine))) changed.push("mine");
+    if (changed.length) await audit(tx, who, "contact.tags", id, { kinds: changed, tags });
+    return changed.length > 0;
+  }
+
+  /** Inserts a contact with its owner row and the company's default privacy (or the given one). */
+  async function insert(tx: Queryable, who: Who, fields: EditableContact, lineUserId: string | null, permission?: PermissionInput) {
+    const settings = await repo.settings(tx, who.tenant.id);
+    const range = permission?.accessibleRange ?? settings.contact_default_access;
+    const entries = (permission?.accessibleMembers ?? []).filter((e) => !(e.type === "MEMBER" && e.id === who.member.id));
+    await assertKnownEntries(tx, who.tenant.id, entries);
+    const id = await repo.insert(tx, {
+      ...toWrite(fields),
+      tenant_id: who.tenant.id,
+      line_user_id: lineUserId,
+      access_range: range,
+      co_editing: permission?.isCoEditing ?? false,
+      created_by: who.member.id,
+      at: clock(),
+    });
+    await repo.insertOwner(tx, id, who.member.id);
+    await repo.replaceEntries(tx, id, entries);
+    return id;
+  }
+
+  async function deleteOne(tx: Queryable, who: Who, id: string) {
+    const row = await forEdit(tx, who, id);
+    await assertNotInConversation(tx, who.tenant.id, row.line_user_id, who.member.id);
+    await repo.setDeleted(tx, id, who.member.id, clock());
+    await audit(tx, who, "contact.delete", id);
+  }
+
+  return {
+    list: (who: Who, q: ContactListOptions, trash = false) => listRows(db, who, q, trash),
+
+    /** Opening a contact is audited (DESIGN §2.9: views are in the audit log). */
+    get: (who: Who, id: string) =>
+      db.transaction(async (tx) => {
+        const row = await read(tx, who, id);
+        await audit(tx, who, "contact.view", id);
+        return row;
+      }),
+
+    create: (who: Who, body: CreateContactInput, source: "manual" | "import" = "manual") =>
+      db.transaction(async (tx) => {
+        if (body.photo !== undefined) throw problems.validation([{ path: "photo", message: "upload a photo with PUT /contacts/{id}/photo" }]);
+        const fields = mergeFields(EMPTY_CONTACT, body);
+        assertReachable(fields);
+        await assertQuota(tx, who.tenant.id);
+        const id = await insert(tx, who, fields, null, body.permission);
+        await audit(tx, who, "contact.add", id, { source });
+        await applyTags(tx, who, id, body.tags);
+        return reload(tx, who, id);
+      }),
+
+    /**
+     * Add LINE Contact from a room (DESIGN §2.4, §2.7): name = nickname = LINE display name,
+     * photo from LINE. A contact of this LINE user the member already sees is returned instead
+     * of a duplicate; one in their Trash is offered for restore.
+     */
+    async addFromRoom(who: Who, roomId: string): Promise<{ created: boolean; row: ContactRow }> {
+      assertLineAccess(who.tenant, who.member);
+      return db.transaction(async (tx) => {
+        const room = await repo.room(tx, who.tenant.id, who.member.id, roomId);
+        if (!room) throw problems.notFound("Room");
+        // Two taps (or two tabs) must not make two contacts.
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`contact-line:${who.tenant.id}:${room.line_user_id}`]);
+        const existing = await repo.ofLineUserFor(tx, who.tenant.id, who.member.id, room.line_user_id);
+        const visible = existing.find((e) => !e.deleted && e.visible);
+        if (visible) return { created: false, row: await reload(tx, who, visible.id) };
+        const trashed = existing.find((e) => e.deleted && e.editable);
+        if (trashed) {
+          throw new Problem(409, "contact_in_trash", "This LINE user is in your Trash", "Restore the contact from the Trash instead of adding it again.", {
+            contactId: trashed.id,
+          });
+        }
+        await assertQuota(tx, who.tenant.id);
+        const name = room.display_name ?? "";
+        const fields: EditableContact = { ...EMPTY_CONTACT, contactName: { ...EMPTY_CONTACT.contactName, lastName: name, nickName: name } };
+        const id = await insert(tx, who, fields, room.line_user_id);
+        const avatar = room.picture_file_key ? await files.get(room.picture_file_key) : undefined;
+        if (avatar && sniffImage(avatar)) {
+          await repo.setPhoto(tx, id, await storeContactPhoto(files, id, avatar), room.picture_file_key, clock());
+        } else if (room.picture_url) {
+          // The avatar is still being downloaded: copy it once the connector's job has it.
+          await enqueue(tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: room.line_user_id }, orderingKey: linePhotoOrderingKey(room.line_user_id) });
+        }
+        await audit(tx, who, "contact.add", id, { source: "line", lineUserId: room.line_user_id, roomId });
+        return { created: true, row: await reload(tx, who, id) };
+      });
+    },
+
+    /** PATCH with optimistic concurrency: `expectedVersion` comes from If-Match. */
+    update: (who: Who, id: string, expectedVersion: number | undefined, patch: ContactFields) =>
+      db.transaction(async (tx) => {
+        if (expectedVersion === undefined) {
+          throw new Problem(428, "precondition_required", "If-Match required", 'Send If-Match: "<version>" with the version you edited.');
+        }
+        const row = await forEdit(tx, who, id);
+        const current = editableOf(row);
+        assertUnlocked(row.line_user_id !== null, current, patch);
+        if (row.version !== expectedVersion) {
+          throw new Problem(412, "version_conflict", "Changed by someone else", "The contact changed since you opened it; reload and apply your edit again.", {
+            currentVersion: row.version,
+          });
+        }
+        const next = mergeFields(current, patch);
+        if (!row.line_user_id) assertReachable(next);
+        const fieldKeys = Object.keys(patch).filter((k) => k !== "tags" && k !== "photo");
+        if (fieldKeys.length) {
+          if (!(await repo.update(tx, id, expectedVersion, toWrite(next), clock()))) throw new Problem(412, "version_conflict", "Changed by someone else", "Reload and try again.");
+          await audit(tx, who, "contact.edit", id, { fields: fieldKeys });
+        }
+        const tagged = await applyTags(tx, who, id, patch.tags);
+        if (patch.photo === null && row.photo_key) {
+          await repo.setPhoto(tx, id, null, null, clock());
+          await audit(tx, who, "contact.edit", id, { fields: ["photo"] });
+        } else if (tagged && !fieldKeys.length) {
+          await repo.touch(tx, id, clock());
+        }
+        return reload(tx, who, id);
+      }),
+
+    setPhoto: async (who: Who, id: string, bytes: Uint8Array) =>
+      db.transaction(async (tx) => {
+        const row = await forEdit(tx, who, id);
+        if (row.line_user_id) throw fieldLocked("photo");
+        const key = await storeContactPhoto(files, id, bytes);
+        await repo.setPhoto(tx, id, key, null, clock());
+        await audit(tx, who, "contact.edit", id, { fields: ["photo"] });
+        if (row.photo_key && row.photo_key !== key) await files.remove(row.photo_key);
+        return reload(tx, who, id);
+      }),
+
+    async photo(who: Who, id: string) {
+      const row = await repo.get(db, who.tenant.id, who.member.id, id);
+      // Trash items show their photo too, to whoever has them in their Trash.
+      const allowed = row && (row.deleted_at ? row.editable : row.visible);
+      const bytes = allowed && row.photo_key ? await files.get(row.photo_key) : undefined;
+      if (!bytes) throw problems.notFound("Photo");
+      return { bytes, type: sniffImage(bytes) ?? "application/octet-stream" };
+    },
+
+    /** The owner decides who sees the contact; a chatting member cannot be cut off (DESIGN §2.7). */
+    setPermission: (who: Who, id: string, body: PermissionInput) =>
+      db.transaction(async (tx) => {
+        const row = await forEditOrOwner(tx, who, id);
+        return changePermission(tx, who, row, body);
+      }),
+
+    delete: (who: Who, id: string) => db.transaction((tx) => deleteOne(tx, who, id)),
+
+    async bulkDelete(who: Who, ids: string[]) {
+      const results = [];
+      for (const id of ids) {
+        try {
+          await db.transaction((tx) => deleteOne(tx, who, id));
+          results.push({ contactId: id, ok: true });
+        } catch (err) {
+          if (!(err instanceof Problem)) throw err;
+          results.push({ contactId: id, ok: false, code: err.code, detail: err.detail });
+        }
+      }
+      return results;
+    },
+
+    /** Back exactly as it was: fields, tags and sharing were never touched by the delete. */
+    restore: (who: Who, id: string) =>
+      db.transaction(async (tx) => {
+        await inTrash(tx, who, id);
+        await repo.setDeleted(tx, id, null, null);
+        await audit(tx, who, "contact.restore", id);
+        return reload(tx, who, id);
+      }),
+
+    permanentDelete: (who: Who, id: string) =>
+      db.transaction(async (tx) => {
+        await inTrash(tx, who, id);
+        const removed = await repo.remove(tx, id);
+        await audit(tx, who, "contact.permanent_delete", id);
+        if (removed?.photo_key) await files.remove(removed.photo_key);
+      }),
+
+    /** Rows for vCard export: the given ids (each must be visible) or every contact the member sees. */
+    async exportRows(who: Who, ids?: string[]) {
+      return db.transaction(async (tx) => {
+        const rows: ContactRow[] = [];
+        if (ids) {
+          for (const id of ids) rows.push(await read(tx, who, id));
+        } else {
+          let after: string | undefined;
+          for (;;) {
+            const page = await listRows(tx, who, { tab: "all", sort: "name", limit: 100, cursor: after }, false);
+            rows.push(...page.rows);
+            if (!page.nextCursor) break;
+            after = page.nextCursor;
+          }
+        }
+        await writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action: "contact.export", targetType: "contact", detail: { count: rows.length, ids: rows.map((r) => r.id) } });
+        return rows;
+      });
+    },
+
+    /** Manual contacts from parsed vCards; each card is its own transaction and gets its own result. */
+    async importContacts(who: Who, cards: { fields?: CreateContactInput; errors?: string[] }[]) {
+      const results = [];
+      for (const [index, card] of cards.entries()) {
+        if (!card.fields) {
+          results.push({ index, ok: false, errors: card.errors ?? ["unreadable card"] });
+          continue;
+        }
+        try {
+          const row = await this.create(who, card.fields, "import");
+          results.push({ index, ok: true, contactId: row.id });
+        } catch (err) {
+          if (!(err instanceof Problem)) throw err;
+          const errors = (err.extra.errors as { path: string; message: string }[] | undefined)?.map((e) => `${e.path}: ${e.message}`);
+          results.push({ index, ok: false, errors: errors ?? [err.detail ?? err.title] });
+        }
+      }
+      return results;
+    },
+
+    changePermission,
+    sharingOf,
+  };
+
+  async function listRows(q: Queryable, who: Who, opts: ContactListOptions, trash: boolean) {
+    const after = opts.cursor ? decodeCursor(opts.cursor, opts.sort) : undefined;
+    if (opts.cursor && !after) throw problems.validation([{ path: "cursor", message: "is not a cursor this API gave out for this sort" }]);
+    const rows = await repo.list(q, {
+      tenantId: who.tenant.id,
+      memberId: who.member.id,
+      lineOnly: opts.tab === "line",
+      search: opts.q ? { text: foldForSearch(opts.q), digits: phoneQueryDigits(opts.q) } : undefined,
+      tag: opts.tag,
+      trash,
+      sort: opts.sort,
+      after,
+      limit: opts.limit + 1,
+    });
+    const page = rows.slice(0, opts.limit);
+    return { rows: page, nextCursor: rows.length > opts.limit ? encodeCursor(page.at(-1)!, opts.sort) : null };
+  }
+
+  async function forEditOrOwner(tx: Queryable, who: Who, id: string) {
+    await repo.lock(tx, who.tenant.id, id);
+    const row = await read(tx, who, id);
+    if (row.owner_id !== who.member.id) throw ownerOnly();
+    return row;
+  }
+
+  /** `viewerId` is whose view of the contact is returned (the admin screen passes NO_MEMBER). */
+  async function changePermission(tx: Queryable, who: Who, row: ContactRow, body: PermissionInput, viewerId = who.member.id) {
+    const owner = row.owner_id;
+    const entries = body.accessibleMembers.filter((e) => !(e.type === "MEMBER" && e.id === owner));
+    await assertKnownEntries(tx, who.tenant.id, entries);
+    const after: Sharing = { range: body.accessibleRange, ownerId: owner, entries };
+    await assertNoChatterLosesSight(tx, who.tenant.id, row.line_user_id, sharingOf(row), after);
+    await repo.setPermission(tx, row.id, body.accessibleRange, body.isCoEditing, entries, clock());
+    await audit(tx, who, "contact.permission", row.id, { accessibleRange: body.accessibleRange, isCoEditing: body.isCoEditing, accessibleMembers: entries });
+    return (await repo.get(tx, who.tenant.id, viewerId, row.id))!;
+  }
+}
+
+export type ContactsService = ReturnType<typeof createContactsService>;

@@ -1,0 +1,142 @@
+import ICAL from "ical.js";
+import { CreateContactBody, type CreateContactInput } from "../../shared/contacts.ts";
+import type { ContactRow } from "./repository.ts";
+
+/**
+ * vCard 4.0 (RFC 6350) through ical.js, which reads and writes vCard/jCard with RFC escaping and
+ * line folding. Phonetic names use the X-PHONETIC-* properties address books (Apple, Android) use.
+ */
+const EMAIL_TYPES = { WORK: "work", HOME: "home", OTHER: undefined } as const;
+const TEL_TYPES = { MOBILE: "cell", WORK: "work", HOME: "home", FAX: "fax", OTHER: undefined } as const;
+const PLACE_TYPES = { WORK: "work", HOME: "home", OTHER: undefined } as const;
+
+function add(card: ICAL.Component, name: string, value: string | string[], params: Record<string, string | undefined> = {}) {
+  const prop = new ICAL.Property(name);
+  prop.setValue(value as unknown as string);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) prop.setParameter(k, v);
+  card.addProperty(prop);
+  return prop;
+}
+
+export function toVcard(r: ContactRow): string {
+  const card = new ICAL.Component("vcard");
+  card.addPropertyWithValue("version", "4.0");
+  card.addPropertyWithValue("uid", `urn:uuid:${r.id}`);
+  const fullName = [r.last_name, r.first_name].filter(Boolean).join(" ") || r.nick_name || r.emails[0]?.email || r.telephones[0]?.telephone || "";
+  card.addPropertyWithValue("fn", fullName);
+  add(card, "n", [r.last_name, r.first_name, "", "", ""]);
+  if (r.phonetic_last_name) card.addPropertyWithValue("x-phonetic-last-name", r.phonetic_last_name);
+  if (r.phonetic_first_name) card.addPropertyWithValue("x-phonetic-first-name", r.phonetic_first_name);
+  if (r.nick_name) card.addPropertyWithValue("nickname", r.nick_name);
+  for (const e of r.emails) add(card, "email", e.email, { type: EMAIL_TYPES[e.type], pref: e.primary ? "1" : undefined });
+  for (const t of r.telephones) add(card, "tel", t.telephone, { value: "text", type: TEL_TYPES[t.type], pref: t.primary ? "1" : undefined });
+  for (const o of r.organizations) {
+    // ORG and TITLE are paired by position, so every organization writes both.
+    add(card, "org", [o.name, o.department]);
+    card.addPropertyWithValue("title", o.title);
+  }
+  for (const a of r.addresses) {
+    add(card, "adr", ["", "", a.street, a.locality, a.region, a.postalCode, a.country], {
+      type: PLACE_TYPES[a.type],
+      pref: a.primary ? "1" : undefined,
+    });
+  }
+  for (const w of r.websites) add(card, "url", w.url, { type: PLACE_TYPES[w.type] });
+  if (r.memo) card.addPropertyWithValue("note", r.memo);
+  if (r.company_tags.length) {
+    const prop = new ICAL.Property("categories");
+    prop.setValues(r.company_tags);
+    card.addProperty(prop);
+  }
+  card.addPropertyWithValue("rev", r.updated_at.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, ""));
+  return card.toString();
+}
+
+export const toVcards = (rows: ContactRow[]) => rows.map((r) => `${toVcard(r)}\r\n`).join("");
+
+const typesOf = (p: ICAL.Property): string[] => {
+  const t = p.getParameter("type");
+  return (Array.isArray(t) ? t : t ? [t] : []).flatMap((x) => String(x).toLowerCase().split(","));
+};
+const isPref = (p: ICAL.Property) => String(p.getParameter("pref") ?? "") === "1";
+const str = (v: unknown) => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
+const pick = <K extends string>(types: string[], map: Record<string, K>, fallback: K): K => {
+  for (const [vcardType, ours] of Object.entries(map)) if (types.includes(vcardType)) return ours;
+  return fallback;
+};
+
+/** Splits a text/vcard body into cards, so one broken card does not spoil the others. */
+export function splitVcards(text: string): string[] {
+  const cards: string[] = [];
+  let current: string[] | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^BEGIN:VCARD\s*$/i.test(line)) current = [line];
+    else if (current) {
+      current.push(line);
+      if (/^END:VCARD\s*$/i.test(line)) {
+        cards.push(current.join("\r\n"));
+        current = undefined;
+      }
+    }
+  }
+  if (current) cards.push(current.join("\r\n"));
+  return cards;
+}
+
+/** One card → the body a manual contact is created from (validated like POST /contacts). */
+export function fromVcard(text: string): { fields?: CreateContactInput; errors?: string[] } {
+  let card: ICAL.Component;
+  try {
+    card = new ICAL.Component(ICAL.parse(text) as unknown as unknown[]);
+  } catch (err) {
+    return { errors: [`not a readable vCard: ${(err as Error).message}`] };
+  }
+  const all = (name: string) => card.getAllProperties(name);
+  const first = (name: string) => str(card.getFirstPropertyValue(name));
+  const n = (card.getFirstPropertyValue("n") as unknown as string[] | null) ?? [];
+  const orgs = all("org");
+  const titles = all("title");
+  const categories = all("categories").flatMap((p) => p.getValues().map(str));
+  const candidate = {
+    contactName: {
+      lastName: str(n[0]),
+      firstName: str(n[1]),
+      phoneticLastName: first("x-phonetic-last-name"),
+      phoneticFirstName: first("x-phonetic-first-name"),
+      nickName: first("nickname"),
+    },
+    emails: all("email").map((p) => ({
+      type: pick(typesOf(p), { work: "WORK", home: "HOME" } as const, "OTHER"),
+      email: str(p.getFirstValue()),
+      primary: isPref(p),
+    })),
+    telephones: all("tel").map((p) => ({
+      type: pick(typesOf(p), { fax: "FAX", cell: "MOBILE", work: "WORK", home: "HOME" } as const, "OTHER"),
+      telephone: str(p.getFirstValue()).replace(/^tel:/i, ""),
+      primary: isPref(p),
+    })),
+    organizations: orgs.map((p, i) => {
+      const v = p.getFirstValue() as unknown;
+      const parts = Array.isArray(v) ? v.map(str) : [str(v)];
+      return { name: parts[0] ?? "", department: parts[1] ?? "", title: str(titles[i]?.getFirstValue()) };
+    }),
+    addresses: all("adr").map((p) => {
+      const v = (p.getFirstValue() as unknown as unknown[]) ?? [];
+      return {
+        type: pick(typesOf(p), { work: "WORK", home: "HOME" } as const, "OTHER"),
+        street: str(v[2]),
+        locality: str(v[3]),
+        region: str(v[4]),
+        postalCode: str(v[5]),
+        country: str(v[6]),
+        primary: isPref(p),
+      };
+    }),
+    websites: all("url").map((p) => ({ type: pick(typesOf(p), { work: "WORK", home: "HOME" } as const, "OTHER"), url: str(p.getFirstValue()) })),
+    memo: first("note"),
+    tags: { company: [...new Set(categories.map((c) => c.trim()).filter(Boolean))] },
+  };
+  const parsed = CreateContactBody.safeParse(candidate);
+  if (!parsed.success) return { errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  return { fields: parsed.data };
+}

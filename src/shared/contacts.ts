@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { EmailSchema, PhoneSchema } from "./directory.ts";
+
+/**
+ * External contacts (Clients/Partners), shaped like the contact JSON of workplace-suite APIs:
+ * `contactName{…}`, `emails[]`, `telephones[]`, `organizations[]`, `permission{…}`.
+ */
+export const LIST_MAX = 100;
+export const MEMO_MAX = 4000;
+export const TAG_MAX = 30;
+
+const text = (max: number) => z.string().trim().max(max);
+const uniqueBy = <T>(key: (t: T) => string) => (items: T[]) => new Set(items.map(key)).size === items.length;
+const atMostOnePrimary = (items: { primary: boolean }[]) => items.filter((i) => i.primary).length <= 1;
+
+export const ContactNameSchema = z.object({
+  lastName: text(100).default(""),
+  firstName: text(100).default(""),
+  phoneticLastName: text(100).default(""),
+  phoneticFirstName: text(100).default(""),
+  nickName: text(100).default(""),
+});
+
+export const EmailEntrySchema = z.object({
+  type: z.enum(["WORK", "HOME", "OTHER"]).default("WORK"),
+  email: EmailSchema,
+  primary: z.boolean().default(false),
+});
+export const TelephoneEntrySchema = z.object({
+  type: z.enum(["MOBILE", "WORK", "HOME", "FAX", "OTHER"]).default("MOBILE"),
+  telephone: PhoneSchema,
+  primary: z.boolean().default(false),
+});
+export const OrganizationSchema = z.object({
+  name: text(100).default(""),
+  department: text(100).default(""),
+  title: text(100).default(""),
+});
+export const AddressSchema = z.object({
+  type: z.enum(["WORK", "HOME", "OTHER"]).default("WORK"),
+  country: text(100).default(""),
+  postalCode: text(20).default(""),
+  region: text(100).default(""),
+  locality: text(100).default(""),
+  street: text(200).default(""),
+  primary: z.boolean().default(false),
+});
+export const WebsiteSchema = z.object({
+  type: z.enum(["WORK", "HOME", "OTHER"]).default("WORK"),
+  url: z.string().trim().max(500).url("must be a URL"),
+});
+
+export const TagSchema = z.string().trim().min(1, "a tag cannot be empty").max(TAG_MAX, `a tag has at most ${TAG_MAX} characters`);
+const tagList = z
+  .array(TagSchema)
+  .max(LIST_MAX)
+  .refine((t) => new Set(t).size === t.length, "tags must be unique");
+// Patches say only what changes: no defaults here, or an absent field would be reset.
+const TagsPatch = z.object({ company: tagList.optional(), mine: tagList.optional() });
+const ContactNamePatch = z.object({
+  lastName: text(100).optional(),
+  firstName: text(100).optional(),
+  phoneticLastName: text(100).optional(),
+  phoneticFirstName: text(100).optional(),
+  nickName: text(100).optional(),
+});
+
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIST_MAX, `at most ${LIST_MAX} entries`);
+
+/** The editable fields; every one optional so PATCH can send only what changed. */
+export const ContactFieldsSchema = z.object({
+  contactName: ContactNamePatch.optional(),
+  emails: list(EmailEntrySchema)
+    .refine(atMostOnePrimary, "only one e-mail can be primary")
+    .refine(uniqueBy((e: { email: string }) => e.email.toLowerCase()), "e-mails must be unique")
+    .optional(),
+  telephones: list(TelephoneEntrySchema).refine(atMostOnePrimary, "only one telephone can be primary").optional(),
+  organizations: list(OrganizationSchema).optional(),
+  addresses: list(AddressSchema).refine(atMostOnePrimary, "only one address can be primary").optional(),
+  websites: list(WebsiteSchema).optional(),
+  memo: z.string().max(MEMO_MAX, `at most ${MEMO_MAX} characters`).optional(),
+  tags: TagsPatch.optional(),
+  /** Only for manual contacts; a LINE contact's photo follows the LINE profile. */
+  photo: z.null().optional(),
+});
+export type ContactFields = z.infer<typeof ContactFieldsSchema>;
+
+export const AccessRangeSchema = z.enum(["ALL", "MEMBER"]);
+export const AccessibleMemberSchema = z.object({ type: z.enum(["MEMBER", "TEAM"]), id: z.string().uuid() });
+export const PermissionBody = z.object({
+  accessibleRange: AccessRangeSchema,
+  isCoEditing: z.boolean(),
+  accessibleMembers: z.array(AccessibleMemberSchema).max(LIST_MAX).default([]),
+});
+export type PermissionInput = z.infer<typeof PermissionBody>;
+
+export const CreateContactBody = ContactFieldsSchema.extend({ permission: PermissionBody.optional() });
+export type CreateContactInput = z.infer<typeof CreateContactBody>;
+
+export const ContactSchema = z.object({
+  contactId: z.string().uuid(),
+  contactName: ContactNameSchema,
+  photoUrl: z.string().nullable(),
+  emails: z.array(EmailEntrySchema),
+  telephones: z.array(TelephoneEntrySchema),
+  organizations: z.array(OrganizationSchema),
+  addresses: z.array(AddressSchema),
+  websites: z.array(WebsiteSchema),
+  memo: z.string(),
+  tags: z.object({ company: z.array(z.string()), mine: z.array(z.string()) }),
+  permission: z.object({
+    ownerId: z.string().uuid().nullable(),
+    accessibleRange: AccessRangeSchema,
+    isCoEditing: z.boolean(),
+    accessibleMembers: z.array(AccessibleMemberSchema),
+  }),
+  linkedLineUser: z
+    .object({ lineUserId: z.string().uuid(), displayName: z.string().nullable(), pictureUrl: z.string().nullable(), roomId: z.string().uuid().optional() })
+    .nullable(),
+  /** Whether the caller may edit (owner, or a viewer while co-editing is on). */
+  editable: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().optional(),
+  deletedBy: z.string().uuid().nullable().optional(),
+});
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const AddLineContactResult = z.object({ created: z.boolean(), contact: ContactSchema });
+
+export const ContactListQuery = z.object({
+  tab: z.enum(["all", "line"]).default("all"),
+  q: z.string().trim().max(100).optional(),
+  tag: z.string().trim().max(TAG_MAX).optional(),
+  sort: z.enum(["name", "created", "modified"]).default("name"),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+});
+export type ContactListOptions = z.infer<typeof ContactListQuery>;
+export const ContactListSchema = z.object({ items: z.array(ContactSchema), nextCursor: z.string().nullable() });
+
+export const IdsBody = z.object({ ids: z.array(z.string().uuid()).min(1).max(LIST_MAX) });
+export const ExportBody = z.object({ ids: z.array(z.string().uuid()).max(1000).optional() });
+export const BulkResultSchema = z.object({
+  results: z.array(
+    z.object({ contactId: z.string(), ok: z.boolean(), code: z.string().optional(), detail: z.string().optional() }),
+  ),
+});
+export const ImportResultSchema = z.object({
+  results: z.array(
+    z.object({ index: z.number().int(), ok: z.boolean(), contactId: z.string().uuid().optional(), errors: z.array(z.string()).optional() }),
+  ),
+});
+
+export const AdminContactListQuery = z.object({
+  filter: z.enum(["all", "line", "no_visible_members", "no_owner", "trash"]).default("all"),
+  q: z.string().trim().max(100).optional(),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+});
+export const OwnerBody = z.object({ ownerId: z.string().uuid() });
+export const ContactSettingsSchema = z.object({
+  defaultAccessRange: AccessRangeSchema,
+  trashRetentionDays: z.number().int().min(1).max(365),
+  contactQuota: z.number().int(),
+  contactCount: z.number().int(),
+});
+export const ContactSettingsBody = ContactSettingsSchema.pick({ defaultAccessRange: true, trashRetentionDays: true }).partial();
+
+export const AuditQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  action: z.string().trim().max(100).optional(),
+  target: z.string().trim().max(100).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type AuditFilter = z.infer<typeof AuditQuery>;
+export const AuditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.object({ id: z.string().uuid(), displayName: z.string() }).nullable(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export const AuditListSchema = z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });
