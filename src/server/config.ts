@@ -22,8 +22,14 @@ const EnvSchema = z.object({
   LINE_CHANNEL_ID: z.string().regex(/^\d{6,}$/, "LINE_CHANNEL_ID is numeric").optional(),
   LINE_CHANNEL_SECRET: z.string().min(16).optional(),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(16).optional(),
+  LINE_LOGIN_CHANNEL_ID: z.string().regex(/^\d{6,}$/, "LINE_LOGIN_CHANNEL_ID is numeric").optional(),
+  LINE_LOGIN_CHANNEL_SECRET: z.string().min(16).optional(),
   LINE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LINE_PROFILE_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+  LINE_EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  LINE_EVENT_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "SMTP_URL must be smtp:// or smtps://").optional(),
+  MAIL_FROM: z.string().min(3).optional(),
   DEMO_SEED: z.enum(["0", "1"]).optional(),
   DEMO_PASSWORD: z.string().min(8).optional(),
   SECRET_KEY: z.string().min(32, "SECRET_KEY needs at least 32 characters").optional(),
@@ -49,9 +55,22 @@ export interface Config {
     channelId: string | undefined;
     channelSecret: string | undefined;
     channelAccessToken: string | undefined;
+    loginChannelId: string | undefined;
+    loginChannelSecret: string | undefined;
     emulatorPort: number | undefined;
+    /** A LINE user's profile is fetched again once its copy is older than this. */
+    profileMaxAgeMs: number;
+    /** Attempts at processing one webhook event before it is parked as failed. */
+    eventMaxAttempts: number;
+    /**
+     * How long a received event waits before it runs, so that an earlier event of the same user
+     * delivered a little later (LINE reorders deliveries) still runs first.
+     */
+    eventHoldMs: number;
   };
   smtpUrl: string | undefined;
+  /** From: of invitation e-mails; default `Tsunagu <no-reply@<public host>>`. */
+  mailFrom: string | undefined;
   demoSeed: boolean | undefined;
   demoPassword: string | undefined;
   secretKey: string | undefined;
@@ -83,9 +102,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       channelId: e.LINE_CHANNEL_ID,
       channelSecret: e.LINE_CHANNEL_SECRET,
       channelAccessToken: e.LINE_CHANNEL_ACCESS_TOKEN,
+      loginChannelId: e.LINE_LOGIN_CHANNEL_ID,
+      loginChannelSecret: e.LINE_LOGIN_CHANNEL_SECRET,
       emulatorPort: e.LINE_EMULATOR_PORT,
+      profileMaxAgeMs: e.LINE_PROFILE_MAX_AGE_HOURS * 3600_000,
+      eventMaxAttempts: e.LINE_EVENT_MAX_ATTEMPTS,
+      eventHoldMs: e.LINE_EVENT_HOLD_MS,
     },
     smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     demoSeed: e.DEMO_SEED === undefined ? undefined : e.DEMO_SEED === "1",
     demoPassword: e.DEMO_PASSWORD,
     secretKey: e.SECRET_KEY,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrate.ts";
@@ -12,6 +12,22 @@ import { createDirectoryService } from "./directory/service.ts";
 import { localFileStore } from "./files/store.ts";
 import { createHttpApp } from "./http/app.ts";
 import { startWorker, type Worker } from "./jobs/queue.ts";
+import { createLineConnector, type LineConnector } from "./line/connector.ts";
+import { demoChannelCredentials } from "./line/demo-channel.ts";
+import type { ChannelRow } from "./line/repository.ts";
+import { startLineEmulator, type LineEmulator } from "../line-emulator/emulator.ts";
+import { landingRoutes } from "./invitations/landing.ts";
+import { invitationRoutes } from "./invitations/routes.ts";
+import { createInvitationService } from "./invitations/service.ts";
+import { createContacts } from "./contacts/contacts.ts";
+import { loadSecretKey } from "./line/secrets.ts";
+import { startOutgoingMail } from "./mail/outgoing.ts";
+import { createRealtimeHub } from "./realtime/hub.ts";
+import { pruneRealtimeEvents } from "./realtime/retention.ts";
+import { realtimeRoutes } from "./realtime/routes.ts";
+import { createMessaging } from "./rooms/messages.ts";
+import { lineMediaRoutes } from "./rooms/public-routes.ts";
+import { roomRoutes } from "./rooms/routes.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -28,6 +44,11 @@ export interface RunningServer {
   log: Logger;
   worker: Worker;
   directory: ReturnType<typeof createDirectoryService>;
+  line: LineConnector;
+  /** The built-in LINE emulator (LINE_MODE=emulator). */
+  lineEmulator?: { url: string };
+  /** The demo company's LINE channel (LINE channel id), when there is one. */
+  demoLineChannelId?: string;
   demo?: { password: string; generated: boolean };
   close(): Promise<void>;
 }
@@ -39,14 +60,49 @@ function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, 
   });
 }
 
+/**
+ * Secrets must never reach the logs, even if someone logs a whole row or request by mistake;
+ * these paths are censored by pino before writing.
+ */
+export const LOG_REDACT_PATHS = [
+  "channelSecret",
+  "*.channelSecret",
+  "channelAccessToken",
+  "*.channelAccessToken",
+  "accessToken",
+  "*.accessToken",
+  "loginChannelSecret",
+  "*.loginChannelSecret",
+  "channel_secret_enc",
+  "*.channel_secret_enc",
+  "access_token_enc",
+  "*.access_token_enc",
+  "login_channel_secret_enc",
+  "*.login_channel_secret_enc",
+  "client_secret",
+  "*.client_secret",
+  "code_verifier",
+  "*.code_verifier",
+  "password",
+  "*.password",
+  "req.headers.authorization",
+  "req.headers.cookie",
+];
+
+export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } }, destination);
+}
+
 /** config → database → migrations → seed → jobs → http → listen (CONVENTIONS: main.ts). */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const log = opts.log ?? pino({ level: config.logLevel });
+  const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   fs.mkdirSync(config.dataDir, { recursive: true });
   const embedded = !config.databaseUrl;
   const db = await openDatabase(config);
   let ready = false;
+  // Undone in reverse order on close, or when start-up fails half-way.
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, "migrations applied");
@@ -63,7 +119,78 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       demo = { password: seeded.password, generated: seeded.generated };
     }
 
-    const worker = await startWorker({ db, log, handlers: {} });
+    // LINE (DESIGN §3): the emulator plays LINE on its own origin unless LINE_MODE=live.
+    let emulator: LineEmulator | undefined;
+    if (config.lineMode === "emulator") {
+      emulator = await startLineEmulator({
+        host: config.host,
+        port: config.line.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
+        stateFile: path.join(config.dataDir, "line-emulator.json"),
+        log: log.child({ component: "line-emulator" }),
+      });
+      cleanups.push(() => emulator!.close());
+    }
+    let serverUrl = "";
+    const line = createLineConnector({
+      db,
+      config,
+      log,
+      clock,
+      files,
+      publicBaseUrl: () => config.publicBaseUrl ?? serverUrl,
+      emulatorUrl: emulator?.url,
+    });
+    const demoChannel = await ensureDemoChannel(config, db, line, emulator);
+
+    const publicBaseUrl = () => config.publicBaseUrl ?? serverUrl;
+    const realtime = await createRealtimeHub(db, log);
+    cleanups.push(() => realtime.close());
+    const pruning = setInterval(() => {
+      pruneRealtimeEvents(db, { now: clock() }).catch((err: unknown) => log.warn({ err }, "pruning real-time events failed"));
+    }, 3600_000);
+    pruning.unref();
+    cleanups.push(async () => clearInterval(pruning));
+    const mail = await startOutgoingMail({ smtpUrl: config.smtpUrl, db });
+    cleanups.push(() => mail.close());
+
+    const messaging = createMessaging({
+      db,
+      files,
+      channels: line.channels,
+      publicBaseUrl,
+      urlSecret: loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }).toString("hex"),
+      clock,
+      log,
+    });
+    const invitations = createInvitationService({
+      db,
+      files,
+      channels: line.channels,
+      login: line.login,
+      mailer: () => mail.mailer,
+      mailFrom: config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`,
+      publicBaseUrl,
+      // Real LINE opens the chat with the account; the emulator has its own chat page.
+      chatUrl: (channel) =>
+        emulator ? `${emulator.url}/ui/chat/${channel.channel_id}` : `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id ?? "")}/`,
+      notify: messaging.roomNotifier,
+      clock,
+      log,
+    });
+    // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
+    line.handlers.register(invitations.lineHandlers);
+    line.handlers.register(messaging.lineHandlers);
+    const contacts = createContacts({ db, files, clock, log });
+    line.handlers.register(contacts.lineHandlers);
+
+    const worker = await startWorker({
+      db,
+      log,
+      handlers: { ...line.jobs, ...invitations.jobHandlers, ...messaging.jobHandlers, ...contacts.jobs },
+    });
+    cleanups.push(() => worker.stop());
+    await line.profiles.scheduleSweep();
+    await contacts.scheduleSweep();
 
     const app = createHttpApp({
       log,
@@ -72,9 +199,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       secureCookies: (config.publicBaseUrl ?? "").startsWith("https://"),
       sessionTtlMs: config.sessionTtlMs,
       isReady: () => ready,
+      apiRoutes: [
+        line.adminRoutes(),
+        invitationRoutes(invitations),
+        roomRoutes({ db, files, messaging }),
+        contacts.routes(),
+        realtimeRoutes(realtime),
+      ],
+      publicRoutes: [
+        { path: "/line", app: line.publicRoutes() },
+        { path: "/line", app: lineMediaRoutes(messaging) },
+        { path: "/i", app: landingRoutes(invitations) },
+        ...(mail.mailbox ? [{ path: "/__mail", app: mail.mailbox }] : []),
+      ],
+      lineEmulatorUrl: emulator?.url,
     });
     const { server, port } = await listen(app, config.host, config.port);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const url = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
+    serverUrl = url;
+    if (emulator && demoChannel) {
+      // Through the real Messaging API call, as an operator would point LINE at Tsunagu.
+      const client = await line.channels.clientFor(demoChannel);
+      await client.setWebhookEndpoint(`${url}/line/webhook/${demoChannel.channel_id}`);
+    }
     ready = true;
     return {
       url,
@@ -83,16 +231,46 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       log,
       worker,
       directory,
+      line,
+      ...(emulator && { lineEmulator: { url: emulator.url } }),
+      ...(demoChannel && { demoLineChannelId: demoChannel.channel_id }),
       demo,
       async close() {
         ready = false;
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await worker.stop();
+        for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
         await db.close();
       },
     };
   } catch (err) {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The demo company's channel row (mode shared), made when the demo company exists and kept in
+ * step with LINE_CHANNEL_* / the generated credentials. In emulator mode it is registered with
+ * the emulator too. In live mode it exists only when all of LINE_CHANNEL_ID/SECRET/ACCESS_TOKEN are set.
+ */
+async function ensureDemoChannel(config: Config, db: Database, line: LineConnector, emulator: LineEmulator | undefined) {
+  const live = config.lineMode === "live";
+  if (live && !(config.line.channelId && config.line.channelSecret && config.line.channelAccessToken)) return undefined;
+  const admin = await directoryRepository.memberByLogin(db, "admin@demo.example");
+  if (!admin) return undefined;
+  const creds = demoChannelCredentials(config);
+  const tenant = await directoryRepository.tenant(db, admin.tenant_id);
+  const basicId = `@tsunagu${creds.channelId.slice(-4)}`;
+  const botName = tenant?.name ?? "Demo Company";
+  const channel: ChannelRow = await line.channels.ensureConfigured(admin.tenant_id, {
+    channelId: creds.channelId,
+    channelSecret: creds.channelSecret,
+    accessToken: creds.accessToken,
+    loginChannelId: live && !config.line.loginChannelId ? null : creds.loginChannelId,
+    loginChannelSecret: live && !config.line.loginChannelSecret ? null : creds.loginChannelSecret,
+    basicId: live ? null : basicId,
+    botName: live ? null : botName,
+  });
+  emulator?.registerChannel({ ...creds, basicId, botName });
+  return channel;
 }

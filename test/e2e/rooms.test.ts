@@ -109,7 +109,7 @@ async function chatBothWays(viewport?: { width: number; height: number }) {
     await composer.press("Enter");
     const mine = history(page).getByRole("listitem").filter({ hasText: "Second line" });
     await mine.getByText("Sent", { exact: true }).waitFor({ timeout: 15_000 });
-    expect(await mine.locator(".bubble-text").innerText()).toBe("Hi!\nSecond line");
+    expect(await mine.locator(".message-text").innerText()).toBe("Hi!\nSecond line");
     expect(await composer.inputValue()).toBe("");
     await expect.poll(() => botMessages(line.page).last().textContent(), { timeout: 10_000 }).toContain("Second line");
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { loadConfig } from "../../src/server/config.ts";
-import { startServer, type RunningServer } from "../../src/server/server.ts";
+import { startServer, type RunningServer, type StartOptions } from "../../src/server/server.ts";
 
 export const DEMO_PASSWORD = "demo-password-1";
 
@@ -39,7 +39,8 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function bootServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `opts` reaches startServer: tests move time with `opts.clock`. */
+export async function bootServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-test-"));
   const database = env.DATABASE_URL ? undefined : await freshDatabaseUrl();
   const config = loadConfig({
@@ -48,10 +49,12 @@ export async function bootServer(env: Record<string, string> = {}): Promise<Test
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     DEMO_SEED: "1",
     DEMO_PASSWORD,
+    // Tests drain the queue right after posting events; the production hold would make them wait.
+    LINE_EVENT_HOLD_MS: "0",
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const running = await startServer(config);
+  const running = await startServer(config, opts);
   return Object.assign(running, {
     dataDir,
     databaseUrl: config.databaseUrl,
@@ -79,7 +82,7 @@ export class ApiClient {
         ...(this.csrf ? { "x-csrf-token": this.csrf } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : isRaw ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : isRaw ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
     });
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("tsunagu_session="));
     if (setCookie) this.cookie = setCookie.split(";")[0]!;

@@ -5,6 +5,8 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import type { DirectoryService } from "../directory/service.ts";
 import { directoryRoutes } from "../directory/routes.ts";
+import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env.ts";
 import { requestContext, session } from "./middleware.ts";
 import { createRouter } from "./openapi.ts";
@@ -17,6 +19,15 @@ export interface HttpDeps {
   secureCookies: boolean;
   sessionTtlMs: number;
   isReady: () => boolean;
+  /** Each domain's API, mounted under /api/v1 behind the session and CSRF middleware. */
+  apiRoutes: OpenAPIHono<AppEnv>[];
+  /**
+   * Routes outside the API: LINE calls them (webhook), sends browsers there (login callback,
+   * invitation pages) or fetches them (sender icons), so they carry no session and no CSRF.
+   */
+  publicRoutes: { path: string; app: Hono<AppEnv> | Hono }[];
+  /** Set when the built-in LINE emulator runs; /__line leads to its UI. */
+  lineEmulatorUrl?: string;
 }
 
 /** Turns anything thrown into problem+json; unknown errors are logged and never shown. */
@@ -51,7 +62,13 @@ export function createHttpApp(deps: HttpDeps) {
   const api = createRouter();
   api.use("*", session(deps.directory));
   api.route("/", directoryRoutes(deps.directory, deps));
+  for (const routes of deps.apiRoutes) api.route("/", routes);
   app.route("/api/v1", api);
+  for (const { path: mount, app: routes } of deps.publicRoutes) app.route(mount, routes as Hono<AppEnv>);
+  if (deps.lineEmulatorUrl) {
+    const emulatorUrl = deps.lineEmulatorUrl;
+    app.get("/__line", (c) => c.redirect(`${emulatorUrl}/`, 302));
+  }
 
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",

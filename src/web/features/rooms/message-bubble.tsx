@@ -12,7 +12,7 @@ export function MessageBubble({ message }: { message: Message }) {
   const mine = message.direction === "outbound";
   return (
     <li className={`bubble-row ${mine ? "bubble-row-mine" : ""}`} data-message-id={message.id}>
-      <div className={`bubble bubble-${message.type} ${mine ? "bubble-mine" : ""}`}>
+      <div className={`bubble bubble-type-${message.type} ${mine ? "bubble-mine" : ""}`}>
         <MessageContent message={message} />
       </div>
       <div className="bubble-meta">
@@ -29,7 +29,7 @@ function MessageContent({ message }: { message: Message }) {
   if (message.unsent) return <em className="hint">{t("rooms.unsent")}</em>;
   switch (message.type) {
     case "text":
-      return <p className="bubble-text">{str(p.text)}</p>;
+      return <p className="message-text">{str(p.text)}</p>;
     case "sticker":
       return (
         <span className="sticker-tile" role="img" aria-label={t("rooms.sticker", { packageId: str(p.packageId), stickerId: str(p.stickerId) })}>

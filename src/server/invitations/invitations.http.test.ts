@@ -1,0 +1,151 @@
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../test/support/server.ts";
+import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
+
+let server: TestServer;
+let admin: ApiClient;
+let sato: ApiClient;
+
+beforeAll(async () => {
+  server = await bootServer();
+  admin = await signedIn(server, "admin@demo.example");
+  sato = await signedIn(server, "sato@demo.example");
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const decodeQr = (png: Uint8Array) => {
+  const img = PNG.sync.read(Buffer.from(png));
+  return jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data;
+};
+const rooms = async (client: ApiClient) => (await client.get("/api/v1/rooms")).json.items as { id: string; via: string; state: string; lineUser: { displayName: string } }[];
+const count = async (sql: string, params: unknown[] = []) => (await server.db.query<{ n: number }>(sql, params))[0]!.n;
+
+describe("invitation link, landing page and LINE Login", () => {
+  it("gives the member a stable, unguessable link with their Message ID and copy text", async () => {
+    const a = await sato.get("/api/v1/invitations/me?locale=ja");
+    expect(a.status).toBe(200);
+    expect(a.json.messageId).toBe("sato");
+    expect(a.json.url).toMatch(new RegExp(`^${server.url}/i/[A-Za-z0-9_-]{32}$`));
+    expect(a.json.copyText).toContain(`${a.json.url}?via=copy_link`);
+    expect((await sato.get("/api/v1/invitations/me")).json.url).toBe(a.json.url);
+  });
+
+  it("shows the member's LINE-facing card, and befriends through LINE Login into one room", async () => {
+    const { url } = (await sato.get("/api/v1/invitations/me")).json;
+    const landing = await fetch(url, { headers: { "accept-language": "ja" } });
+    const html = await landing.text();
+    expect(landing.status).toBe(200);
+    expect(html).toContain("佐藤 花子");
+    expect(html).toContain("Demo Company");
+    expect(html).toContain("LINEで友だち追加");
+
+    const emu = emulatorOf(server);
+    const user = await emu.createUser({ displayName: "Link User" });
+    const done = await addFriendThroughLink(url, user.userId);
+    expect(done.status).toBe(302);
+    expect(done.location).toContain(`${server.lineEmulator!.url}/ui/chat/`);
+    await server.worker.drain();
+    const mine = await rooms(sato);
+    const room = mine.find((r) => r.lineUser.displayName === "Link User");
+    expect(room).toMatchObject({ via: "link", state: "active" });
+
+    // Again, and once more after block/unblock: still one friendship, one room.
+    await addFriendThroughLink(url, user.userId);
+    await emu.unfollow(user.userId, server.demoLineChannelId!);
+    await emu.follow(user.userId, server.demoLineChannelId!);
+    await addFriendThroughLink(url, user.userId);
+    await server.worker.drain();
+    const lineUserId = (await server.db.query<{ id: string }>("SELECT id FROM line_users WHERE user_id = $1", [user.userId]))[0]!.id;
+    expect(await count("SELECT count(*) AS n FROM friendships WHERE line_user_id = $1", [lineUserId])).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM rooms WHERE line_user_id = $1", [lineUserId])).toBe(1);
+    // The "send your Message ID" nudge is not sent to someone who came through an invitation.
+    const chat = await emu.chat(user.userId, server.demoLineChannelId!);
+    expect(chat.filter((m) => JSON.stringify(m).includes("Message ID"))).toEqual([]);
+  });
+
+  it("QR code PNG decodes back to the invitation link", async () => {
+    const { url } = (await sato.get("/api/v1/invitations/me")).json;
+    const res = await fetch(`${server.url}/api/v1/invitations/me/qr.png?download=1`, { headers: { cookie: sato.cookie } });
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("content-disposition")).toContain("attachment");
+    expect(decodeQr(new Uint8Array(await res.arrayBuffer()))).toBe(`${url}?via=qr`);
+  });
+
+  it("reset makes the old link answer 'no longer valid'; the new one works", async () => {
+    const before = (await sato.get("/api/v1/invitations/me")).json.url;
+    const reset = await sato.post("/api/v1/invitations/me/reset");
+    expect(reset.status).toBe(200);
+    expect(reset.json.url).not.toBe(before);
+    const old = await fetch(before);
+    expect(old.status).toBe(410);
+    expect(await old.text()).toContain("no longer valid");
+    expect((await fetch(reset.json.url)).status).toBe(200);
+    const emu = emulatorOf(server);
+    const user = await emu.createUser({ displayName: "Old Link User" });
+    const refused = await addFriendThroughLink(before, user.userId);
+    expect(refused.status).toBe(302);
+    expect(refused.location).toBe(new URL(before).pathname);
+  });
+
+  it("an ID change invalidates the old link and QR", async () => {
+    const kim = await signedIn(server, "kim@demo.example");
+    const kimId = (await kim.get("/api/v1/me")).json.member.id;
+    const before = (await kim.get("/api/v1/invitations/me")).json.url;
+    expect((await admin.patch(`/api/v1/members/${kimId}`, { loginId: "kim.minjun" })).status).toBe(200);
+    expect((await fetch(before)).status).toBe(410);
+    const after = await kim.get("/api/v1/invitations/me");
+    expect(after.json.messageId).toBe("kim.minjun");
+    expect(after.json.url).not.toBe(before);
+    expect((await fetch(after.json.url)).status).toBe(200);
+  });
+});
+
+describe("Message ID search", () => {
+  it("a LINE user who follows without an invitation is asked for a Message ID, then befriends by sending it (any case)", async () => {
+    const emu = emulatorOf(server);
+    const channelId = server.demoLineChannelId!;
+    const user = await emu.createUser({ displayName: "ID Searcher", language: "en" });
+    await emu.follow(user.userId, channelId);
+    await server.worker.drain();
+    await emu.sendMessage(user.userId, channelId, { type: "text", text: "nobody-here" });
+    await server.worker.drain();
+    await emu.sendMessage(user.userId, channelId, { type: "text", text: "SATO" });
+    await server.worker.drain();
+    const chat = JSON.stringify(await emu.chat(user.userId, channelId));
+    expect(chat).toContain('could not find anyone with the Message ID \\"nobody-here\\"');
+    expect(chat).toContain("You are now connected with 佐藤 花子");
+    expect((await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher")).toMatchObject({ via: "message_id" });
+  });
+});
+
+describe("not-allowed members", () => {
+  it("refuses the API and the landing page with the reason, and creates nothing", async () => {
+    const smith = await signedIn(server, "smith@demo.example");
+    const smithId = (await smith.get("/api/v1/me")).json.member.id;
+    const { url } = (await smith.get("/api/v1/invitations/me")).json;
+    await admin.put("/api/v1/admin/line-policy", { policy: "allow", grant: "by_member", grantNewMembers: true, filesAllowed: true });
+    for (const m of (await admin.get("/api/v1/members")).json.items as { id: string }[])
+      if (m.id !== smithId) await admin.put(`/api/v1/admin/members/${m.id}/line-access`, { allowed: true });
+    await admin.put(`/api/v1/admin/members/${smithId}/line-access`, { allowed: false });
+    try {
+      const api = await smith.get("/api/v1/invitations/me");
+      expect(api.status).toBe(403);
+      expect(api.json.code).toBe("line_not_allowed");
+      const page = await fetch(url);
+      expect(page.status).toBe(403);
+      expect(await page.text()).toContain("not available");
+
+      const friendshipsBefore = await count("SELECT count(*) AS n FROM friendships");
+      const user = await emulatorOf(server).createUser({ displayName: "Refused User" });
+      const tried = await addFriendThroughLink(url, user.userId);
+      expect(tried.location).toBe(new URL(url).pathname);
+      expect(await count("SELECT count(*) AS n FROM friendships")).toBe(friendshipsBefore);
+    } finally {
+      await admin.put("/api/v1/admin/line-policy", { policy: "allow", grant: "all", grantNewMembers: true, filesAllowed: true });
+    }
+  });
+});

@@ -1,0 +1,284 @@
+import crypto from "node:crypto";
+import type { webhook } from "@line/bot-sdk";
+import type { Logger } from "pino";
+import { LoginIdSchema } from "../../shared/directory.ts";
+import type { InvitationVia, Locale } from "../../shared/invitations.ts";
+import { writeAudit } from "../audit/audit.ts";
+import type { Database, Queryable } from "../db/database.ts";
+import { assertLineAccess, lineAccess } from "../directory/gate.ts";
+import { directoryRepository, type MemberRow, type TenantRow } from "../directory/repository.ts";
+import type { Auth } from "../directory/service.ts";
+import { sniffImage, type FileStore } from "../files/store.ts";
+import { Problem } from "../http/problem.ts";
+import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import type { ChannelService } from "../line/channels.ts";
+import type { LineMessage } from "../line/client.ts";
+import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import type { LineLogin, LoginResult } from "../line/login.ts";
+import { lineRepository, type ChannelRow } from "../line/repository.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import { befriend, friendshipsOfLineUser, type RoomNotifier } from "../rooms/friendships.ts";
+import { renderBusinessCard } from "./card.ts";
+import { composeInvitationEmail, invitationCopyText } from "./invitation-mail.ts";
+import { invitationQrPng } from "./qr.ts";
+import { invitationRepository as repo } from "./repository.ts";
+import { replyText } from "./replies.ts";
+
+export const EMAIL_JOB = "invitations.email";
+export const ASK_MESSAGE_ID_JOB = "invitations.ask-message-id";
+export const MAIL_RECIPIENTS_PER_REQUEST = 10;
+export const MAIL_RECIPIENTS_PER_DAY = 50;
+// A follow without an invitation waits this long for the LINE Login callback (which may race it)
+// before the LINE user is asked for a Message ID.
+const ASK_DELAY_MS = 8_000;
+
+/** 24 random bytes: 192 bits, unguessable, URL-safe. */
+const newToken = () => crypto.randomBytes(24).toString("base64url");
+/** A retry key that is the same on every attempt of one job (LINE then answers 409, not a duplicate). */
+const retryKeyFor = (seed: string) => {
+  const h = crypto.createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export interface InvitationDeps {
+  db: Database;
+  files: FileStore;
+  channels: ChannelService;
+  login: LineLogin;
+  mailer: () => Mailer;
+  mailFrom: string;
+  publicBaseUrl: () => string;
+  /** Where a LINE user lands after befriending: LINE's chat with the account (or the emulator's). */
+  chatUrl: (channel: ChannelRow) => string;
+  notify: RoomNotifier;
+  clock: () => Date;
+  log: Logger;
+}
+
+export type LandingState =
+  | { kind: "ok"; member: MemberRow; tenant: TenantRow; channel: ChannelRow }
+  | { kind: "invalid" }
+  | { kind: "unavailable"; reason: string };
+
+export function createInvitationService(deps: InvitationDeps) {
+  const { db, clock } = deps;
+  const linkUrl = (token: string, via?: InvitationVia) => `${deps.publicBaseUrl()}/i/${token}${via && via !== "link" ? `?via=${via}` : ""}`;
+
+  async function currentLink(tx: Queryable, member: MemberRow) {
+    const link = await repo.linkOf(tx, member.id);
+    // A link made for an earlier member ID is dead; the member gets a fresh one.
+    if (link && link.issued_for_login_id.toLowerCase() === member.login_id.toLowerCase()) return link;
+    return repo.saveLink(tx, member, newToken());
+  }
+
+  async function photoOf(member: MemberRow) {
+    if (!member.photo_key) return null;
+    const bytes = await deps.files.get(member.photo_key);
+    const type = bytes && sniffImage(bytes);
+    return bytes && type ? { bytes, type } : null;
+  }
+
+  async function landing(token: string): Promise<LandingState> {
+    const memberId = await repo.memberIdByToken(db, token);
+    if (!memberId) return { kind: "invalid" };
+    const [row] = await db.query<{ tenant_id: string }>("SELECT tenant_id FROM members WHERE id = $1", [memberId]);
+    const member = (await directoryRepository.member(db, row!.tenant_id, memberId))!;
+    const tenant = (await directoryRepository.tenant(db, member.tenant_id))!;
+    const access = lineAccess(tenant, member);
+    if (!access.allowed) return { kind: "unavailable", reason: "not_allowed" };
+    const channel = await repo.channelForMember(db, tenant.id, member.id);
+    if (!channel?.login_channel_id) return { kind: "unavailable", reason: "no_channel" };
+    return { kind: "ok", member, tenant, channel };
+  }
+
+  /** Befriends when the member may still use LINE; returns the room or why not. */
+  async function befriendIfAllowed(tx: Queryable, channel: ChannelRow, lineUserId: string, member: MemberRow, via: InvitationVia | "message_id" | "follow") {
+    const tenant = (await directoryRepository.tenant(tx, member.tenant_id))!;
+    if (!lineAccess(tenant, member).allowed) return undefined;
+    const result = await befriend(tx, { tenantId: tenant.id, memberId: member.id, lineUserId, via }, deps.notify);
+    if (result.created)
+      await writeAudit(tx, { tenantId: tenant.id, actorId: member.id, action: "friendship.create", targetType: "room", targetId: result.room.id, detail: { via } });
+    return result;
+  }
+
+  async function completeLogin(result: LoginResult): Promise<{ redirect: string }> {
+    const { token, via } = result.purpose as { token?: string; via?: InvitationVia };
+    const fail = (reason: string) => ({ redirect: `${deps.publicBaseUrl()}/i/${encodeURIComponent(token ?? "-")}?result=${reason}` });
+    if (!token) return fail("invalid");
+    const state = await landing(token);
+    if (state.kind !== "ok") return fail(state.kind);
+    const created = await db.transaction(async (tx) => {
+      let lineUser = await lineRepository.ensureLineUser(tx, result.channel.id, result.lineUserId);
+      if (!lineUser.display_name && result.displayName) {
+        lineUser = await lineRepository.saveProfile(
+          tx,
+          lineUser.id,
+          { display_name: result.displayName, picture_url: result.pictureUrl, status_message: null, language: null },
+          clock(),
+        );
+      }
+      return befriendIfAllowed(tx, result.channel, lineUser.id, state.member, via ?? "link");
+    });
+    if (!created) return fail("unavailable");
+    return { redirect: deps.chatUrl(result.channel) };
+  }
+  deps.login.setCompletion(completeLogin);
+
+  async function say(ctx: LineEventContext, ev: { replyToken?: string; webhookEventId: string }, text: string, sender?: string) {
+    const client = await ctx.client();
+    const messages: LineMessage[] = [{ type: "text", text }];
+    const retryKey = retryKeyFor(`reply:${ev.webhookEventId}`);
+    const opts = { sender: sender ? { name: sender.slice(0, 20) } : undefined, fallback: { to: ctx.lineUser.user_id, retryKey } };
+    const result = ev.replyToken ? await client.reply(ev.replyToken, messages, opts) : await client.push(ctx.lineUser.user_id, messages, { retryKey, sender: opts.sender });
+    if (result.state === "failed") ctx.log.warn({ reason: result.reason }, "LINE reply failed");
+  }
+
+  const lineHandlers: LineEventHandlers = {
+    async follow(ctx, ev) {
+      const channel = ctx.channel;
+      if (channel.mode === "dedicated" && channel.dedicated_member_id) {
+        const member = await directoryRepository.member(ctx.tx, channel.tenant_id, channel.dedicated_member_id);
+        if (member) await befriendIfAllowed(ctx.tx, channel, ctx.lineUser.id, member, "follow");
+        return;
+      }
+      if ((await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id)).length > 0) return;
+      await enqueue(ctx.tx, {
+        kind: ASK_MESSAGE_ID_JOB,
+        payload: { channelId: channel.id, lineUserId: ctx.lineUser.id, replyToken: ev.replyToken, webhookEventId: ev.webhookEventId },
+        runAt: new Date(clock().getTime() + ASK_DELAY_MS),
+      });
+    },
+
+    /** My Message ID search: a text that is a member's ID in this company befriends that member. */
+    async message(ctx, ev) {
+      if (ev.message.type !== "text" || ctx.channel.mode !== "shared") return;
+      const text = (ev.message as webhook.TextMessageContent).text.trim();
+      const friendships = await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id);
+      const looksLikeId = LoginIdSchema.safeParse(text).success;
+      const member = looksLikeId ? await repo.memberByMessageId(ctx.tx, ctx.channel.tenant_id, text) : undefined;
+      const tenant = (await directoryRepository.tenant(ctx.tx, ctx.channel.tenant_id))!;
+      const lang = ctx.lineUser.language;
+      if (member) {
+        const done = await befriendIfAllowed(ctx.tx, ctx.channel, ctx.lineUser.id, member, "message_id");
+        await say(ctx, ev, done ? replyText(lang, "connected", member.display_name, tenant.name) : replyText(lang, "unavailable", member.display_name, tenant.name), done ? member.display_name : undefined);
+        return;
+      }
+      // Someone already talking to a member is chatting, not searching; the rooms feature takes the message.
+      if (friendships.length > 0) return;
+      await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
+    },
+  };
+
+  const jobHandlers: Record<string, JobHandler> = {
+    async [ASK_MESSAGE_ID_JOB](job, tx) {
+      const p = job.payload as { channelId: string; lineUserId: string; replyToken?: string; webhookEventId: string };
+      if ((await friendshipsOfLineUser(tx, p.lineUserId)).length > 0) return;
+      const channel = (await lineRepository.channel(tx, p.channelId))!;
+      const lineUser = (await lineRepository.lineUser(tx, p.lineUserId))!;
+      if (lineUser.follow_state === "blocked") return;
+      const tenant = (await directoryRepository.tenant(tx, channel.tenant_id))!;
+      const ctx = { tx, channel, lineUser, log: deps.log, client: () => deps.channels.clientFor(channel, tx) } as LineEventContext;
+      await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineUser.language, "ask_id", "", tenant.name));
+    },
+
+    async [EMAIL_JOB](job, tx) {
+      const p = job.payload as { tenantId: string; memberId: string; to: string[]; locale: Locale; note?: string };
+      const member = await directoryRepository.member(tx, p.tenantId, p.memberId);
+      const tenant = await directoryRepository.tenant(tx, p.tenantId);
+      if (!member || !tenant) return;
+      const link = await currentLink(tx, member);
+      const url = linkUrl(link.token, "email");
+      const message = composeInvitationEmail({
+        locale: p.locale,
+        memberName: member.display_name,
+        companyName: tenant.name,
+        url,
+        qrPng: await invitationQrPng(url),
+        personalNote: p.note,
+        from: deps.mailFrom,
+        to: p.to,
+      });
+      await deps.mailer().send({ ...message, replyTo: member.email });
+    },
+  };
+
+  return {
+    lineHandlers,
+    jobHandlers,
+    landing,
+
+    async invitation(auth: Auth, locale: Locale) {
+      assertLineAccess(auth.tenant, auth.member);
+      const link = await currentLink(db, auth.member);
+      return {
+        url: linkUrl(link.token),
+        messageId: auth.member.login_id,
+        copyText: invitationCopyText(locale, auth.member.display_name, auth.tenant.name, linkUrl(link.token, "copy_link")),
+        createdAt: link.created_at,
+      };
+    },
+
+    async resetLink(auth: Auth) {
+      assertLineAccess(auth.tenant, auth.member);
+      await db.transaction(async (tx) => {
+        await repo.saveLink(tx, auth.member, newToken());
+        await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: "invitation.reset", targetType: "member", targetId: auth.member.id });
+      });
+    },
+
+    async qrPng(auth: Auth) {
+      assertLineAccess(auth.tenant, auth.member);
+      const link = await currentLink(db, auth.member);
+      return invitationQrPng(linkUrl(link.token, "qr"));
+    },
+
+    async cardPng(auth: Auth, locale: Locale) {
+      assertLineAccess(auth.tenant, auth.member);
+      const link = await currentLink(db, auth.member);
+      const m = auth.member;
+      return renderBusinessCard({
+        displayName: m.display_name,
+        companyName: auth.tenant.name,
+        department: m.department,
+        phone: m.phone,
+        email: m.email,
+        photo: await photoOf(m),
+        qrPng: await invitationQrPng(linkUrl(link.token, "card")),
+        locale,
+      });
+    },
+
+    /** Queues the e-mail (the job sends it through SMTP, with retries); limits recipients per request and per day. */
+    async sendEmail(auth: Auth, body: { to: string[]; locale: Locale; note?: string }) {
+      assertLineAccess(auth.tenant, auth.member);
+      const to = [...new Set(body.to.map((a) => a.toLowerCase()))];
+      if (to.length > MAIL_RECIPIENTS_PER_REQUEST)
+        throw new Problem(422, "too_many_recipients", "Too many recipients", `Send to at most ${MAIL_RECIPIENTS_PER_REQUEST} addresses at a time.`);
+      const since = new Date(clock().getTime() - 24 * 3600_000);
+      return db.transaction(async (tx) => {
+        const sent = await repo.mailRecipientsSince(tx, auth.member.id, since);
+        if (sent + to.length > MAIL_RECIPIENTS_PER_DAY)
+          throw new Problem(429, "daily_mail_limit", "Daily invitation e-mail limit reached", `You can invite ${Math.max(0, MAIL_RECIPIENTS_PER_DAY - sent)} more addresses in the next 24 hours.`);
+        await repo.recordMailSend(tx, auth.member.id, to.length);
+        await enqueue(tx, { kind: EMAIL_JOB, payload: { tenantId: auth.tenant.id, memberId: auth.member.id, to, locale: body.locale, note: body.note } });
+        await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: "invitation.email", targetType: "member", targetId: auth.member.id, detail: { recipients: to.length } });
+        return { queued: to.length };
+      });
+    },
+
+    /** The landing page's "Add friend": starts LINE Login with the invitation as its purpose. */
+    async startFriendAdd(token: string, via: InvitationVia) {
+      const state = await landing(token);
+      if (state.kind !== "ok") return state;
+      const { url } = await deps.login.beginLogin(state.channel, { kind: "invitation", token, via });
+      return { kind: "redirect" as const, url };
+    },
+
+    async memberPhoto(token: string) {
+      const state = await landing(token);
+      return state.kind === "ok" ? photoOf(state.member) : null;
+    },
+  };
+}
+
+export type InvitationService = ReturnType<typeof createInvitationService>;

@@ -1,0 +1,156 @@
+import type { Queryable } from "../db/database.ts";
+
+export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "file" | "location";
+
+export interface MessageRow {
+  id: string;
+  tenant_id: string;
+  room_id: string;
+  direction: "inbound" | "outbound";
+  type: MessageType;
+  payload: Record<string, unknown>;
+  content_key: string | null;
+  content_type: string | null;
+  content_state: "none" | "pending" | "stored" | "failed";
+  line_message_id: string | null;
+  sender_member_id: string | null;
+  delivery_state: "received" | "sending" | "sent" | "failed";
+  delivery_error: string | null;
+  retry_key: string | null;
+  unsent_at: Date | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+/** A room with what delivering into it needs: its member, LINE user and friendship state. */
+export interface RoomContext {
+  id: string;
+  tenant_id: string;
+  member_id: string;
+  line_user_row_id: string;
+  line_user_id: string;
+  channel_row_id: string;
+  friendship_state: "active" | "blocked";
+}
+
+export const messageRepository = {
+  async insertInbound(
+    db: Queryable,
+    m: { tenantId: string; roomId: string; type: MessageType; payload: object; lineMessageId: string; contentState: MessageRow["content_state"]; at: Date },
+  ): Promise<MessageRow | undefined> {
+    const [row] = await db.query<MessageRow>(
+      `INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, content_state, created_at)
+       VALUES ($1, $2, 'inbound', $3, $4, $5, 'received', $6, $7)
+       ON CONFLICT (room_id, line_message_id) WHERE direction = 'inbound' DO NOTHING RETURNING *`,
+      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.lineMessageId, m.contentState, m.at],
+    );
+    return row;
+  },
+
+  async insertOutbound(
+    db: Queryable,
+    m: { tenantId: string; roomId: string; type: MessageType; payload: object; senderId: string; retryKey: string; contentKey?: string; contentType?: string },
+  ): Promise<MessageRow> {
+    const [row] = await db.query<MessageRow>(
+      `INSERT INTO messages (tenant_id, room_id, direction, type, payload, sender_member_id, delivery_state, retry_key,
+         content_key, content_type, content_state)
+       VALUES ($1, $2, 'outbound', $3, $4, $5, 'sending', $6, $7, $8, CASE WHEN $7::text IS NULL THEN 'none' ELSE 'stored' END) RETURNING *`,
+      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.senderId, m.retryKey, m.contentKey ?? null, m.contentType ?? null],
+    );
+    return row!;
+  },
+
+  async message(db: Queryable, id: string): Promise<MessageRow | undefined> {
+    const [row] = await db.query<MessageRow>("SELECT * FROM messages WHERE id = $1", [id]);
+    return row;
+  },
+
+  async messageInRoom(db: Queryable, roomId: string, id: string): Promise<MessageRow | undefined> {
+    const [row] = await db.query<MessageRow>("SELECT * FROM messages WHERE room_id = $1 AND id = $2", [roomId, id]);
+    return row;
+  },
+
+  /** History, newest first, keyset-paginated on (created_at, id). */
+  async history(db: Queryable, roomId: string, limit: number, before?: { at: Date; id: string }): Promise<MessageRow[]> {
+    return db.query<MessageRow>(
+      `SELECT * FROM messages WHERE room_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [roomId, before?.at ?? null, before?.id ?? null, limit],
+    );
+  },
+
+  async setDelivery(db: Queryable, id: string, d: { state: "sending" | "sent" | "failed"; error?: string | null; lineMessageId?: string | null; at?: Date }) {
+    const [row] = await db.query<MessageRow>(
+      `UPDATE messages SET delivery_state = $2, delivery_error = $3, line_message_id = coalesce($4, line_message_id),
+         sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
+       WHERE id = $1 RETURNING *`,
+      [id, d.state, d.error ?? null, d.lineMessageId ?? null, d.at ?? null],
+    );
+    return row!;
+  },
+
+  async setContent(db: Queryable, id: string, c: { state: "stored" | "failed"; key?: string; type?: string }) {
+    await db.query("UPDATE messages SET content_state = $2, content_key = coalesce($3, content_key), content_type = coalesce($4, content_type) WHERE id = $1", [
+      id,
+      c.state,
+      c.key ?? null,
+      c.type ?? null,
+    ]);
+  },
+
+  async markUnsent(db: Queryable, roomIds: string[], lineMessageId: string, at: Date) {
+    return db.query<{ id: string; room_id: string }>(
+      "UPDATE messages SET unsent_at = $3 WHERE room_id = ANY($1::uuid[]) AND line_message_id = $2 AND direction = 'inbound' RETURNING id, room_id",
+      [roomIds, lineMessageId, at],
+    );
+  },
+
+  async touchRoom(db: Queryable, roomId: string, preview: string, at: Date, unread: boolean) {
+    await db.query(
+      `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2,
+         unread_count = unread_count + $4 WHERE id = $1`,
+      [roomId, preview, at, unread ? 1 : 0],
+    );
+  },
+
+  async markRead(db: Queryable, roomId: string) {
+    await db.query("UPDATE rooms SET unread_count = 0 WHERE id = $1", [roomId]);
+  },
+
+  async roomContext(db: Queryable, roomId: string): Promise<RoomContext | undefined> {
+    const [row] = await db.query<RoomContext>(
+      `SELECT r.id, r.tenant_id, r.member_id, lu.id AS line_user_row_id, lu.user_id AS line_user_id, lu.channel_id AS channel_row_id,
+         f.state AS friendship_state
+       FROM rooms r JOIN friendships f ON f.id = r.friendship_id JOIN line_users lu ON lu.id = r.line_user_id
+       WHERE r.id = $1`,
+      [roomId],
+    );
+    return row;
+  },
+
+  async roomOf(db: Queryable, memberId: string, lineUserRowId: string) {
+    const [row] = await db.query<{ id: string; tenant_id: string }>("SELECT id, tenant_id FROM rooms WHERE member_id = $1 AND line_user_id = $2", [
+      memberId,
+      lineUserRowId,
+    ]);
+    return row;
+  },
+
+  async currentMember(db: Queryable, lineUserRowId: string): Promise<string | null> {
+    const [row] = await db.query<{ current_member_id: string | null }>("SELECT current_member_id FROM line_users WHERE id = $1", [lineUserRowId]);
+    return row?.current_member_id ?? null;
+  },
+
+  async setCurrentMember(db: Queryable, lineUserRowId: string, memberId: string) {
+    await db.query("UPDATE line_users SET current_member_id = $2 WHERE id = $1", [lineUserRowId, memberId]);
+  },
+
+  /** The members a LINE user can talk to in a shared channel, for the "talk to …" quick reply. */
+  async activeFriendsOf(db: Queryable, lineUserRowId: string) {
+    return db.query<{ member_id: string; display_name: string }>(
+      `SELECT f.member_id, m.display_name FROM friendships f JOIN members m ON m.id = f.member_id
+       WHERE f.line_user_id = $1 AND f.state = 'active' ORDER BY f.updated_at DESC LIMIT 13`,
+      [lineUserRowId],
+    );
+  },
+};

@@ -1,0 +1,334 @@
+import crypto from "node:crypto";
+import type { webhook } from "@line/bot-sdk";
+import type { Logger } from "pino";
+import type { SendMessageBody } from "../../shared/rooms.ts";
+import type { Database, Queryable } from "../db/database.ts";
+import { assertLineAccess, lineAccess } from "../directory/gate.ts";
+import { directoryRepository, type MemberRow } from "../directory/repository.ts";
+import type { Auth } from "../directory/service.ts";
+import { sniffImage, type FileStore } from "../files/store.ts";
+import { Problem, problems } from "../http/problem.ts";
+import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import type { ChannelService } from "../line/channels.ts";
+import type { LineMessage, Sender } from "../line/client.ts";
+import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import { lineRepository } from "../line/repository.ts";
+import { publish } from "../realtime/publish.ts";
+import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
+import { messageRepository as repo, type MessageRow, type MessageType } from "./messages-repository.ts";
+import { squarePngIcon } from "./sender-icon.ts";
+import type { z } from "zod";
+
+export const DELIVER_JOB = "rooms.deliver";
+export const CONTENT_JOB = "rooms.content";
+export const ROUTING_JOB = "rooms.offer-routing";
+export const TALK_TO_PREFIX = "talk_to:";
+const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
+export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+
+/** Unguessable per-object signature for the few public URLs LINE must fetch (sender icons, pushed images). */
+const sig = (secret: string, value: string) => crypto.createHmac("sha256", secret).update(value).digest("base64url").slice(0, 22);
+
+export function previewOf(type: MessageType, payload: Record<string, unknown>): string {
+  switch (type) {
+    case "text":
+      return String(payload.text ?? "").slice(0, 100);
+    case "file":
+      return `[File] ${String(payload.fileName ?? "")}`.trim();
+    case "location":
+      return `[Location] ${String(payload.title ?? payload.address ?? "")}`.trim();
+    default:
+      return `[${type[0]!.toUpperCase()}${type.slice(1)}]`;
+  }
+}
+
+export interface MessagingDeps {
+  db: Database;
+  files: FileStore;
+  channels: ChannelService;
+  publicBaseUrl: () => string;
+  /** Signs public media/icon URLs; the instance's secret key. */
+  urlSecret: string;
+  clock: () => Date;
+  log: Logger;
+}
+
+export function createMessaging(deps: MessagingDeps) {
+  const { db, files, clock } = deps;
+
+  /** Tells the member's open web apps; one publish per transaction, as its last write. */
+  const announce = (tx: Queryable, tenantId: string, memberId: string, type: string, data: object) =>
+    publish(tx, { tenantId, memberIds: [memberId], type, data });
+
+  /** The notifier friendships use: announce, and offer "talk to …" once a LINE user has several members. */
+  const roomNotifier: RoomNotifier = async (tx, ev) => {
+    if (ev.type === "room.created") {
+      const [room] = await tx.query<{ line_user_id: string }>("SELECT line_user_id FROM rooms WHERE id = $1", [ev.roomId]);
+      if (room && (await repo.activeFriendsOf(tx, room.line_user_id)).length > 1)
+        await enqueue(tx, { kind: ROUTING_JOB, payload: { lineUserId: room.line_user_id, roomId: ev.roomId } });
+    }
+    await announce(tx, ev.tenantId, ev.memberId, ev.type, { roomId: ev.roomId });
+  };
+
+  function senderIconUrl(member: MemberRow): string | undefined {
+    if (!member.photo_key) return undefined;
+    return `${deps.publicBaseUrl()}/line/icons/${member.id}/${sig(deps.urlSecret, member.photo_key)}.png`;
+  }
+  const senderOf = (member: MemberRow): Sender => ({ name: member.display_name.slice(0, 20), iconUrl: senderIconUrl(member) });
+
+  function toLineMessage(m: MessageRow): LineMessage {
+    const p = m.payload;
+    const mediaUrl = `${deps.publicBaseUrl()}/line/media/${m.id}/${sig(deps.urlSecret, m.id)}`;
+    switch (m.type) {
+      case "text":
+        return { type: "text", text: String(p.text) };
+      case "sticker":
+        return { type: "sticker", packageId: String(p.packageId), stickerId: String(p.stickerId) };
+      case "image":
+        return { type: "image", originalContentUrl: mediaUrl, previewImageUrl: mediaUrl };
+      default:
+        // The Messaging API cannot push files: the LINE user gets the name, size and a download link.
+        return { type: "text", text: `${String(p.fileName)} (${Math.ceil(Number(p.fileSize ?? 0) / 1024)} KB)\n${mediaUrl}` };
+    }
+  }
+
+  async function memberRoom(auth: Auth, roomId: string) {
+    assertLineAccess(auth.tenant, auth.member);
+    const room = await repo.roomContext(db, roomId);
+    if (!room || room.member_id !== auth.member.id) throw problems.notFound("Room");
+    return room;
+  }
+
+  async function storeInbound(ctx: LineEventContext, ev: webhook.MessageEvent) {
+    const memberId = ctx.channel.mode === "dedicated" ? ctx.channel.dedicated_member_id : await repo.currentMember(ctx.tx, ctx.lineUser.id);
+    if (!memberId) return; // No friendship yet: the invitations feature answered (Message ID search).
+    const room = await repo.roomOf(ctx.tx, memberId, ctx.lineUser.id);
+    if (!room) return;
+    const { id: lineMessageId, ...payload } = ev.message as { id: string; type: MessageType } & Record<string, unknown>;
+    const type = payload.type;
+    const fromLine = MEDIA_TYPES.has(type) && (payload.contentProvider as { type?: string } | undefined)?.type !== "external";
+    const at = new Date(ev.timestamp);
+    const stored = await repo.insertInbound(ctx.tx, {
+      tenantId: room.tenant_id,
+      roomId: room.id,
+      type,
+      payload,
+      lineMessageId,
+      contentState: fromLine ? "pending" : "none",
+      at,
+    });
+    if (!stored) return;
+    // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
+    if (fromLine) await enqueue(ctx.tx, { kind: CONTENT_JOB, payload: { messageId: stored.id } });
+    await repo.touchRoom(ctx.tx, room.id, previewOf(type, payload), at, true);
+    // Messages are kept even while the member is revoked; they see them when access returns.
+    await announce(ctx.tx, room.tenant_id, memberId, "message.created", { roomId: room.id, messageId: stored.id });
+  }
+
+  const lineHandlers: LineEventHandlers = {
+    async follow(ctx, ev) {
+      if ((ev.follow as { isUnblocked?: boolean }).isUnblocked) await setFriendshipsState(ctx.tx, ctx.lineUser.id, "active", roomNotifier);
+    },
+    async unfollow(ctx) {
+      await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier);
+    },
+    message: storeInbound,
+    async postback(ctx, ev) {
+      const data = ev.postback.data;
+      if (!data.startsWith(TALK_TO_PREFIX)) return;
+      const memberId = data.slice(TALK_TO_PREFIX.length);
+      const friend = (await repo.activeFriendsOf(ctx.tx, ctx.lineUser.id)).find((f) => f.member_id === memberId);
+      if (!friend) return;
+      await repo.setCurrentMember(ctx.tx, ctx.lineUser.id, memberId);
+      const client = await ctx.client();
+      const text = `You are now talking to ${friend.display_name}.`;
+      if (ev.replyToken) await client.reply(ev.replyToken, [{ type: "text", text }], { sender: { name: friend.display_name.slice(0, 20) } });
+    },
+    async unsend(ctx, ev) {
+      const rooms = await ctx.tx.query<{ id: string; tenant_id: string; member_id: string }>(
+        "SELECT id, tenant_id, member_id FROM rooms WHERE line_user_id = $1",
+        [ctx.lineUser.id],
+      );
+      const changed = await repo.markUnsent(ctx.tx, rooms.map((r) => r.id), ev.unsend.messageId, clock());
+      for (const c of changed) {
+        const room = rooms.find((r) => r.id === c.room_id)!;
+        await announce(ctx.tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: c.id });
+      }
+    },
+  };
+
+  const jobHandlers: Record<string, JobHandler> = {
+    async [DELIVER_JOB](job, tx) {
+      const { messageId } = job.payload as { messageId: string };
+      const m = await repo.message(tx, messageId);
+      if (!m || m.delivery_state !== "sending") return;
+      const room = (await repo.roomContext(tx, m.room_id))!;
+      const member = (await directoryRepository.member(tx, room.tenant_id, room.member_id))!;
+      const tenant = (await directoryRepository.tenant(tx, room.tenant_id))!;
+      let result: { state: "sent"; requestId: string | null } | { state: "failed"; reason: string };
+      if (room.friendship_state !== "active") result = { state: "failed", reason: "The LINE user has blocked this account." };
+      else if (!lineAccess(tenant, member).allowed) result = { state: "failed", reason: "You are no longer allowed to chat with LINE users." };
+      else {
+        const channel = (await lineRepository.channel(tx, room.channel_row_id))!;
+        const client = await deps.channels.clientFor(channel, tx);
+        result = await client.push(room.line_user_id, [toLineMessage(m)], { sender: senderOf(member), retryKey: m.retry_key! });
+      }
+      const updated = await repo.setDelivery(tx, m.id, {
+        state: result.state,
+        error: result.state === "failed" ? result.reason : null,
+        lineMessageId: result.state === "sent" ? result.requestId : null,
+        at: clock(),
+      });
+      await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
+    },
+
+    async [CONTENT_JOB](job, tx) {
+      const { messageId } = job.payload as { messageId: string };
+      const m = await repo.message(tx, messageId);
+      if (!m || m.content_state !== "pending" || !m.line_message_id) return;
+      const room = (await repo.roomContext(tx, m.room_id))!;
+      const channel = (await lineRepository.channel(tx, room.channel_row_id))!;
+      const client = await deps.channels.clientFor(channel, tx);
+      try {
+        const content = await client.getContent(m.line_message_id);
+        const key = `messages/${m.room_id}/${m.id}`;
+        await files.put(key, content.bytes);
+        await repo.setContent(tx, m.id, { state: "stored", key, type: content.contentType });
+      } catch (err) {
+        // Gone at LINE (404/410): retrying cannot help, so record it; anything else retries.
+        const status = (err as { status?: number }).status;
+        if (status === 404 || status === 410) await repo.setContent(tx, m.id, { state: "failed" });
+        else throw err;
+      }
+      await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
+    },
+
+    /** A LINE user who befriended several members of a shared channel picks whom to talk to. */
+    async [ROUTING_JOB](job, tx) {
+      const { lineUserId } = job.payload as { lineUserId: string };
+      const lineUser = await lineRepository.lineUser(tx, lineUserId);
+      if (!lineUser || lineUser.follow_state === "blocked") return;
+      const channel = (await lineRepository.channel(tx, lineUser.channel_id))!;
+      if (channel.mode !== "shared") return;
+      const friends = await repo.activeFriendsOf(tx, lineUserId);
+      if (friends.length < 2) return;
+      const client = await deps.channels.clientFor(channel, tx);
+      const current = friends[0]!;
+      await client.push(
+        lineUser.user_id,
+        [
+          {
+            type: "text",
+            text: `Your messages now go to ${current.display_name}. To talk to someone else, pick them below.`,
+            quickReply: {
+              items: friends.map((f) => ({
+                type: "action",
+                action: { type: "postback", label: `Talk to ${f.display_name}`.slice(0, 20), data: `${TALK_TO_PREFIX}${f.member_id}`, displayText: `Talk to ${f.display_name}` },
+              })),
+            },
+          },
+        ],
+        { retryKey: crypto.randomUUID() },
+      );
+    },
+  };
+
+  return {
+    lineHandlers,
+    jobHandlers,
+    roomNotifier,
+
+    async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
+      const room = await memberRoom(auth, roomId);
+      return repo.history(db, room.id, limit, before);
+    },
+
+    async markRead(auth: Auth, roomId: string) {
+      const room = await memberRoom(auth, roomId);
+      await db.transaction(async (tx) => {
+        await repo.markRead(tx, room.id);
+        await announce(tx, room.tenant_id, room.member_id, "room.updated", { roomId: room.id });
+      });
+    },
+
+    async send(auth: Auth, roomId: string, body: z.output<typeof SendMessageBody>, upload?: { bytes: Uint8Array; fileName: string; contentType: string }) {
+      const room = await memberRoom(auth, roomId);
+      if (room.friendship_state !== "active")
+        throw new Problem(409, "line_user_blocked", "This LINE user has blocked the account", "Messages cannot be sent until they unblock it. History is kept.");
+      let payload: Record<string, unknown>;
+      let content: { key: string; type: string } | undefined;
+      if (body.type === "text") payload = { text: body.text };
+      else if (body.type === "sticker") payload = { packageId: body.packageId, stickerId: body.stickerId };
+      else {
+        if (!upload) throw problems.validation([{ path: "(body)", message: "attach the file's bytes" }]);
+        if (body.type === "file" && !auth.tenant.line_files_allowed)
+          throw new Problem(403, "files_not_allowed", "Files are not allowed in LINE rooms", "Your administrator has turned off sending files to LINE users.");
+        if (body.type === "image" && !sniffImage(upload.bytes))
+          throw new Problem(415, "unsupported_media_type", "Not a supported image", "Send a JPG, PNG or GIF image.");
+        const key = `messages/${room.id}/out-${crypto.randomUUID()}`;
+        await files.put(key, upload.bytes);
+        content = { key, type: body.type === "image" ? sniffImage(upload.bytes)! : upload.contentType };
+        payload = { fileName: upload.fileName, fileSize: upload.bytes.length };
+      }
+      return db.transaction(async (tx) => {
+        const m = await repo.insertOutbound(tx, {
+          tenantId: room.tenant_id,
+          roomId: room.id,
+          type: body.type,
+          payload,
+          senderId: auth.member.id,
+          retryKey: crypto.randomUUID(),
+          contentKey: content?.key,
+          contentType: content?.type,
+        });
+        await enqueue(tx, { kind: DELIVER_JOB, payload: { messageId: m.id }, orderingKey: `deliver:${room.id}` });
+        await repo.touchRoom(tx, room.id, previewOf(m.type, payload), m.created_at, false);
+        await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
+        return m;
+      });
+    },
+
+    /** Retries a failed push with the same retry key: LINE delivers it at most once. */
+    async retry(auth: Auth, roomId: string, messageId: string) {
+      const room = await memberRoom(auth, roomId);
+      const m = await repo.messageInRoom(db, room.id, messageId);
+      if (!m || m.direction !== "outbound") throw problems.notFound("Message");
+      if (m.delivery_state !== "failed") throw new Problem(409, "not_failed", "Only failed messages can be retried", `This message is ${m.delivery_state}.`);
+      return db.transaction(async (tx) => {
+        const updated = await repo.setDelivery(tx, m.id, { state: "sending" });
+        await enqueue(tx, { kind: DELIVER_JOB, payload: { messageId: m.id }, orderingKey: `deliver:${room.id}` });
+        await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
+        return updated;
+      });
+    },
+
+    async content(auth: Auth, roomId: string, messageId: string) {
+      const room = await memberRoom(auth, roomId);
+      const m = await repo.messageInRoom(db, room.id, messageId);
+      const bytes = m?.content_key ? await files.get(m.content_key) : undefined;
+      if (!m || !bytes) throw problems.notFound("Content");
+      return { bytes, type: m.content_type ?? "application/octet-stream", fileName: (m.payload.fileName as string | undefined) ?? null };
+    },
+
+    /** For LINE's servers: an outbound image/file behind a signed URL. */
+    async publicMedia(messageId: string, signature: string) {
+      if (!/^[0-9a-f-]{36}$/.test(messageId) || sig(deps.urlSecret, messageId) !== signature) return undefined;
+      const m = await repo.message(db, messageId);
+      if (!m || m.direction !== "outbound" || !m.content_key) return undefined;
+      const bytes = await files.get(m.content_key);
+      return bytes && { bytes, type: m.content_type ?? "application/octet-stream" };
+    },
+
+    /** For LINE's servers: the member's photo as the square PNG a push's sender icon must be. */
+    async senderIcon(memberId: string, signature: string) {
+      if (!/^[0-9a-f-]{36}$/.test(memberId)) return undefined;
+      const [m] = await db.query<{ photo_key: string | null }>("SELECT photo_key FROM members WHERE id = $1", [memberId]);
+      if (!m?.photo_key || sig(deps.urlSecret, m.photo_key) !== signature) return undefined;
+      const bytes = await files.get(m.photo_key);
+      const type = bytes && sniffImage(bytes);
+      return bytes && type ? squarePngIcon(bytes, type) : undefined;
+    },
+  };
+}
+
+export type Messaging = ReturnType<typeof createMessaging>;

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+export const RoomLineUserSchema = z.object({
+  id: z.string().uuid(),
+  displayName: z.string().nullable(),
+  statusMessage: z.string().nullable(),
+  pictureUrl: z.string().nullable(),
+});
+
+export const RoomSchema = z.object({
+  id: z.string().uuid(),
+  kind: z.literal("line"),
+  lineUser: RoomLineUserSchema,
+  /** `blocked` while the LINE user blocks the account; history stays. */
+  state: z.enum(["active", "blocked"]),
+  via: z.string(),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  unreadCount: z.number().int(),
+  lastMessagePreview: z.string().nullable(),
+});
+export type Room = z.infer<typeof RoomSchema>;
+
+export const RoomListQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  filter: z.enum(["all", "line"]).default("all"),
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+  cursor: z.string().max(200).optional(),
+});
+
+export const RoomListSchema = z.object({ items: z.array(RoomSchema), nextCursor: z.string().nullable() });
+
+/** A small built-in sticker set: LINE's stickers that bots may send (packages 446 and 11537). */
+export const STICKERS = [
+  { packageId: "446", stickerId: "1988" },
+  { packageId: "446", stickerId: "1989" },
+  { packageId: "446", stickerId: "1990" },
+  { packageId: "446", stickerId: "1991" },
+  { packageId: "446", stickerId: "1992" },
+  { packageId: "446", stickerId: "1993" },
+  { packageId: "11537", stickerId: "52002734" },
+  { packageId: "11537", stickerId: "52002735" },
+  { packageId: "11537", stickerId: "52002736" },
+  { packageId: "11537", stickerId: "52002738" },
+] as const;
+
+export const SendMessageBody = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text: z.string().trim().min(1, "type a message").max(5000, "at most 5,000 characters (LINE's limit)") }),
+  z.object({
+    type: z.literal("sticker"),
+    packageId: z.string(),
+    stickerId: z.string(),
+  }).refine((b) => STICKERS.some((s) => s.packageId === b.packageId && s.stickerId === b.stickerId), "pick one of the built-in stickers"),
+  z.object({ type: z.literal("image") }),
+  z.object({ type: z.literal("file") }),
+]);
+
+export const UploadQuery = z.object({
+  type: z.enum(["image", "file"]),
+  fileName: z.string().trim().min(1).max(200),
+});
+
+export const MessageSchema = z.object({
+  id: z.string().uuid(),
+  roomId: z.string().uuid(),
+  direction: z.enum(["inbound", "outbound"]),
+  type: z.enum(["text", "sticker", "image", "video", "audio", "file", "location"]),
+  /** Type-specific: text/emojis, sticker ids, fileName/fileSize, location title/address/latitude/longitude. */
+  payload: z.record(z.string(), z.unknown()),
+  contentUrl: z.string().nullable(),
+  contentState: z.enum(["none", "pending", "stored", "failed"]),
+  deliveryState: z.enum(["received", "sending", "sent", "failed"]),
+  deliveryError: z.string().nullable(),
+  senderMemberId: z.string().nullable(),
+  unsent: z.boolean(),
+  createdAt: z.string(),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const MessageListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  before: z.string().max(200).optional(),
+});
+export const MessageListSchema = z.object({ items: z.array(MessageSchema), nextCursor: z.string().nullable() });
