@@ -41,7 +41,9 @@ export interface TestServer extends RunningServer {
 
 /** `opts` reaches startServer: tests move time with `opts.clock`. */
 export async function bootServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-test-"));
+  // A second instance of the same deployment passes the first one's DATA_DIR (secret key, LINE credentials).
+  const ownDataDir = !env.DATA_DIR;
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-test-"));
   const database = env.DATABASE_URL ? undefined : await freshDatabaseUrl();
   const config = loadConfig({
     PORT: "0",
@@ -61,7 +63,7 @@ export async function bootServer(env: Record<string, string> = {}, opts: StartOp
     async stop() {
       await running.close();
       await database?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   });
 }

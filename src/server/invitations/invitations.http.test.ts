@@ -149,3 +149,60 @@ describe("not-allowed members", () => {
     }
   });
 });
+
+describe("business card and e-mail", () => {
+  it("renders the business card PNG with a QR that leads to the invitation", async () => {
+    const { url } = (await sato.get("/api/v1/invitations/me")).json;
+    const res = await fetch(`${server.url}/api/v1/invitations/me/card.png?locale=ja`, { headers: { cookie: sato.cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(decodeQr(new Uint8Array(await res.arrayBuffer()))).toBe(`${url}?via=card`);
+  });
+
+  it("e-mails the invitation (link + inline QR) through SMTP to the captured mailbox, and validates recipients", async () => {
+    const { url } = (await sato.get("/api/v1/invitations/me")).json;
+    const sent = await sato.post("/api/v1/invitations/me/email", { to: ["Client@Example.com", "client@example.com", "other@example.com"], locale: "ja" });
+    expect(sent.status).toBe(202);
+    expect(sent.json.queued).toBe(2);
+    await server.worker.drain();
+    const mails = await (await fetch(`${server.url}/__mail/api/messages?to=client@example.com`)).json();
+    expect(mails).toHaveLength(1);
+    expect(mails[0].text).toContain(`${url}?via=email`);
+    expect(mails[0].attachments.some((a: { contentType: string }) => a.contentType === "image/png")).toBe(true);
+
+    const bad = await sato.post("/api/v1/invitations/me/email", { to: ["not-an-address"] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].path).toBe("to.0");
+    const tooMany = await sato.post("/api/v1/invitations/me/email", { to: Array.from({ length: 11 }, (_, i) => `p${i}@example.com`) });
+    expect(tooMany.status).toBe(400);
+    await server.worker.drain();
+    expect(await (await fetch(`${server.url}/__mail/api/messages?to=p0@example.com`)).json()).toEqual([]);
+  });
+});
+
+describe("idempotency under races", () => {
+  it("the follow and the LINE Login callback befriending at once (two instances on PostgreSQL) yield one friendship and one room", async () => {
+    const { befriend } = await import("../rooms/friendships.ts");
+    const other = process.env.TEST_DATABASE_URL
+      ? await bootServer({ DATABASE_URL: server.databaseUrl!, DATA_DIR: server.dataDir, DEMO_SEED: "0" })
+      : undefined;
+    try {
+      const user = await emulatorOf(server).createUser({ displayName: "Racer" });
+      await emulatorOf(server).follow(user.userId, server.demoLineChannelId!);
+      await server.worker.drain();
+      const [lu] = await server.db.query<{ id: string; tenant_id: string }>(
+        "SELECT lu.id, c.tenant_id FROM line_users lu JOIN line_channels c ON c.id = lu.channel_id WHERE lu.user_id = $1",
+        [user.userId],
+      );
+      const satoId = (await sato.get("/api/v1/me")).json.member.id;
+      const attempt = (db: TestServer["db"]) =>
+        db.transaction((tx) => befriend(tx, { tenantId: lu!.tenant_id, memberId: satoId, lineUserId: lu!.id, via: "link" }, async () => undefined));
+      const results = await Promise.all([attempt(server.db), attempt((other ?? server).db), attempt(server.db)]);
+      expect(new Set(results.map((r) => r.room.id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(await count("SELECT count(*) AS n FROM rooms WHERE line_user_id = $1", [lu!.id])).toBe(1);
+    } finally {
+      await other?.stop();
+    }
+  });
+});

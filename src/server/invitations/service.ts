@@ -10,7 +10,7 @@ import { directoryRepository, type MemberRow, type TenantRow } from "../director
 import type { Auth } from "../directory/service.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
 import { Problem } from "../http/problem.ts";
-import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import { enqueue, type JobHandlers } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage } from "../line/client.ts";
 import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
@@ -169,7 +169,7 @@ export function createInvitationService(deps: InvitationDeps) {
     },
   };
 
-  const jobHandlers: Record<string, JobHandler> = {
+  const jobHandlers: JobHandlers = {
     async [ASK_MESSAGE_ID_JOB](job, tx) {
       const p = job.payload as { channelId: string; lineUserId: string; replyToken?: string; webhookEventId: string };
       if ((await friendshipsOfLineUser(tx, p.lineUserId)).length > 0) return;
@@ -181,24 +181,27 @@ export function createInvitationService(deps: InvitationDeps) {
       await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineUser.language, "ask_id", "", tenant.name));
     },
 
-    async [EMAIL_JOB](job, tx) {
-      const p = job.payload as { tenantId: string; memberId: string; to: string[]; locale: Locale; note?: string };
-      const member = await directoryRepository.member(tx, p.tenantId, p.memberId);
-      const tenant = await directoryRepository.tenant(tx, p.tenantId);
-      if (!member || !tenant) return;
-      const link = await currentLink(tx, member);
-      const url = linkUrl(link.token, "email");
-      const message = composeInvitationEmail({
-        locale: p.locale,
-        memberName: member.display_name,
-        companyName: tenant.name,
-        url,
-        qrPng: await invitationQrPng(url),
-        personalNote: p.note,
-        from: deps.mailFrom,
-        to: p.to,
-      });
-      await deps.mailer().send({ ...message, replyTo: member.email });
+    [EMAIL_JOB]: {
+      outsideTransaction: true,
+      run: async (job, q) => {
+        const p = job.payload as { tenantId: string; memberId: string; to: string[]; locale: Locale; note?: string };
+        const member = await directoryRepository.member(q, p.tenantId, p.memberId);
+        const tenant = await directoryRepository.tenant(q, p.tenantId);
+        if (!member || !tenant) return;
+        const link = await currentLink(q, member);
+        const url = linkUrl(link.token, "email");
+        const message = composeInvitationEmail({
+          locale: p.locale,
+          memberName: member.display_name,
+          companyName: tenant.name,
+          url,
+          qrPng: await invitationQrPng(url),
+          personalNote: p.note,
+          from: deps.mailFrom,
+          to: p.to,
+        });
+        await deps.mailer().send({ ...message, replyTo: member.email });
+      },
     },
   };
 

@@ -21,6 +21,19 @@ export interface ClaimedJob {
 
 export type JobHandler = (job: ClaimedJob, tx: Queryable) => Promise<void>;
 
+/**
+ * A job whose work is a side effect outside the database (sending mail). It runs without
+ * holding a transaction — on PGlite a transaction holds the only connection, and a local SMTP
+ * capture that stores into the same database would wait for it forever — and is marked done
+ * afterwards: at-least-once, which is what mail delivery is anyway.
+ */
+export interface OutsideTransactionJob {
+  outsideTransaction: true;
+  run: (job: ClaimedJob, db: Queryable) => Promise<void>;
+}
+
+export type JobHandlers = Record<string, JobHandler | OutsideTransactionJob>;
+
 const JOBS_CHANNEL = "tsunagu_jobs";
 const LEASE_SECONDS = 60;
 
@@ -73,7 +86,7 @@ export interface Worker {
 
 export async function startWorker(opts: {
   db: Database;
-  handlers: Record<string, JobHandler>;
+  handlers: JobHandlers;
   log: Logger;
   pollMs?: number;
   concurrency?: number;
@@ -99,12 +112,18 @@ export async function startWorker(opts: {
     const job = await claim(db, kinds);
     if (!job) return false;
     const handler = handlers[job.kind]!;
+    const markDone = (q: Queryable) => q.query("UPDATE jobs SET state = 'done', finished_at = now(), locked_until = NULL WHERE id = $1", [job.id]);
     try {
-      // The handler's writes and the job's completion commit together: exactly once.
-      await db.transaction(async (tx) => {
-        await handler(job, tx);
-        await tx.query("UPDATE jobs SET state = 'done', finished_at = now(), locked_until = NULL WHERE id = $1", [job.id]);
-      });
+      if (typeof handler === "function") {
+        // The handler's writes and the job's completion commit together: exactly once.
+        await db.transaction(async (tx) => {
+          await handler(job, tx);
+          await markDone(tx);
+        });
+      } else {
+        await handler.run(job, db);
+        await markDone(db);
+      }
     } catch (err) {
       const dead = job.attempts >= job.max_attempts;
       log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts, dead }, "job failed");
