@@ -186,4 +186,27 @@ describe("LINE rooms in the web app", () => {
       await Promise.all([sato.close(), line.context.close()]);
     }
   });
+
+  it("a message LINE refuses shows why, and Retry sends it", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const line = await lineFriendOfSato("Retry Friend");
+    const sato = await newContext(browser, server.url);
+    try {
+      const page = await sato.newPage();
+      await signInThroughUi(page, "sato@demo.example");
+      await rooms(page).getByRole("link", { name: /^Retry Friend/ }).click();
+      const room = page.getByRole("region", { name: "Retry Friend" });
+      // LINE answers the next push with 400 once (a refusal, so Tsunagu does not retry by itself).
+      await emulatorOf(server).addFault({ path: "/v2/bot/message/push", status: 400, times: 1 });
+      await room.getByRole("textbox", { name: "Message" }).fill("Are you there?");
+      await room.getByRole("textbox", { name: "Message" }).press("Enter");
+      const mine = history(page).getByRole("listitem").filter({ hasText: "Are you there?" });
+      await mine.getByText(/^Not delivered/).waitFor({ timeout: 15_000 });
+      await mine.getByRole("button", { name: "Retry" }).click();
+      await mine.getByText("Sent", { exact: true }).waitFor({ timeout: 15_000 });
+      expect(await mine.getByRole("button", { name: "Retry" }).count()).toBe(0);
+      await expect.poll(() => botMessages(line.page).last().textContent(), { timeout: 10_000 }).toContain("Are you there?");
+    } finally {
+      await Promise.all([sato.close(), line.context.close()]);
+    }
+  });
 });

@@ -13,9 +13,9 @@ export function useResetInvitation(locale: Locale) {
   return useMutation({
     mutationFn: () => apiRequest("POST", `/invitations/me/reset?locale=${locale}`, { schema: InvitationSchema }),
     onSuccess: async (invitation: Invitation) => {
-      // Every language's copy text carried the old link.
-      client.removeQueries({ queryKey: ["invitation"] });
       client.setQueryData(invitationKey(locale), invitation);
+      // Every other language's copy text carried the old link.
+      await client.invalidateQueries({ queryKey: ["invitation"], predicate: (q) => q.queryKey[1] !== locale });
     },
   });
 }
