@@ -138,7 +138,8 @@ export async function startWorker(opts: {
   }
 
   let idleWaiters: (() => void)[] = [];
-  const loops = Array.from({ length: opts.concurrency ?? 2 }, async () => {
+  // PGlite is one connection: a second loop would only wait for the first.
+  const loops = Array.from({ length: opts.concurrency ?? (db.kind === "pglite" ? 1 : 2) }, async () => {
     while (!stopped) {
       let worked = false;
       try {

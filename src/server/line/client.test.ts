@@ -120,7 +120,8 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
 
   it("replies with a reply token, and falls back to push once the token is used", async () => {
     const { user } = await friend("Reply Shiro");
-    const sent = await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text: "question" });
+    // A sticker: a text from someone without a friendship would be answered by the Message ID search.
+    const sent = await emulator.sendMessage(user.userId, channel.channel_id, { type: "sticker", packageId: "446", stickerId: "1988" });
     const client = await server.line.channels.clientFor(channel);
     const r1 = await client.reply(sent.replyToken!, [{ type: "text", text: "answer" }]);
     expect(r1).toMatchObject({ state: "sent", via: "reply" });

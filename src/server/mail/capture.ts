@@ -59,6 +59,9 @@ export async function startMailCapture(opts: MailCaptureOptions): Promise<MailCa
     disabledCommands: ["AUTH", "STARTTLS"],
     size: maxBytes,
     logger: false,
+    // No reverse DNS of the (loopback) client: without a network the lookup can stall the
+    // greeting until the sender gives up ("Greeting never received").
+    disableReverseLookup: true,
     // Pooled senders keep connections open; closing must not wait for them.
     closeTimeout: 1_000,
     onConnect(session, callback) {
