@@ -14,6 +14,8 @@ import pg from "pg";
 import { loadConfig } from "../src/server/config.ts";
 import { openDatabase } from "../src/server/db/database.ts";
 import { startServer } from "../src/server/server.ts";
+import { demoChannelCredentials } from "../src/server/line/demo-channel.ts";
+import { signBody } from "../src/server/line/webhook.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -55,9 +57,15 @@ const inserts = await rawInsertLimit(limitDb, seconds * 1000);
 await limitDb.close();
 rows.push({ name: `limit: raw INSERT transactions (${dbKind})`, value: `${Math.round(inserts)} rows/s`, ratio: "1.00" });
 
-const server = await startServer(
-  loadConfig({ PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", DEMO_SEED: "1", DEMO_PASSWORD: "bench-password", ...(database ? { DATABASE_URL: database.url } : {}) }),
-);
+const config = loadConfig({
+  PORT: "0",
+  DATA_DIR: dataDir,
+  LOG_LEVEL: "silent",
+  DEMO_SEED: "1",
+  DEMO_PASSWORD: "bench-password",
+  ...(database ? { DATABASE_URL: database.url } : {}),
+});
+const server = await startServer(config);
 try {
   const signIn = await fetch(`${server.url}/api/v1/session`, {
     method: "POST",
@@ -71,6 +79,45 @@ try {
     name: "GET /api/v1/me (session lookup + tenant)",
     value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms)`,
     ratio: (me.requestsPerSec / bare.requestsPerSec).toFixed(2) + " of bare HTTP",
+  });
+
+  // Webhook ingest: each request is one signed delivery with one message event from one of 50
+  // LINE users; the 200 means the event and its job are committed (DESIGN §7).
+  const creds = demoChannelCredentials(config);
+  let n = 0;
+  const hook = await load({
+    url: `${server.url}/line/webhook/${creds.channelId}`,
+    method: "POST",
+    duration: seconds,
+    requests: [
+      {
+        setupRequest(req) {
+          n++;
+          const body = JSON.stringify({
+            destination: "Ubench",
+            events: [
+              {
+                type: "message",
+                mode: "active",
+                timestamp: Date.now(),
+                webhookEventId: `01BENCH${String(n).padStart(19, "0")}`,
+                deliveryContext: { isRedelivery: false },
+                source: { type: "user", userId: `U${(n % 50).toString(16).padStart(32, "0")}` },
+                replyToken: `r${n}`,
+                message: { id: String(n), type: "text", quoteToken: "q", text: "bench" },
+              },
+            ],
+          });
+          return { ...req, body, headers: { "content-type": "application/json", "x-line-signature": signBody(body, creds.channelSecret) } };
+        },
+      },
+    ],
+  });
+  if (hook.non2xx || hook.errors) throw new Error(`webhook failed ${hook.non2xx + hook.errors} times`);
+  rows.push({
+    name: "POST /line/webhook (verify, store event + job, commit, 200)",
+    value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit)`,
+    ratio: `${(hook.requestsPerSec / inserts).toFixed(2)} of raw INSERT, ${(hook.requestsPerSec / bare.requestsPerSec).toFixed(2)} of bare HTTP`,
   });
 } finally {
   await server.close();
