@@ -5,12 +5,11 @@
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres); a fresh
  * database is created and dropped.
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
+import { createFreshDatabase } from "../test/support/fresh-database.ts";
 import { loadConfig } from "../src/server/config.ts";
 import { openDatabase } from "../src/server/db/database.ts";
 import { startServer } from "../src/server/server.ts";
@@ -24,29 +23,10 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const dbKind = values.db === "postgres" ? "postgres" : "pglite";
 
-async function freshPostgres() {
-  const admin = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
-  const name = `tsunagu_bench_${crypto.randomBytes(4).toString("hex")}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
-}
 
 const rows: { name: string; value: string; ratio: string }[] = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
-const database = dbKind === "postgres" ? await freshPostgres() : undefined;
+const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;
 
 console.log(`bench: ${dbKind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
 const bare = await bareHttpLimit(seconds);

@@ -1,6 +1,6 @@
+import { freshTestDatabase } from "./fresh-database.ts";
 import crypto from "node:crypto";
 import http from "node:http";
-import pg from "pg";
 
 /** Test data for LINE webhooks: events shaped like webhook.yml, signed the way LINE signs them. */
 export const TEST_CHANNEL = {
@@ -83,23 +83,4 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
 }
 
 /** A fresh PostgreSQL database when TEST_DATABASE_URL is set (for tests that boot a server themselves). */
-export async function freshPostgres(prefix = "tsunagu_line") {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) return undefined;
-  const name = `${prefix}_${crypto.randomBytes(5).toString("hex")}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
-}
+export const freshPostgres = (prefix = "tsunagu_line") => freshTestDatabase(prefix);

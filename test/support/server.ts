@@ -1,8 +1,7 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { freshTestDatabase } from "./fresh-database.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { startServer, type RunningServer, type StartOptions } from "../../src/server/server.ts";
 
@@ -12,26 +11,6 @@ export const DEMO_PASSWORD = "demo-password-1";
  * Which database the suite runs on: PGlite by default; the machine's PostgreSQL when
  * TEST_DATABASE_URL points at a server (each booted server then gets a fresh database there).
  */
-async function freshDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) return undefined;
-  const name = `tsunagu_t_${crypto.randomBytes(6).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -44,7 +23,7 @@ export async function bootServer(env: Record<string, string> = {}, opts: StartOp
   // A second instance of the same deployment passes the first one's DATA_DIR (secret key, LINE credentials).
   const ownDataDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-test-"));
-  const database = env.DATABASE_URL ? undefined : await freshDatabaseUrl();
+  const database = env.DATABASE_URL ? undefined : await freshTestDatabase();
   const config = loadConfig({
     PORT: "0",
     DATA_DIR: dataDir,

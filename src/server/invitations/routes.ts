@@ -8,6 +8,12 @@ import { commonProblems, createRouter, json, jsonBody, problemResponse } from ".
 import type { InvitationService } from "./service.ts";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
+const presentInvitation = (inv: Awaited<ReturnType<InvitationService["invitation"]>>) => ({
+  ...inv,
+  createdAt: inv.createdAt.toISOString(),
+  qrUrl: "/api/v1/invitations/me/qr.png",
+  cardUrl: "/api/v1/invitations/me/card.png",
+});
 const png = (description: string) => ({ description, content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } });
 
 /** The member's own invitation: link, Message ID, copy text, QR, card, e-mail, reset. All behind the LINE gate. */
@@ -25,11 +31,7 @@ export function invitationRoutes(invitations: InvitationService) {
       responses: { 200: json(InvitationSchema, "Invitation"), ...commonProblems },
     }),
     async (c) => {
-      const inv = await invitations.invitation(auth(c), c.req.valid("query").locale);
-      return c.json(
-        { ...inv, createdAt: inv.createdAt.toISOString(), qrUrl: "/api/v1/invitations/me/qr.png", cardUrl: "/api/v1/invitations/me/card.png" },
-        200,
-      );
+      return c.json(presentInvitation(await invitations.invitation(auth(c), c.req.valid("query").locale)), 200);
     },
   );
 
@@ -44,11 +46,7 @@ export function invitationRoutes(invitations: InvitationService) {
     }),
     async (c) => {
       await invitations.resetLink(auth(c));
-      const inv = await invitations.invitation(auth(c), c.req.valid("query").locale);
-      return c.json(
-        { ...inv, createdAt: inv.createdAt.toISOString(), qrUrl: "/api/v1/invitations/me/qr.png", cardUrl: "/api/v1/invitations/me/card.png" },
-        200,
-      );
+      return c.json(presentInvitation(await invitations.invitation(auth(c), c.req.valid("query").locale)), 200);
     },
   );
 
