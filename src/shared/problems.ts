@@ -35,5 +35,7 @@ export const ProblemSchema = z.object({
   instance: z.string().optional(),
   requestId: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** The contact a conflict is about (contact_in_trash), so the client can offer to restore it. */
+  contactId: z.string().optional(),
 });
 export type ProblemBody = z.infer<typeof ProblemSchema>;

@@ -36,6 +36,8 @@ interface RequestOptions<S extends z.ZodType | undefined> {
   body?: unknown;
   /** The shared schema the answer must match; omit for bodiless answers (204). */
   schema?: S;
+  /** Extra request headers (If-Match for versioned edits). */
+  headers?: Record<string, string>;
 }
 
 function clientProblem(code: string, title: string, detail: string, status = 0): ApiProblem {
@@ -47,7 +49,7 @@ export async function apiRequest<S extends z.ZodType | undefined = undefined>(
   path: string,
   options: RequestOptions<S> = {},
 ): Promise<S extends z.ZodType ? z.output<S> : void> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
   let body: BodyInit | undefined;
   if (options.body instanceof Blob) {
     body = options.body;

@@ -82,7 +82,3 @@ export function useMarkRoomRead(roomId: string) {
     onSuccess: () => client.invalidateQueries({ queryKey: roomKeys.lists() }),
   });
 }
-
-/** "Add LINE Contact": the contacts domain owns what comes back, so the answer is not parsed here. */
-export const useAddLineContact = (roomId: string) =>
-  useMutation({ mutationFn: () => apiRequest("POST", `${roomPath(roomId)}/contact`) });

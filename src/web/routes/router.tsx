@@ -1,7 +1,7 @@
 import { createBrowserRouter, Navigate } from "react-router";
 import { AdminPage } from "./admin-page.tsx";
 import { AppShell } from "./app-shell.tsx";
-import { ContactsPage } from "./contacts-page.tsx";
+import { ContactsPage, NoContactSelected } from "./contacts-page.tsx";
 import { ExternalContactPage } from "./external-contact-page.tsx";
 import { LineInvitationPage } from "./line-invitation-page.tsx";
 import { MessagePage, NoRoomSelected } from "./message-page.tsx";
@@ -10,6 +10,8 @@ import { ProfilePage } from "./profile-page.tsx";
 import { RouteError } from "./route-error.tsx";
 import { SignInPage } from "./sign-in-page.tsx";
 import { RoomView } from "../features/rooms/room-view.tsx";
+import { ContactView } from "../features/contacts/contact-details.tsx";
+import { TrashView } from "../features/contacts/trash-view.tsx";
 
 /** Later features (rooms, contacts, invitations) add their routes under the shell here. */
 export function createAppRouter() {
@@ -29,7 +31,15 @@ export function createAppRouter() {
             { path: ":roomId", element: <RoomView /> },
           ],
         },
-        { path: "contacts", element: <ContactsPage /> },
+        {
+          path: "contacts",
+          element: <ContactsPage />,
+          children: [
+            { index: true, element: <NoContactSelected /> },
+            { path: ":contactId", element: <ContactView /> },
+          ],
+        },
+        { path: "contacts/trash", element: <TrashView /> },
         { path: "contacts/new", element: <ExternalContactPage />, children: [{ path: "line", element: <LineInvitationPage /> }] },
         { path: "admin", element: <AdminPage /> },
         { path: "me", element: <ProfilePage /> },

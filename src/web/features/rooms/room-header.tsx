@@ -1,7 +1,8 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { Room } from "../../../shared/rooms.ts";
-import { useAddLineContact } from "../../api/rooms.ts";
+import { isProblem } from "../../api/client.ts";
+import { useAddLineContact, useRestoreContact } from "../../api/contacts.ts";
 import { Avatar } from "../../components/avatar.tsx";
 import { InlineProblem } from "../../components/states.tsx";
 import { useToast } from "../../components/toast.tsx";
@@ -9,8 +10,6 @@ import { LineBadge } from "./line-badge.tsx";
 
 export function RoomHeader({ room }: { room: Room }) {
   const { t } = useTranslation();
-  const toast = useToast();
-  const addContact = useAddLineContact(room.id);
   const name = room.lineUser.displayName ?? t("rooms.unknownUser");
   return (
     <header className="room-header">
@@ -25,17 +24,53 @@ export function RoomHeader({ room }: { room: Room }) {
         </h2>
         {room.lineUser.statusMessage && <p className="hint room-status">{room.lineUser.statusMessage}</p>}
       </div>
-      <div className="room-header-actions">
-        <button
-          type="button"
-          className="button"
-          disabled={addContact.isPending}
-          onClick={() => addContact.mutate(undefined, { onSuccess: () => toast(t("rooms.contactAdded")) })}
-        >
-          {t("rooms.addContact")}
-        </button>
-        <InlineProblem error={addContact.error} />
-      </div>
+      <AddLineContact roomId={room.id} />
     </header>
+  );
+}
+
+/**
+ * "Add LINE Contact": once added (or found already added) it says so and links to the contact;
+ * when the contact sits in my Trash, it offers to restore it instead of adding a second one.
+ */
+function AddLineContact({ roomId }: { roomId: string }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const add = useAddLineContact(roomId);
+  const restore = useRestoreContact();
+  const inTrash = isProblem(add.error, "contact_in_trash") ? add.error.problem.contactId : undefined;
+  const contactId = restore.data?.contactId ?? add.data?.contact.contactId;
+  if (contactId) {
+    return (
+      <div className="room-header-actions">
+        <p className="contact-added">
+          <span>{t("rooms.added")}</span>{" "}
+          <Link to={`/contacts/${contactId}`} className="button button-small">
+            {t("rooms.openContact")}
+          </Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="room-header-actions">
+      <button type="button" className="button" disabled={add.isPending} onClick={() => add.mutate(undefined, { onSuccess: () => toast(t("rooms.contactAdded")) })}>
+        {t("rooms.addContact")}
+      </button>
+      <InlineProblem error={add.error} />
+      {inTrash && (
+        <>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={restore.isPending}
+            onClick={() => restore.mutate(inTrash, { onSuccess: () => toast(t("rooms.contactRestored")) })}
+          >
+            {t("rooms.restoreContact")}
+          </button>
+          <InlineProblem error={restore.error} />
+        </>
+      )}
+    </div>
   );
 }

@@ -1,0 +1,101 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  AddLineContactResult,
+  ContactListSchema,
+  ContactSchema,
+  type Contact,
+  type ContactFields,
+  type PermissionInput,
+} from "../../shared/contacts.ts";
+import { TeamListSchema } from "../../shared/directory.ts";
+import { apiRequest } from "./client.ts";
+
+export type ContactTab = "all" | "line";
+export type ContactSort = "name" | "created" | "modified";
+export interface ContactFilter {
+  tab: ContactTab;
+  q: string;
+  tag: string;
+  sort: ContactSort;
+}
+
+/** Query keys in one place, so every change refreshes exactly the lists and details it touches. */
+export const contactKeys = {
+  all: ["contacts"] as const,
+  list: (filter: ContactFilter) => ["contacts", "list", filter] as const,
+  trash: () => ["contacts", "trash"] as const,
+  contact: (id: string) => ["contacts", "contact", id] as const,
+};
+
+const PAGE = 30;
+const contactPath = (id: string) => `/contacts/${encodeURIComponent(id)}`;
+
+export function useContacts(filter: ContactFilter) {
+  return useInfiniteQuery({
+    queryKey: contactKeys.list(filter),
+    queryFn: ({ pageParam }) => {
+      const params = new URLSearchParams({ tab: filter.tab, sort: filter.sort, limit: String(PAGE) });
+      if (filter.q) params.set("q", filter.q);
+      if (filter.tag) params.set("tag", filter.tag);
+      if (pageParam) params.set("cursor", pageParam);
+      return apiRequest("GET", `/contacts?${params}`, { schema: ContactListSchema });
+    },
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export function useTrash() {
+  return useInfiniteQuery({
+    queryKey: contactKeys.trash(),
+    queryFn: ({ pageParam }) => {
+      const params = new URLSearchParams({ sort: "modified", limit: String(PAGE) });
+      if (pageParam) params.set("cursor", pageParam);
+      return apiRequest("GET", `/contacts/trash?${params}`, { schema: ContactListSchema });
+    },
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+export const useContact = (id: string) =>
+  useQuery({ queryKey: contactKeys.contact(id), queryFn: () => apiRequest("GET", contactPath(id), { schema: ContactSchema }) });
+
+export const useTeams = () =>
+  useQuery({ queryKey: ["teams"], queryFn: async () => (await apiRequest("GET", "/teams", { schema: TeamListSchema })).items });
+
+/** Every contact write can move a contact between lists, the Trash and its details: refresh them all. */
+function useContactMutation<A, R>(fn: (args: A) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: (result) => {
+      const saved = ContactSchema.safeParse(result);
+      if (saved.success) client.setQueryData<Contact>(contactKeys.contact(saved.data.contactId), saved.data);
+      return client.invalidateQueries({ queryKey: contactKeys.all });
+    },
+  });
+}
+
+/** If-Match carries the version the form was filled from, so a concurrent change answers 412. */
+export const useUpdateContact = (id: string) =>
+  useContactMutation(({ version, fields }: { version: number; fields: ContactFields }) =>
+    apiRequest("PATCH", contactPath(id), { body: fields, headers: { "if-match": `"${version}"` }, schema: ContactSchema }),
+  );
+
+export const useSetPermission = (id: string) =>
+  useContactMutation((permission: PermissionInput) => apiRequest("PUT", `${contactPath(id)}/permission`, { body: permission, schema: ContactSchema }));
+
+export const useDeleteContact = () => useContactMutation((id: string) => apiRequest("DELETE", contactPath(id)));
+
+export const useRestoreContact = () => useContactMutation((id: string) => apiRequest("POST", `${contactPath(id)}/restore`, { schema: ContactSchema }));
+
+export const usePermanentDelete = () => useContactMutation((id: string) => apiRequest("DELETE", `${contactPath(id)}/permanent`));
+
+/** "Add LINE Contact" in a room: 201 created, or 200 with `created: false` when I already see one. */
+export const useAddLineContact = (roomId: string) =>
+  useContactMutation(() => apiRequest("POST", `/rooms/${encodeURIComponent(roomId)}/contact`, { schema: AddLineContactResult }));
+
+/** A hand-added contact's photo (a LINE contact's follows the LINE profile and is refused). */
+export const useUploadContactPhoto = (id: string) =>
+  useContactMutation((file: File) => apiRequest("PUT", `${contactPath(id)}/photo`, { body: file, schema: ContactSchema }));

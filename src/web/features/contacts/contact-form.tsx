@@ -1,0 +1,245 @@
+import { useId, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import type { Contact, ContactFields } from "../../../shared/contacts.ts";
+import { isProblem } from "../../api/client.ts";
+import { useUpdateContact } from "../../api/contacts.ts";
+import { Avatar } from "../../components/avatar.tsx";
+import { InlineProblem } from "../../components/states.tsx";
+import { useToast } from "../../components/toast.tsx";
+import { LineBadge } from "../rooms/line-badge.tsx";
+import { contactDisplayName } from "./contact-name.ts";
+import { ContactPhotoUpload } from "./contact-photo.tsx";
+
+type Phone = Contact["telephones"][number];
+type Email = Contact["emails"][number];
+const PHONE_TYPES: Phone["type"][] = ["MOBILE", "WORK", "HOME", "FAX", "OTHER"];
+const EMAIL_TYPES: Email["type"][] = ["WORK", "HOME", "OTHER"];
+
+const splitTags = (text: string) => [...new Set(text.split(/[,、]/).map((s) => s.trim()).filter(Boolean))];
+
+/**
+ * Edits a contact as of `contact.version` (sent as If-Match). A LINE contact's nickname and
+ * photo follow the LINE profile, so they are shown but cannot be changed here.
+ */
+export function ContactForm({ contact, onDone, onReload }: { contact: Contact; onDone: () => void; onReload: () => void }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const update = useUpdateContact(contact.contactId);
+  const fromLine = contact.linkedLineUser !== null;
+  const [name, setName] = useState(contact.contactName);
+  const [phones, setPhones] = useState<Phone[]>(contact.telephones);
+  const [emails, setEmails] = useState<Email[]>(contact.emails);
+  const [org, setOrg] = useState(contact.organizations[0] ?? { name: "", department: "", title: "" });
+  const [address, setAddress] = useState(
+    contact.addresses[0] ?? { type: "WORK" as const, country: "", postalCode: "", region: "", locality: "", street: "", primary: false },
+  );
+  const [website, setWebsite] = useState(contact.websites[0]?.url ?? "");
+  const [memo, setMemo] = useState(contact.memo);
+  const [companyTags, setCompanyTags] = useState(contact.tags.company.join(", "));
+  const [myTags, setMyTags] = useState(contact.tags.mine.join(", "));
+  const lockedId = useId();
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const { nickName, ...names } = name;
+    const hasOrg = org.name || org.department || org.title;
+    const hasAddress = address.country || address.postalCode || address.region || address.locality || address.street;
+    const fields: ContactFields = {
+      contactName: fromLine ? names : { ...names, nickName },
+      telephones: phones.filter((p) => p.telephone.trim()),
+      emails: emails.filter((m) => m.email.trim()),
+      organizations: [...(hasOrg ? [org] : []), ...contact.organizations.slice(1)],
+      addresses: [...(hasAddress ? [address] : []), ...contact.addresses.slice(1)],
+      websites: [...(website.trim() ? [{ type: contact.websites[0]?.type ?? "WORK", url: website.trim() }] : []), ...contact.websites.slice(1)],
+      memo,
+      tags: { company: splitTags(companyTags), mine: splitTags(myTags) },
+    };
+    // mutateAsync, not mutate()'s callbacks: the saved contact re-renders this screen, and
+    // callbacks given to mutate() are dropped when their component re-mounts.
+    update.mutateAsync({ version: contact.version, fields }).then(
+      () => {
+        toast(t("contacts.saved"));
+        onDone();
+      },
+      // A refusal shows through update.error below.
+      () => {},
+    );
+  };
+
+  const conflict = isProblem(update.error, "version_conflict");
+  const displayName = contactDisplayName(contact) || t("contacts.noName");
+  return (
+    <form className="contact-form stack" onSubmit={submit} aria-labelledby="contact-title">
+      <h2 id="contact-title">{t("contacts.editTitle", { name: displayName })}</h2>
+
+      <div className="contact-locked">
+        <Avatar name={displayName} photoUrl={contact.photoUrl} size={64} />
+        {fromLine ? (
+          <p className="hint" id={lockedId}>
+            <LineBadge /> {t("contacts.syncedFromLine")}
+          </p>
+        ) : (
+          <ContactPhotoUpload contactId={contact.contactId} />
+        )}
+      </div>
+
+      <fieldset className="form-grid">
+        <legend>{t("contacts.nameLegend")}</legend>
+        <TextField label={t("contacts.lastName")} value={name.lastName} onChange={(v) => setName({ ...name, lastName: v })} />
+        <TextField label={t("contacts.firstName")} value={name.firstName} onChange={(v) => setName({ ...name, firstName: v })} />
+        <TextField label={t("contacts.phoneticLastName")} value={name.phoneticLastName} onChange={(v) => setName({ ...name, phoneticLastName: v })} />
+        <TextField label={t("contacts.phoneticFirstName")} value={name.phoneticFirstName} onChange={(v) => setName({ ...name, phoneticFirstName: v })} />
+        <TextField
+          label={t("contacts.nickname")}
+          value={name.nickName}
+          onChange={(v) => setName({ ...name, nickName: v })}
+          readOnly={fromLine}
+          describedBy={fromLine ? lockedId : undefined}
+        />
+      </fieldset>
+
+      <fieldset className="form-list">
+        <legend>{t("contacts.phones")}</legend>
+        {phones.map((p, i) => (
+          <div className="form-row" key={i}>
+            <select aria-label={t("contacts.phoneType", { n: i + 1 })} value={p.type} onChange={(e) => setPhones(replaceAt(phones, i, { ...p, type: e.target.value as Phone["type"] }))}>
+              {PHONE_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {t(`contacts.type.${type}`)}
+                </option>
+              ))}
+            </select>
+            <input type="tel" aria-label={t("contacts.phoneN", { n: i + 1 })} value={p.telephone} onChange={(e) => setPhones(replaceAt(phones, i, { ...p, telephone: e.target.value }))} />
+            <button type="button" className="button button-small" onClick={() => setPhones(phones.filter((_, j) => j !== i))}>
+              {t("contacts.remove")}
+              <span className="visually-hidden"> {t("contacts.phoneN", { n: i + 1 })}</span>
+            </button>
+          </div>
+        ))}
+        <button type="button" className="button button-small" onClick={() => setPhones([...phones, { type: "MOBILE", telephone: "", primary: false }])}>
+          {t("contacts.addPhone")}
+        </button>
+      </fieldset>
+
+      <fieldset className="form-list">
+        <legend>{t("contacts.emails")}</legend>
+        {emails.map((m, i) => (
+          <div className="form-row" key={i}>
+            <select aria-label={t("contacts.emailType", { n: i + 1 })} value={m.type} onChange={(e) => setEmails(replaceAt(emails, i, { ...m, type: e.target.value as Email["type"] }))}>
+              {EMAIL_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {t(`contacts.type.${type}`)}
+                </option>
+              ))}
+            </select>
+            <input type="email" aria-label={t("contacts.emailN", { n: i + 1 })} value={m.email} onChange={(e) => setEmails(replaceAt(emails, i, { ...m, email: e.target.value }))} />
+            <button type="button" className="button button-small" onClick={() => setEmails(emails.filter((_, j) => j !== i))}>
+              {t("contacts.remove")}
+              <span className="visually-hidden"> {t("contacts.emailN", { n: i + 1 })}</span>
+            </button>
+          </div>
+        ))}
+        <button type="button" className="button button-small" onClick={() => setEmails([...emails, { type: "WORK", email: "", primary: false }])}>
+          {t("contacts.addEmail")}
+        </button>
+      </fieldset>
+
+      <fieldset className="form-grid">
+        <legend>{t("contacts.work")}</legend>
+        <TextField label={t("contacts.company")} value={org.name} onChange={(v) => setOrg({ ...org, name: v })} />
+        <TextField label={t("contacts.department")} value={org.department} onChange={(v) => setOrg({ ...org, department: v })} />
+        <TextField label={t("contacts.jobTitle")} value={org.title} onChange={(v) => setOrg({ ...org, title: v })} />
+      </fieldset>
+
+      <fieldset className="form-grid">
+        <legend>{t("contacts.address")}</legend>
+        <TextField label={t("contacts.postalCode")} value={address.postalCode} onChange={(v) => setAddress({ ...address, postalCode: v })} />
+        <TextField label={t("contacts.region")} value={address.region} onChange={(v) => setAddress({ ...address, region: v })} />
+        <TextField label={t("contacts.locality")} value={address.locality} onChange={(v) => setAddress({ ...address, locality: v })} />
+        <TextField label={t("contacts.street")} value={address.street} onChange={(v) => setAddress({ ...address, street: v })} />
+        <TextField label={t("contacts.country")} value={address.country} onChange={(v) => setAddress({ ...address, country: v })} />
+      </fieldset>
+
+      <TextField label={t("contacts.website")} value={website} onChange={setWebsite} type="url" />
+      <label className="field">
+        <span>{t("contacts.memo")}</span>
+        <textarea rows={4} value={memo} onChange={(e) => setMemo(e.target.value)} />
+      </label>
+      <TextField label={t("contacts.companyTags")} value={companyTags} onChange={setCompanyTags} hint={t("contacts.tagsHint")} />
+      <TextField label={t("contacts.myTags")} value={myTags} onChange={setMyTags} hint={t("contacts.tagsHint")} />
+
+      {conflict ? (
+        <div className="inline-problem" role="alert">
+          <p>{t("contacts.versionConflict")}</p>
+          <button type="button" className="button button-small" onClick={onReload}>
+            {t("contacts.reload")}
+          </button>
+        </div>
+      ) : (
+        <FormProblem error={update.error} />
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onDone}>
+          {t("contacts.cancel")}
+        </button>
+        <button type="submit" className="button button-primary" disabled={update.isPending}>
+          {update.isPending ? t("common.saving") : t("common.save")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The problem's detail plus each field the server refused, so a bad value is named, not guessed. */
+function FormProblem({ error }: { error: unknown }) {
+  if (!error) return null;
+  const fields = isProblem(error) ? (error.problem.errors ?? []) : [];
+  return (
+    <>
+      <InlineProblem error={error} />
+      {fields.length > 0 && (
+        <ul className="inline-problem field-errors">
+          {fields.map((f, i) => (
+            <li key={i}>
+              {f.path}: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+const replaceAt = <T,>(list: T[], index: number, item: T) => list.map((x, i) => (i === index ? item : x));
+
+interface TextFieldProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: "text" | "url";
+  readOnly?: boolean;
+  describedBy?: string;
+  hint?: string;
+}
+
+function TextField({ label, value, onChange, type = "text", readOnly, describedBy, hint }: TextFieldProps) {
+  const hintId = useId();
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        type={type}
+        value={value}
+        readOnly={readOnly}
+        aria-readonly={readOnly || undefined}
+        aria-describedby={[describedBy, hint ? hintId : undefined].filter(Boolean).join(" ") || undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {hint && (
+        <span className="hint" id={hintId}>
+          {hint}
+        </span>
+      )}
+    </label>
+  );
+}

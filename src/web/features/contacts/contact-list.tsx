@@ -1,0 +1,112 @@
+import { useEffect, useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { NavLink } from "react-router";
+import { useContacts, type ContactSort, type ContactTab } from "../../api/contacts.ts";
+import { Avatar } from "../../components/avatar.tsx";
+import { LoadError, Loading } from "../../components/states.tsx";
+import { LineBadge } from "../rooms/line-badge.tsx";
+import { companyOf, contactDisplayName } from "./contact-name.ts";
+
+const SEARCH_DELAY_MS = 250;
+
+/** Waits until typing pauses, so a search is one request rather than one per key. */
+function useSettled(value: string) {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [value]);
+  return settled;
+}
+
+/** External contacts: "All Contacts" or "External" (LINE), searched, sorted and filtered by tag. */
+export function ContactList() {
+  const { t } = useTranslation();
+  const searchId = useId();
+  const sortId = useId();
+  const tagId = useId();
+  const tagsListId = useId();
+  const [tab, setTab] = useState<ContactTab>("all");
+  const [search, setSearch] = useState("");
+  const [tagInput, setTagInput] = useState("");
+  const [sort, setSort] = useState<ContactSort>("name");
+  const q = useSettled(search);
+  const tag = useSettled(tagInput);
+  const contacts = useContacts({ tab, q, tag, sort });
+  const items = contacts.data?.pages.flatMap((p) => p.items) ?? [];
+  const knownTags = [...new Set(items.flatMap((c) => [...c.tags.company, ...c.tags.mine]))].sort();
+  const filtered = Boolean(q || tag);
+
+  return (
+    <section className="contact-list" aria-label={t("contacts.listLabel")}>
+      <div className="chips" role="group" aria-label={t("contacts.tabsLabel")}>
+        <button type="button" className="chip" aria-pressed={tab === "all"} onClick={() => setTab("all")}>
+          {t("contacts.tabAll")}
+        </button>
+        <button type="button" className="chip" aria-pressed={tab === "line"} onClick={() => setTab("line")}>
+          {t("contacts.tabExternal")} <LineBadge />
+        </button>
+      </div>
+      <div className="contact-tools">
+        <label htmlFor={searchId} className="visually-hidden">
+          {t("contacts.search")}
+        </label>
+        <input id={searchId} type="search" placeholder={t("contacts.search")} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <div className="contact-tools-row">
+          <label className="field-inline" htmlFor={sortId}>
+            {t("contacts.sortLabel")}
+          </label>
+          <select id={sortId} value={sort} onChange={(e) => setSort(e.target.value as ContactSort)}>
+            <option value="name">{t("contacts.sortName")}</option>
+            <option value="created">{t("contacts.sortCreated")}</option>
+            <option value="modified">{t("contacts.sortModified")}</option>
+          </select>
+          <label className="field-inline" htmlFor={tagId}>
+            {t("contacts.tagLabel")}
+          </label>
+          <input id={tagId} type="search" list={tagsListId} value={tagInput} onChange={(e) => setTagInput(e.target.value)} placeholder={t("contacts.tagAny")} />
+          <datalist id={tagsListId}>
+            {knownTags.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </div>
+      </div>
+      {contacts.isPending ? (
+        <Loading />
+      ) : contacts.isError ? (
+        <LoadError error={contacts.error} onRetry={() => void contacts.refetch()} />
+      ) : items.length === 0 ? (
+        <div className="card empty">
+          <p>{filtered ? t("contacts.noMatches") : tab === "line" ? t("contacts.emptyLine") : t("contacts.empty")}</p>
+        </div>
+      ) : (
+        <ul className="rooms contacts">
+          {items.map((contact) => {
+            const name = contactDisplayName(contact) || t("contacts.noName");
+            const company = companyOf(contact);
+            return (
+              <li key={contact.contactId}>
+                <NavLink to={`/contacts/${contact.contactId}`} className="room-row">
+                  <Avatar name={name} photoUrl={contact.photoUrl} />
+                  <span className="room-row-text">
+                    <span className="room-row-top">
+                      <span className="room-name">{name}</span>
+                      {contact.linkedLineUser && <LineBadge />}
+                    </span>
+                    {company && <span className="room-preview">{company}</span>}
+                  </span>
+                </NavLink>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {contacts.hasNextPage && (
+        <button type="button" className="button load-more" disabled={contacts.isFetchingNextPage} onClick={() => void contacts.fetchNextPage()}>
+          {contacts.isFetchingNextPage ? t("common.loading") : t("contacts.loadMore")}
+        </button>
+      )}
+    </section>
+  );
+}
