@@ -23,7 +23,12 @@ export function Composer({ roomId, blocked }: { roomId: string; blocked: boolean
 
   const sendText = () => {
     if (!text.trim() || send.isPending) return;
-    send.mutate({ type: "text", text }, { onSuccess: () => setText("") });
+    // Clear at once: the message shows up in the history (often "Sent", via the live stream) before
+    // this request answers, and a composer still holding it invites a double send. On failure the
+    // text comes back unless the member has started typing something else.
+    const sent = text;
+    setText("");
+    send.mutate({ type: "text", text: sent }, { onError: () => setText((now) => (now === "" ? sent : now)) });
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
