@@ -108,7 +108,7 @@ async function contactJourney(lineName: string, viewport?: { width: number; heig
     await toast(page, "Moved to the Trash").waitFor();
     await page.waitForURL(/\/contacts$/);
     await page.getByText("Select a contact to see the details.").or(list).first().waitFor();
-    expect(await list.getByRole("link", { name: new RegExp(`^${newName}`) }).count()).toBe(0);
+    await expect.poll(() => list.getByRole("link", { name: new RegExp(`^${newName}`) }).count()).toBe(0);
 
     // The Trash lists it; Restore brings it back as it was (still shared with Kim only).
     await page.getByRole("link", { name: "Trash", exact: true }).click();
