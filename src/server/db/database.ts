@@ -3,6 +3,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import pg from "pg";
+import { lockPgliteDir } from "./pglite-lock.ts";
 
 /** Anything SQL can be sent to: the database itself or an open transaction. */
 export interface Queryable {
@@ -26,10 +27,17 @@ const INT8_OID = 20;
 
 export async function openPglite(dir: string): Promise<Database> {
   fs.mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir, {
-    extensions: { pg_trgm },
-    parsers: { [INT8_OID]: (v: string) => Number(v) },
-  });
+  const release = lockPgliteDir(dir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dir, {
+      extensions: { pg_trgm },
+      parsers: { [INT8_OID]: (v: string) => Number(v) },
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const wrap = (q: Pick<PGlite, "query" | "exec">): Queryable => ({
     async query<T>(sql: string, params?: readonly unknown[]) {
       const res = await q.query<T>(sql, params ? [...params] : undefined);
@@ -49,7 +57,13 @@ export async function openPglite(dir: string): Promise<Database> {
       const unsub = await db.listen(channel, onPayload);
       return unsub;
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
 
