@@ -51,6 +51,12 @@ export const directoryRepository = {
     return row;
   },
 
+  async tenantsWithMemberCounts(db: Queryable): Promise<(TenantRow & { member_count: number })[]> {
+    return db.query<TenantRow & { member_count: number }>(
+      `SELECT t.*, (SELECT count(*) FROM members m WHERE m.tenant_id = t.id) AS member_count FROM tenants t ORDER BY t.created_at, t.id`,
+    );
+  },
+
   async tenantCount(db: Queryable): Promise<number> {
     const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM tenants");
     return row!.n;
@@ -168,6 +174,14 @@ export const directoryRepository = {
       [tokenHash, now],
     );
     return row;
+  },
+
+  async setPasswordHash(db: Queryable, memberId: string, passwordHash: string) {
+    await db.query("UPDATE members SET password_hash = $2, updated_at = now() WHERE id = $1", [memberId, passwordHash]);
+  },
+
+  async deleteSessionsOf(db: Queryable, memberId: string) {
+    await db.query("DELETE FROM sessions WHERE member_id = $1", [memberId]);
   },
 
   async deleteSession(db: Queryable, tokenHash: string) {

@@ -50,6 +50,15 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
     throw err;
   }
 
+  /** actorId null = the operator (admin CLI): the audit row says no member did it. */
+  function changePlan(tenantId: string, actorId: string | null, plan: TenantRow["plan"]) {
+    return db.transaction(async (tx) => {
+      const t = await repo.updateTenant(tx, tenantId, { plan });
+      await writeAudit(tx, { tenantId: t.id, actorId, action: "tenant.plan", targetType: "tenant", targetId: t.id, detail: { plan } });
+      return t;
+    });
+  }
+
   return {
     async signIn(login: string, password: string) {
       const key = login.trim().toLowerCase();
@@ -209,11 +218,28 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
 
     async setPlan(auth: Auth, plan: TenantRow["plan"]) {
       requireAdmin(auth);
-      return db.transaction(async (tx) => {
-        const t = await repo.updateTenant(tx, auth.tenant.id, { plan });
-        await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.plan", targetType: "tenant", targetId: t.id, detail: { plan } });
-        return t;
-      });
+      return changePlan(auth.tenant.id, auth.member.id, plan);
+    },
+
+    /** Operator tasks for the admin CLI, which runs with database access and no signed-in member. */
+    operator: {
+      tenants: () => repo.tenantsWithMemberCounts(db),
+      tenant: (id: string) => repo.tenant(db, id),
+      members: (tenantId: string) => repo.members(db, tenantId),
+      setPlan: (tenantId: string, plan: TenantRow["plan"]) => changePlan(tenantId, null, plan),
+      /** A new password ends every session of the member, so a leaked one stops working at once. */
+      async setPassword(login: string, password: string) {
+        const member = await repo.memberByLogin(db, login.trim().toLowerCase());
+        if (!member) throw problems.notFound("Member");
+        const passwordHash = await hashPassword(password);
+        await db.transaction(async (tx) => {
+          await repo.setPasswordHash(tx, member.id, passwordHash);
+          await repo.deleteSessionsOf(tx, member.id);
+          await repo.clearSigninFailures(tx, login.trim().toLowerCase());
+          await writeAudit(tx, { tenantId: member.tenant_id, actorId: null, action: "member.password_reset", targetType: "member", targetId: member.id });
+        });
+        return member;
+      },
     },
 
     async setLinePolicy(auth: Auth, policy: LinePolicy) {

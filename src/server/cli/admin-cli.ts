@@ -1,0 +1,79 @@
+/**
+ * `npm run admin -- <command>`: operator tasks against the configured database (DATA_DIR's PGlite,
+ * or DATABASE_URL). Exit codes: 0 done, 1 refused or failed, 2 bad usage or configuration.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "../config.ts";
+import { openDatabase } from "../db/database.ts";
+import { migrate } from "../db/migrate.ts";
+import { createDirectoryService } from "../directory/service.ts";
+import { localFileStore } from "../files/store.ts";
+import { Problem } from "../http/problem.ts";
+import { USAGE, UsageError, runAdminCommand } from "./admin-commands.ts";
+
+const OPTIONS = {
+  name: { type: "string" },
+  plan: { type: "string" },
+  company: { type: "string" },
+  email: { type: "string" },
+  id: { type: "string" },
+  role: { type: "string" },
+  login: { type: "string" },
+  "admin-email": { type: "string" },
+  "admin-id": { type: "string" },
+  "admin-name": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    console.error(USAGE);
+    return command ? 0 : 2;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
+  let db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
+  try {
+    await migrate(db);
+    const directory = createDirectoryService({
+      db,
+      files: localFileStore(path.join(config.dataDir, "files")),
+      clock: () => new Date(),
+      sessionTtlMs: config.sessionTtlMs,
+    });
+    await runAdminCommand(directory, command, parsed.values, (line) => console.log(line));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    console.error(err instanceof Problem ? `${err.title}: ${err.detail ?? ""}` : err);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+process.exitCode = await main();
