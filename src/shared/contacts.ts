@@ -142,6 +142,17 @@ export const ContactListSchema = z.object({ items: z.array(ContactSchema), nextC
 
 export const IdsBody = z.object({ ids: z.array(z.string().uuid()).min(1).max(LIST_MAX) });
 export const ExportBody = z.object({ ids: z.array(z.string().uuid()).max(1000).optional() });
+const UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+/**
+ * GET /contacts/export, which a plain link can download: `ids` comma-separated (at most LIST_MAX,
+ * so the URL stays short), or absent for every contact I see.
+ */
+export const ExportQuery = z.object({
+  ids: z
+    .string()
+    .regex(new RegExp(`^${UUID_TEXT}(,${UUID_TEXT}){0,${LIST_MAX - 1}}$`), `must be up to ${LIST_MAX} contact ids separated by commas`)
+    .optional(),
+});
 export const BulkResultSchema = z.object({
   results: z.array(
     z.object({ contactId: z.string(), ok: z.boolean(), code: z.string().optional(), detail: z.string().optional() }),
@@ -152,6 +163,25 @@ export const ImportResultSchema = z.object({
     z.object({ index: z.number().int(), ok: z.boolean(), contactId: z.string().uuid().optional(), errors: z.array(z.string()).optional() }),
   ),
 });
+
+/**
+ * Real-time events about contacts (Server-Sent Events, see realtime.ts). Each reaches every member
+ * who could see the contact before or after the change (the whole company for privacy ALL), so a
+ * member who just lost sight of it hears too and their list drops it.
+ * - `contact.created`: added by hand, imported, or added from a room
+ * - `contact.updated`: fields, tags, photo, LINE nickname/photo sync, sharing or owner changed
+ * - `contact.deleted`: moved to the Trash
+ * - `contact.restored`: back from the Trash
+ * - `contact.removed`: gone for good (deleted from the Trash, or purged after the retention period)
+ */
+export const CONTACT_EVENT_TYPES = ["contact.created", "contact.updated", "contact.deleted", "contact.restored", "contact.removed"] as const;
+export type ContactEventType = (typeof CONTACT_EVENT_TYPES)[number];
+/**
+ * `data` of a contact event: the contact, or the contacts when one change touched several at
+ * once (a LINE profile sync, a Trash purge) and is announced as one event.
+ */
+export const ContactEventDataSchema = z.union([z.object({ contactId: z.string().uuid() }), z.object({ contactIds: z.array(z.string().uuid()).min(1) })]);
+export type ContactEventData = z.infer<typeof ContactEventDataSchema>;
 
 export const AdminContactListQuery = z.object({
   filter: z.enum(["all", "line", "no_visible_members", "no_owner", "trash"]).default("all"),
@@ -185,6 +215,8 @@ export const AuditEntrySchema = z.object({
   action: z.string(),
   targetType: z.string(),
   targetId: z.string().nullable(),
+  /** The contact's current name for contact targets; null for other targets and contacts deleted for good. */
+  targetName: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
 });
 export const AuditListSchema = z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });

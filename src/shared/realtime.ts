@@ -20,7 +20,10 @@ import { z } from "zod";
 export const REALTIME_READY = "ready";
 export const REALTIME_RESET = "reset";
 
-/** Domain event names: `<domain>.<what happened>`, e.g. `message.created`, `contact.updated`. */
+/**
+ * Domain event names: `<domain>.<what happened>`, e.g. `message.created`, `contact.updated`.
+ * The contact events and who receives them are listed at CONTACT_EVENT_TYPES in contacts.ts.
+ */
 export const RealtimeEventTypeSchema = z
   .string()
   .max(100)

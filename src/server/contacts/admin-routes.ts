@@ -16,7 +16,8 @@ import type { Auth } from "../directory/service.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
-import type { AuditRow, ContactsAdmin } from "./admin.ts";
+import type { AuditRow } from "../audit/repository.ts";
+import type { ContactsAdmin } from "./admin.ts";
 import { presentContact } from "./presenter.ts";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
@@ -29,6 +30,7 @@ const presentAudit = (r: AuditRow) => ({
   action: r.action,
   targetType: r.target_type,
   targetId: r.target_id,
+  targetName: r.target_name,
   detail: r.detail,
 });
 
@@ -62,6 +64,18 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       const page = await admin.list(auth(c), c.req.valid("query"));
       return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/contacts/{id}",
+      tags: ["admin"],
+      summary: "One contact of the company, in the Trash too (the view is audited)",
+      request: { params: IdParam },
+      responses: { 200: json(ContactSchema, "Contact"), ...commonProblems },
+    }),
+    async (c) => c.json(presentContact(await admin.get(auth(c), c.req.valid("param").id)), 200),
   );
 
   app.openapi(

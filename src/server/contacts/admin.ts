@@ -1,26 +1,17 @@
 import type { z } from "zod";
 import type { AdminContactListQuery, AuditFilter, ContactSettingsBody, PermissionInput } from "../../shared/contacts.ts";
 import { writeAudit } from "../audit/audit.ts";
+import { auditRepository, type AuditRow } from "../audit/repository.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import type { Auth } from "../directory/service.ts";
 import { problems } from "../http/problem.ts";
+import { announceContacts, contactAudience } from "./events.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { NO_MEMBER, contactRepository as repo } from "./repository.ts";
 import { foldForSearch, likeEscape, phoneQueryDigits } from "./search-text.ts";
 import { notFound, type ContactsService } from "./service.ts";
 
 type Who = Pick<Auth, "member" | "tenant">;
-
-export interface AuditRow {
-  id: number;
-  created_at: Date;
-  actor_member_id: string | null;
-  actor_name: string | null;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  detail: Record<string, unknown>;
-}
 
 /**
  * The administrator's side (DESIGN §1): every contact of the company, whoever sees it; reassigning
@@ -60,6 +51,19 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
       return { rows: page, nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!, sort) : null };
     },
 
+    /**
+     * One contact, in the Trash too, for the admin's details pane. Opening it is audited like a
+     * member's view (DESIGN §2.9), so the log also answers "which admin looked at this contact".
+     */
+    get: (who: Who, id: string) =>
+      db.transaction(async (tx) => {
+        requireAdmin(who);
+        const row = await repo.get(tx, who.tenant.id, NO_MEMBER, id);
+        if (!row) throw notFound();
+        await writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action: "contact.view", targetType: "contact", targetId: id, detail: { admin: true } });
+        return row;
+      }),
+
     /** Hands the contact to another member; the previous owner keeps sight as a chosen member. */
     changeOwner: (who: Who, id: string, ownerId: string) =>
       db.transaction(async (tx) => {
@@ -67,6 +71,7 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
         const row = await adminRow(tx, who, id);
         const [member] = await tx.query<{ id: string }>("SELECT id FROM members WHERE tenant_id = $1 AND id = $2", [who.tenant.id, ownerId]);
         if (!member) throw problems.validation([{ path: "ownerId", message: "no such member in your company" }]);
+        const before = await contactAudience(tx, who.tenant.id, [id]);
         await repo.setOwner(tx, id, ownerId, clock());
         await writeAudit(tx, {
           tenantId: who.tenant.id,
@@ -76,7 +81,9 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
           targetId: id,
           detail: { from: row.owner_id, to: ownerId },
         });
-        return (await repo.get(tx, who.tenant.id, NO_MEMBER, id))!;
+        const saved = (await repo.get(tx, who.tenant.id, NO_MEMBER, id))!;
+        await announceContacts(tx, { tenantId: who.tenant.id, type: "contact.updated", contactIds: [id], before });
+        return saved;
       }),
 
     setPermission: (who: Who, id: string, body: PermissionInput) =>
@@ -101,25 +108,25 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
       return this.settings(who);
     },
 
-    /** Newest first; `q` searches the actor's name, the action, the target and the detail. */
+    /**
+     * Newest first; `q` searches the actor's name, the action, the target, the detail and the
+     * contact's name (folded like the contact search, so かな/カナ and full/half width match).
+     */
     async audit(who: Who, f: AuditFilter): Promise<{ rows: AuditRow[]; nextCursor: string | null }> {
       requireAdmin(who);
-      const before = f.cursor ? Number(f.cursor) : undefined;
-      if (f.cursor && !Number.isSafeInteger(before)) throw problems.validation([{ path: "cursor", message: "is not a cursor this API gave out" }]);
-      const q = f.q ? `%${likeEscape(f.q)}%` : null;
-      const rows = await db.query<AuditRow>(
-        `SELECT l.id, l.created_at, l.actor_member_id, m.display_name AS actor_name, l.action, l.target_type, l.target_id, l.detail
-         FROM audit_log l LEFT JOIN members m ON m.id = l.actor_member_id
-         WHERE l.tenant_id = $1
-           AND ($2::text IS NULL OR m.display_name ILIKE $2 OR l.action ILIKE $2 OR l.target_id ILIKE $2 OR l.detail::text ILIKE $2)
-           AND ($3::text IS NULL OR l.action = $3 OR l.action LIKE $3 || '.%')
-           AND ($4::text IS NULL OR l.target_type = $4 OR l.target_id = $4)
-           AND ($5::timestamptz IS NULL OR l.created_at >= $5)
-           AND ($6::timestamptz IS NULL OR l.created_at < $6)
-           AND ($7::bigint IS NULL OR l.id < $7)
-         ORDER BY l.id DESC LIMIT $8`,
-        [who.tenant.id, q, f.action ?? null, f.target ?? null, f.from ?? null, f.to ?? null, before ?? null, f.limit + 1],
-      );
+      const beforeId = f.cursor ? Number(f.cursor) : undefined;
+      if (f.cursor && !Number.isSafeInteger(beforeId)) throw problems.validation([{ path: "cursor", message: "is not a cursor this API gave out" }]);
+      const rows = await auditRepository.search(db, {
+        tenantId: who.tenant.id,
+        text: f.q ? likeEscape(f.q) : undefined,
+        foldedText: f.q ? likeEscape(foldForSearch(f.q)) : undefined,
+        action: f.action,
+        target: f.target,
+        from: f.from,
+        to: f.to,
+        beforeId,
+        limit: f.limit + 1,
+      });
       const page = rows.slice(0, f.limit);
       return { rows: page, nextCursor: rows.length > f.limit ? String(page.at(-1)!.id) : null };
     },

@@ -82,6 +82,25 @@ describe("vCard 4.0", () => {
     expect(chosen.text.match(/BEGIN:VCARD/g)).toHaveLength(1);
   });
 
+  it("downloads by plain GET link: the chosen ids (comma-separated) or everything I see, as an attachment", async () => {
+    const a = await addManual(sato, { contactName: { lastName: "Link One" } });
+    const b = await addManual(sato, { contactName: { lastName: "Link Two" } });
+    const hidden = await addManual(kim, { contactName: { lastName: "Kim Link" } });
+    const download = (query: string) => fetch(new URL(`/api/v1/contacts/export${query}`, h.url), { headers: { cookie: sato.cookie } });
+    const chosen = await download(`?ids=${a.contactId},${b.contactId}`);
+    expect(chosen.status).toBe(200);
+    expect(chosen.headers.get("content-disposition")).toBe('attachment; filename="contacts.vcf"');
+    const text = await chosen.text();
+    expect(text.match(/^FN:.*$/gm)!.sort()).toEqual(["FN:Link One", "FN:Link Two"]);
+    const all = await (await download("")).text();
+    expect(all).toContain("FN:Link One");
+    expect(all).not.toContain("Kim Link");
+    expect((await download(`?ids=${hidden.contactId}`)).status).toBe(404);
+    expect((await download("?ids=not-an-id")).status).toBe(400);
+    const doc = await (await fetch(new URL("/api/openapi.json", h.url))).json();
+    expect(Object.keys(doc.paths["/api/v1/contacts/export"])).toEqual(expect.arrayContaining(["get", "post"]));
+  });
+
   it("imports card by card: a broken or unreachable card is reported, the others are created", async () => {
     const text = [
       "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Good One\r\nN:One;Good;;;\r\nEMAIL;TYPE=work:good@example.com\r\nEND:VCARD",

@@ -5,6 +5,7 @@ import { enqueue, type JobHandler } from "../jobs/queue.ts";
 import type { LineEventHandlers } from "../line/handlers.ts";
 import { lineRepository } from "../line/repository.ts";
 import { writeAudit } from "../audit/audit.ts";
+import { announceContacts, contactAudience } from "./events.ts";
 import { editableOf, toWrite } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
 import { NO_MEMBER, contactRepository as repo } from "./repository.ts";
@@ -18,6 +19,18 @@ const SWEEP_EVERY_MS = 3600_000;
 const BATCH = 500;
 const SWEEP_LOCK = 727_007;
 const DAY_MS = 86_400_000;
+
+/** Contact ids grouped by company: a real-time event goes to one company's members. */
+function byTenant(contacts: readonly { id: string; tenant_id: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const c of contacts) groups.set(c.tenant_id, [...(groups.get(c.tenant_id) ?? []), c.id]);
+  return groups;
+}
+
+/** One `contact.updated` per company for the contacts a LINE profile change rewrote; the caller's last write. */
+async function announceUpdated(tx: Queryable, contacts: readonly { id: string; tenant_id: string }[]) {
+  for (const [tenantId, contactIds] of byTenant(contacts)) await announceContacts(tx, { tenantId, type: "contact.updated", contactIds });
+}
 
 /**
  * The photo copy runs in the connector's avatar queue (its ordering key, profile-sync.ts), so it
@@ -39,7 +52,9 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
     if (!lineUser) return;
     const contacts = await repo.linkedTo(tx, lineUserId);
     if (!lineUser.picture_url) {
-      for (const c of contacts.filter((c) => c.photo_key)) await repo.setPhoto(tx, c.id, null, null, clock());
+      const cleared = contacts.filter((c) => c.photo_key);
+      for (const c of cleared) await repo.setPhoto(tx, c.id, null, null, clock());
+      await announceUpdated(tx, cleared);
       return;
     }
     const source = lineUser.picture_file_key;
@@ -51,21 +66,24 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
       return;
     }
     for (const c of stale) await repo.setPhoto(tx, c.id, await storeContactPhoto(files, c.id, bytes), source, clock());
+    await announceUpdated(tx, stale);
   }
 
   const handlers: LineEventHandlers = {
     /** DESIGN §2.6: a new LINE name becomes every linked contact's nickname (the edited name stays). */
     async profileChanged(ctx, { before, after }) {
+      if (after.picture_url !== before.picture_url || after.picture_file_key !== before.picture_file_key) {
+        await enqueue(ctx.tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: after.id }, orderingKey: linePhotoOrderingKey(after.id) });
+      }
       if (after.display_name !== before.display_name && after.display_name !== null) {
-        for (const c of await repo.linkedTo(ctx.tx, after.id)) {
+        const linked = await repo.linkedTo(ctx.tx, after.id);
+        for (const c of linked) {
           const row = (await repo.get(ctx.tx, c.tenant_id, NO_MEMBER, c.id))!;
           const fields = editableOf(row);
           const w = toWrite({ ...fields, contactName: { ...fields.contactName, nickName: after.display_name } });
           await repo.setNickName(ctx.tx, c.id, after.display_name, w.search_text, w.sort_name, clock());
         }
-      }
-      if (after.picture_url !== before.picture_url || after.picture_file_key !== before.picture_file_key) {
-        await enqueue(ctx.tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: after.id }, orderingKey: linePhotoOrderingKey(after.id) });
+        await announceUpdated(ctx.tx, linked);
       }
     },
   };
@@ -78,12 +96,19 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
     /** Trash older than the tenant's retention goes for good (DESIGN §2.9). */
     async [PURGE_TRASH_JOB](_job, tx) {
       const expired = await repo.expiredTrash(tx, clock(), BATCH);
+      const groups = byTenant(expired);
+      // Read before the rows go: afterwards no one "sees" them, yet their Trash lists still show them.
+      const audiences = new Map<string, string[]>();
+      for (const [tenantId, ids] of groups) audiences.set(tenantId, await contactAudience(tx, tenantId, ids));
       for (const c of expired) {
         const removed = await repo.remove(tx, c.id);
         await writeAudit(tx, { tenantId: c.tenant_id, actorId: null, action: "contact.purge", targetType: "contact", targetId: c.id });
         if (removed?.photo_key) await files.remove(removed.photo_key);
       }
       if (expired.length === BATCH) await enqueue(tx, { kind: PURGE_TRASH_JOB });
+      for (const [tenantId, contactIds] of groups) {
+        await announceContacts(tx, { tenantId, type: "contact.removed", contactIds, before: audiences.get(tenantId) });
+      }
     },
 
     async [PURGE_AUDIT_JOB](_job, tx) {

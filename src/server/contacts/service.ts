@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ContactFields, ContactListOptions, CreateContactInput, PermissionInput } from "../../shared/contacts.ts";
+import type { ContactEventType, ContactFields, ContactListOptions, CreateContactInput, PermissionInput } from "../../shared/contacts.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
@@ -7,6 +7,7 @@ import type { Auth } from "../directory/service.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
 import { enqueue } from "../jobs/queue.ts";
 import { Problem, problems } from "../http/problem.ts";
+import { announceContacts, contactAudience } from "./events.ts";
 import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
 import { LINE_PHOTO_JOB, linePhotoOrderingKey } from "./line-sync.ts";
 import { storeContactPhoto } from "./photos.ts";
@@ -61,6 +62,10 @@ export function createContactsService(deps: ContactsDeps) {
 
   const reload = async (tx: Queryable, who: Who, id: string) => (await repo.get(tx, who.tenant.id, who.member.id, id))!;
 
+  /** The change's real-time event: the transaction's last write (it publishes). */
+  const announce = (tx: Queryable, who: Who, type: ContactEventType, id: string, before?: string[]) =>
+    announceContacts(tx, { tenantId: who.tenant.id, type, contactIds: [id], before });
+
   async function assertQuota(tx: Queryable, tenantId: string, adding = 1) {
     const { count, quota } = await repo.lockedCount(tx, tenantId);
     if (count + adding > quota) {
@@ -104,6 +109,7 @@ export function createContactsService(deps: ContactsDeps) {
     await assertNotInConversation(tx, who.tenant.id, row.line_user_id, who.member.id);
     await repo.setDeleted(tx, id, who.member.id, clock());
     await audit(tx, who, "contact.delete", id);
+    await announce(tx, who, "contact.deleted", id);
   }
 
   return {
@@ -126,7 +132,9 @@ export function createContactsService(deps: ContactsDeps) {
         const id = await insert(tx, who, fields, null, body.permission);
         await audit(tx, who, "contact.add", id, { source });
         await applyTags(tx, who, id, body.tags);
-        return reload(tx, who, id);
+        const created = await reload(tx, who, id);
+        await announce(tx, who, "contact.created", id);
+        return created;
       }),
 
     /**
@@ -162,7 +170,9 @@ export function createContactsService(deps: ContactsDeps) {
           await enqueue(tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: room.line_user_id }, orderingKey: linePhotoOrderingKey(room.line_user_id) });
         }
         await audit(tx, who, "contact.add", id, { source: "line", lineUserId: room.line_user_id, roomId });
-        return { created: true, row: await reload(tx, who, id) };
+        const created = await reload(tx, who, id);
+        await announce(tx, who, "contact.created", id);
+        return { created: true, row: created };
       });
     },
 
@@ -188,13 +198,16 @@ export function createContactsService(deps: ContactsDeps) {
           await audit(tx, who, "contact.edit", id, { fields: fieldKeys });
         }
         const tagged = await applyTags(tx, who, id, patch.tags);
-        if (patch.photo === null && row.photo_key) {
+        const photoCleared = patch.photo === null && row.photo_key !== null;
+        if (photoCleared) {
           await repo.setPhoto(tx, id, null, null, clock());
           await audit(tx, who, "contact.edit", id, { fields: ["photo"] });
         } else if (tagged && !fieldKeys.length) {
           await repo.touch(tx, id, clock());
         }
-        return reload(tx, who, id);
+        const saved = await reload(tx, who, id);
+        if (fieldKeys.length || tagged || photoCleared) await announce(tx, who, "contact.updated", id);
+        return saved;
       }),
 
     setPhoto: async (who: Who, id: string, bytes: Uint8Array) =>
@@ -205,7 +218,9 @@ export function createContactsService(deps: ContactsDeps) {
         await repo.setPhoto(tx, id, key, null, clock());
         await audit(tx, who, "contact.edit", id, { fields: ["photo"] });
         if (row.photo_key && row.photo_key !== key) await files.remove(row.photo_key);
-        return reload(tx, who, id);
+        const saved = await reload(tx, who, id);
+        await announce(tx, who, "contact.updated", id);
+        return saved;
       }),
 
     async photo(who: Who, id: string) {
@@ -246,14 +261,18 @@ export function createContactsService(deps: ContactsDeps) {
         await inTrash(tx, who, id);
         await repo.setDeleted(tx, id, null, null);
         await audit(tx, who, "contact.restore", id);
-        return reload(tx, who, id);
+        const restored = await reload(tx, who, id);
+        await announce(tx, who, "contact.restored", id);
+        return restored;
       }),
 
     permanentDelete: (who: Who, id: string) =>
       db.transaction(async (tx) => {
         await inTrash(tx, who, id);
+        const before = await contactAudience(tx, who.tenant.id, [id]);
         const removed = await repo.remove(tx, id);
         await audit(tx, who, "contact.permanent_delete", id);
+        await announce(tx, who, "contact.removed", id, before);
         if (removed?.photo_key) await files.remove(removed.photo_key);
       }),
 
@@ -333,9 +352,12 @@ export function createContactsService(deps: ContactsDeps) {
     await assertKnownEntries(tx, who.tenant.id, entries);
     const after: Sharing = { range: body.accessibleRange, ownerId: owner, entries };
     await assertNoChatterLosesSight(tx, who.tenant.id, row.line_user_id, sharingOf(row), after);
+    const before = await contactAudience(tx, who.tenant.id, [row.id]);
     await repo.setPermission(tx, row.id, body.accessibleRange, body.isCoEditing, entries, clock());
     await audit(tx, who, "contact.permission", row.id, { accessibleRange: body.accessibleRange, isCoEditing: body.isCoEditing, accessibleMembers: entries });
-    return (await repo.get(tx, who.tenant.id, viewerId, row.id))!;
+    const saved = (await repo.get(tx, who.tenant.id, viewerId, row.id))!;
+    await announce(tx, who, "contact.updated", row.id, before);
+    return saved;
   }
 }
 

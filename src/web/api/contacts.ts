@@ -3,8 +3,10 @@ import {
   AddLineContactResult,
   ContactListSchema,
   ContactSchema,
+  ImportResultSchema,
   type Contact,
   type ContactFields,
+  type CreateContactInput,
   type PermissionInput,
 } from "../../shared/contacts.ts";
 import { TeamListSchema } from "../../shared/directory.ts";
@@ -22,6 +24,7 @@ export interface ContactFilter {
 /** Query keys in one place, so every change refreshes exactly the lists and details it touches. */
 export const contactKeys = {
   all: ["contacts"] as const,
+  lists: () => ["contacts", "list"] as const,
   list: (filter: ContactFilter) => ["contacts", "list", filter] as const,
   trash: () => ["contacts", "trash"] as const,
   contact: (id: string) => ["contacts", "contact", id] as const,
@@ -99,3 +102,22 @@ export const useAddLineContact = (roomId: string) =>
 /** A hand-added contact's photo (a LINE contact's follows the LINE profile and is refused). */
 export const useUploadContactPhoto = (id: string) =>
   useContactMutation((file: File) => apiRequest("PUT", `${contactPath(id)}/photo`, { body: file, schema: ContactSchema }));
+
+/** A contact added by hand (the server refuses one without an e-mail or a phone). */
+export const useCreateContact = () => useContactMutation((body: CreateContactInput) => apiRequest("POST", "/contacts", { body, schema: ContactSchema }));
+
+/**
+ * vCards as contacts I own; each card gets its own result. Sent as text/vcard whatever type the
+ * browser guessed for the file (often none, or text/x-vcard).
+ */
+export const useImportVcards = () =>
+  useContactMutation((file: Blob) => apiRequest("POST", "/contacts/import", { body: new Blob([file], { type: "text/vcard" }), schema: ImportResultSchema }));
+
+/**
+ * Download addresses for `<a download>`: the server sends them as attachments (vCard 4.0), so
+ * they are real downloads. No ids: every contact I see.
+ */
+export const vcardDownloadUrl = (id: string) => `/api/v1${contactPath(id)}/vcard`;
+export function vcardExportUrl(ids?: readonly string[]) {
+  return ids?.length ? `/api/v1/contacts/export?${new URLSearchParams({ ids: ids.join(",") })}` : "/api/v1/contacts/export";
+}

@@ -1,6 +1,8 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { CONTACT_EVENT_TYPES, ContactEventDataSchema } from "../../shared/contacts.ts";
 import { REALTIME_RESET } from "../../shared/realtime.ts";
+import { contactKeys } from "./contacts.ts";
 import { roomKeys } from "./rooms.ts";
 
 type Handler = (client: QueryClient, data: Record<string, unknown>) => void;
@@ -22,6 +24,19 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 HANDLERS["message.updated"] = HANDLERS["message.created"]!;
+
+/**
+ * Any contact event can move a contact into or out of my lists and Trash (sharing, delete,
+ * restore), so those refetch; of the details only the contacts named (a hidden one answers 404).
+ */
+const contactChanged: Handler = (client, data) => {
+  void client.invalidateQueries({ queryKey: contactKeys.lists() });
+  void client.invalidateQueries({ queryKey: contactKeys.trash() });
+  const parsed = ContactEventDataSchema.safeParse(data);
+  const ids = !parsed.success ? [] : "contactId" in parsed.data ? [parsed.data.contactId] : parsed.data.contactIds;
+  for (const id of ids) void client.invalidateQueries({ queryKey: contactKeys.contact(id) });
+};
+for (const type of CONTACT_EVENT_TYPES) HANDLERS[type] = contactChanged;
 
 function parse(event: MessageEvent): Record<string, unknown> {
   try {

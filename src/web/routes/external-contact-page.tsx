@@ -3,7 +3,7 @@ import { NavLink, Outlet } from "react-router";
 
 /**
  * "Add External Contacts": one tab per kind of contact. LINE users are added by inviting them
- * (they add the member on LINE); other kinds join this tab list as they arrive.
+ * (they add the member on LINE); anyone else is entered by hand.
  */
 export function ExternalContactPage() {
   const { t } = useTranslation();
@@ -13,6 +13,9 @@ export function ExternalContactPage() {
       <nav className="tabs" aria-label={t("invitations.kindLabel")}>
         <NavLink to="/contacts/new/line" className="tab">
           {t("invitations.lineUser")}
+        </NavLink>
+        <NavLink to="/contacts/new/manual" className="tab">
+          {t("contactsInterop.manualTab")}
         </NavLink>
       </nav>
       <Outlet />

@@ -1,5 +1,5 @@
 import { createBrowserRouter, Navigate } from "react-router";
-import { AdminPage } from "./admin-page.tsx";
+import { AdminPage, adminRoutes } from "./admin-page.tsx";
 import { AppShell } from "./app-shell.tsx";
 import { ContactsPage, NoContactSelected } from "./contacts-page.tsx";
 import { ExternalContactPage } from "./external-contact-page.tsx";
@@ -12,6 +12,7 @@ import { SignInPage } from "./sign-in-page.tsx";
 import { RoomView } from "../features/rooms/room-view.tsx";
 import { ContactView } from "../features/contacts/contact-details.tsx";
 import { TrashView } from "../features/contacts/trash-view.tsx";
+import { NewContactForm } from "../features/contacts/new-contact-form.tsx";
 
 /** Later features (rooms, contacts, invitations) add their routes under the shell here. */
 export function createAppRouter() {
@@ -40,8 +41,15 @@ export function createAppRouter() {
           ],
         },
         { path: "contacts/trash", element: <TrashView /> },
-        { path: "contacts/new", element: <ExternalContactPage />, children: [{ path: "line", element: <LineInvitationPage /> }] },
-        { path: "admin", element: <AdminPage /> },
+        {
+          path: "contacts/new",
+          element: <ExternalContactPage />,
+          children: [
+            { path: "line", element: <LineInvitationPage /> },
+            { path: "manual", element: <NewContactForm /> },
+          ],
+        },
+        { path: "admin", element: <AdminPage />, children: adminRoutes },
         { path: "me", element: <ProfilePage /> },
         { path: "*", element: <NotFoundPage /> },
       ],

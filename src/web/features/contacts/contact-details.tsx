@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import type { Contact } from "../../../shared/contacts.ts";
 import { isProblem } from "../../api/client.ts";
-import { useContact, useDeleteContact } from "../../api/contacts.ts";
+import { useContact, useDeleteContact, vcardDownloadUrl } from "../../api/contacts.ts";
 import { useMembers } from "../../api/directory.ts";
 import { Avatar } from "../../components/avatar.tsx";
 import { LoadError, Loading } from "../../components/states.tsx";
@@ -91,6 +91,9 @@ function ContactSummary({ contact, onEdit }: { contact: Contact; onEdit: () => v
         )}
         {isOwner && <ShareDialog contact={contact} />}
         {contact.editable && <DeleteContact contact={contact} name={name} />}
+        <a className="button" href={vcardDownloadUrl(contact.contactId)} download>
+          {t("contactsInterop.exportOne")}
+        </a>
       </div>
       <dl className="contact-fields">
         {contact.telephones.length > 0 && (

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { Contact, ContactFields } from "../../../shared/contacts.ts";
 import { isProblem } from "../../api/client.ts";
@@ -17,6 +17,81 @@ const EMAIL_TYPES: Email["type"][] = ["WORK", "HOME", "OTHER"];
 
 const splitTags = (text: string) => [...new Set(text.split(/[,、]/).map((s) => s.trim()).filter(Boolean))];
 
+/** What a form starts from: an existing contact, or EMPTY_DRAFT for one being added by hand. */
+export type DraftSource = Pick<Contact, "contactName" | "telephones" | "emails" | "organizations" | "addresses" | "websites" | "memo" | "tags">;
+
+export const EMPTY_DRAFT: DraftSource = {
+  contactName: { lastName: "", firstName: "", phoneticLastName: "", phoneticFirstName: "", nickName: "" },
+  telephones: [],
+  emails: [],
+  organizations: [],
+  addresses: [],
+  websites: [],
+  memo: "",
+  tags: { company: [], mine: [] },
+};
+
+/**
+ * The form's state. It edits the first organization, address and website; any further ones
+ * (from an import or the API) are kept as they are.
+ */
+export function useContactDraft(source: DraftSource) {
+  const [name, setName] = useState(source.contactName);
+  const [phones, setPhones] = useState<Phone[]>(source.telephones);
+  const [emails, setEmails] = useState<Email[]>(source.emails);
+  const [org, setOrg] = useState(source.organizations[0] ?? { name: "", department: "", title: "" });
+  const [address, setAddress] = useState(
+    source.addresses[0] ?? { type: "WORK" as const, country: "", postalCode: "", region: "", locality: "", street: "", primary: false },
+  );
+  const [website, setWebsite] = useState(source.websites[0]?.url ?? "");
+  const [memo, setMemo] = useState(source.memo);
+  const [companyTags, setCompanyTags] = useState(source.tags.company.join(", "));
+  const [myTags, setMyTags] = useState(source.tags.mine.join(", "));
+
+  /** The fields to send; `keepNickname` leaves a LINE contact's synced nickname out. */
+  function toFields(keepNickname: boolean): ContactFields {
+    const { nickName, ...names } = name;
+    const hasOrg = org.name || org.department || org.title;
+    const hasAddress = address.country || address.postalCode || address.region || address.locality || address.street;
+    return {
+      contactName: keepNickname ? names : { ...names, nickName },
+      telephones: phones.filter((p) => p.telephone.trim()),
+      emails: emails.filter((m) => m.email.trim()),
+      organizations: [...(hasOrg ? [org] : []), ...source.organizations.slice(1)],
+      addresses: [...(hasAddress ? [address] : []), ...source.addresses.slice(1)],
+      websites: [...(website.trim() ? [{ type: source.websites[0]?.type ?? "WORK", url: website.trim() }] : []), ...source.websites.slice(1)],
+      memo,
+      tags: { company: splitTags(companyTags), mine: splitTags(myTags) },
+    };
+  }
+
+  return {
+    name,
+    setName,
+    phones,
+    setPhones,
+    emails,
+    setEmails,
+    org,
+    setOrg,
+    address,
+    setAddress,
+    website,
+    setWebsite,
+    memo,
+    setMemo,
+    companyTags,
+    setCompanyTags,
+    myTags,
+    setMyTags,
+    toFields,
+  };
+}
+export type ContactDraft = ReturnType<typeof useContactDraft>;
+
+/** A contact typed in by hand must be reachable (the server says the same, in English only). */
+export const isReachable = (fields: ContactFields) => (fields.telephones?.length ?? 0) + (fields.emails?.length ?? 0) > 0;
+
 /**
  * Edits a contact as of `contact.version` (sent as If-Match). A LINE contact's nickname and
  * photo follow the LINE profile, so they are shown but cannot be changed here.
@@ -26,37 +101,25 @@ export function ContactForm({ contact, onDone, onReload }: { contact: Contact; o
   const toast = useToast();
   const update = useUpdateContact(contact.contactId);
   const fromLine = contact.linkedLineUser !== null;
-  const [name, setName] = useState(contact.contactName);
-  const [phones, setPhones] = useState<Phone[]>(contact.telephones);
-  const [emails, setEmails] = useState<Email[]>(contact.emails);
-  const [org, setOrg] = useState(contact.organizations[0] ?? { name: "", department: "", title: "" });
-  const [address, setAddress] = useState(
-    contact.addresses[0] ?? { type: "WORK" as const, country: "", postalCode: "", region: "", locality: "", street: "", primary: false },
-  );
-  const [website, setWebsite] = useState(contact.websites[0]?.url ?? "");
-  const [memo, setMemo] = useState(contact.memo);
-  const [companyTags, setCompanyTags] = useState(contact.tags.company.join(", "));
-  const [myTags, setMyTags] = useState(contact.tags.mine.join(", "));
+  const draft = useContactDraft(contact);
+  // The version the draft was filled from. A live update refreshes `contact` while the form is
+  // open; sending its newer version would silently overwrite that change instead of answering 412.
+  const [baseVersion, setBaseVersion] = useState(contact.version);
+  // My own photo upload is one more version; it moves the base only when nothing else came between.
+  const photoSaved = (saved: Contact) => setBaseVersion((v) => (saved.version === v + 1 ? saved.version : v));
+  const [unreachableTries, setUnreachableTries] = useState(0);
   const lockedId = useId();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const { nickName, ...names } = name;
-    const hasOrg = org.name || org.department || org.title;
-    const hasAddress = address.country || address.postalCode || address.region || address.locality || address.street;
-    const fields: ContactFields = {
-      contactName: fromLine ? names : { ...names, nickName },
-      telephones: phones.filter((p) => p.telephone.trim()),
-      emails: emails.filter((m) => m.email.trim()),
-      organizations: [...(hasOrg ? [org] : []), ...contact.organizations.slice(1)],
-      addresses: [...(hasAddress ? [address] : []), ...contact.addresses.slice(1)],
-      websites: [...(website.trim() ? [{ type: contact.websites[0]?.type ?? "WORK", url: website.trim() }] : []), ...contact.websites.slice(1)],
-      memo,
-      tags: { company: splitTags(companyTags), mine: splitTags(myTags) },
-    };
+    const fields = draft.toFields(fromLine);
+    // A LINE contact is reachable on LINE; one typed in needs an e-mail or a phone.
+    const reachable = fromLine || isReachable(fields);
+    setUnreachableTries((n) => (reachable ? 0 : n + 1));
+    if (!reachable) return;
     // mutateAsync, not mutate()'s callbacks: the saved contact re-renders this screen, and
     // callbacks given to mutate() are dropped when their component re-mounts.
-    update.mutateAsync({ version: contact.version, fields }).then(
+    update.mutateAsync({ version: baseVersion, fields }).then(
       () => {
         toast(t("contacts.saved"));
         onDone();
@@ -79,10 +142,52 @@ export function ContactForm({ contact, onDone, onReload }: { contact: Contact; o
             <LineBadge /> {t("contacts.syncedFromLine")}
           </p>
         ) : (
-          <ContactPhotoUpload contactId={contact.contactId} />
+          <ContactPhotoUpload contactId={contact.contactId} onSaved={photoSaved} />
         )}
       </div>
 
+      <ContactFieldInputs draft={draft} nicknameLockedBy={fromLine ? lockedId : undefined} unreachableTries={unreachableTries} />
+
+      {conflict ? (
+        <div className="inline-problem" role="alert">
+          <p>{t("contacts.versionConflict")}</p>
+          <button type="button" className="button button-small" onClick={onReload}>
+            {t("contacts.reload")}
+          </button>
+        </div>
+      ) : (
+        <FormProblem error={update.error} />
+      )}
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onDone}>
+          {t("contacts.cancel")}
+        </button>
+        <button type="submit" className="button button-primary" disabled={update.isPending}>
+          {update.isPending ? t("common.saving") : t("common.save")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * Every editable field. `nicknameLockedBy` is the id of the text saying why a LINE contact's
+ * nickname is read-only. `unreachableTries` counts saves refused for want of an e-mail or a
+ * phone: the reason shows between the two lists, and each refusal moves focus to "Add phone"
+ * (described by it), so it is seen and heard even from the bottom of a long form.
+ */
+export function ContactFieldInputs({ draft, nicknameLockedBy, unreachableTries = 0 }: { draft: ContactDraft; nicknameLockedBy?: string; unreachableTries?: number }) {
+  const { t } = useTranslation();
+  const reachId = useId();
+  const addPhone = useRef<HTMLButtonElement>(null);
+  const { name, setName, phones, setPhones, emails, setEmails, org, setOrg, address, setAddress } = draft;
+  const unreachable = unreachableTries > 0;
+  const reachHint = unreachable ? reachId : undefined;
+  useEffect(() => {
+    if (unreachableTries > 0) addPhone.current?.focus();
+  }, [unreachableTries]);
+  return (
+    <>
       <fieldset className="form-grid">
         <legend>{t("contacts.nameLegend")}</legend>
         <TextField label={t("contacts.lastName")} value={name.lastName} onChange={(v) => setName({ ...name, lastName: v })} />
@@ -93,12 +198,12 @@ export function ContactForm({ contact, onDone, onReload }: { contact: Contact; o
           label={t("contacts.nickname")}
           value={name.nickName}
           onChange={(v) => setName({ ...name, nickName: v })}
-          readOnly={fromLine}
-          describedBy={fromLine ? lockedId : undefined}
+          readOnly={nicknameLockedBy !== undefined}
+          describedBy={nicknameLockedBy}
         />
       </fieldset>
 
-      <fieldset className="form-list">
+      <fieldset className="form-list" aria-describedby={reachHint} aria-invalid={unreachable || undefined}>
         <legend>{t("contacts.phones")}</legend>
         {phones.map((p, i) => (
           <div className="form-row" key={i}>
@@ -116,12 +221,24 @@ export function ContactForm({ contact, onDone, onReload }: { contact: Contact; o
             </button>
           </div>
         ))}
-        <button type="button" className="button button-small" onClick={() => setPhones([...phones, { type: "MOBILE", telephone: "", primary: false }])}>
+        <button
+          ref={addPhone}
+          type="button"
+          className="button button-small"
+          aria-describedby={reachHint}
+          onClick={() => setPhones([...phones, { type: "MOBILE", telephone: "", primary: false }])}
+        >
           {t("contacts.addPhone")}
         </button>
       </fieldset>
 
-      <fieldset className="form-list">
+      {unreachable && (
+        <p className="inline-problem reach-problem" role="alert" id={reachId}>
+          {t("contactsInterop.needReach")}
+        </p>
+      )}
+
+      <fieldset className="form-list" aria-describedby={reachHint} aria-invalid={unreachable || undefined}>
         <legend>{t("contacts.emails")}</legend>
         {emails.map((m, i) => (
           <div className="form-row" key={i}>
@@ -160,38 +277,19 @@ export function ContactForm({ contact, onDone, onReload }: { contact: Contact; o
         <TextField label={t("contacts.country")} value={address.country} onChange={(v) => setAddress({ ...address, country: v })} />
       </fieldset>
 
-      <TextField label={t("contacts.website")} value={website} onChange={setWebsite} type="url" />
+      <TextField label={t("contacts.website")} value={draft.website} onChange={draft.setWebsite} type="url" />
       <label className="field">
         <span>{t("contacts.memo")}</span>
-        <textarea rows={4} value={memo} onChange={(e) => setMemo(e.target.value)} />
+        <textarea rows={4} value={draft.memo} onChange={(e) => draft.setMemo(e.target.value)} />
       </label>
-      <TextField label={t("contacts.companyTags")} value={companyTags} onChange={setCompanyTags} hint={t("contacts.tagsHint")} />
-      <TextField label={t("contacts.myTags")} value={myTags} onChange={setMyTags} hint={t("contacts.tagsHint")} />
-
-      {conflict ? (
-        <div className="inline-problem" role="alert">
-          <p>{t("contacts.versionConflict")}</p>
-          <button type="button" className="button button-small" onClick={onReload}>
-            {t("contacts.reload")}
-          </button>
-        </div>
-      ) : (
-        <FormProblem error={update.error} />
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button" onClick={onDone}>
-          {t("contacts.cancel")}
-        </button>
-        <button type="submit" className="button button-primary" disabled={update.isPending}>
-          {update.isPending ? t("common.saving") : t("common.save")}
-        </button>
-      </div>
-    </form>
+      <TextField label={t("contacts.companyTags")} value={draft.companyTags} onChange={draft.setCompanyTags} hint={t("contacts.tagsHint")} />
+      <TextField label={t("contacts.myTags")} value={draft.myTags} onChange={draft.setMyTags} hint={t("contacts.tagsHint")} />
+    </>
   );
 }
 
 /** The problem's detail plus each field the server refused, so a bad value is named, not guessed. */
-function FormProblem({ error }: { error: unknown }) {
+export function FormProblem({ error }: { error: unknown }) {
   if (!error) return null;
   const fields = isProblem(error) ? (error.problem.errors ?? []) : [];
   return (

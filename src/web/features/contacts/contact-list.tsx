@@ -5,6 +5,7 @@ import { useContacts, type ContactSort, type ContactTab } from "../../api/contac
 import { Avatar } from "../../components/avatar.tsx";
 import { LoadError, Loading } from "../../components/states.tsx";
 import { LineBadge } from "../rooms/line-badge.tsx";
+import { ContactInteropBar } from "./contact-interop.tsx";
 import { companyOf, contactDisplayName } from "./contact-name.ts";
 
 const SEARCH_DELAY_MS = 250;
@@ -36,6 +37,18 @@ export function ContactList() {
   const items = contacts.data?.pages.flatMap((p) => p.items) ?? [];
   const knownTags = [...new Set(items.flatMap((c) => [...c.tags.company, ...c.tags.mine]))].sort();
   const filtered = Boolean(q || tag);
+  // Ticked contacts, for export. Only those still listed count: one another member just hid
+  // (a real-time update) or a search left out cannot be exported by mistake.
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(new Set());
+  const selectedIds = items.filter((c) => ticked.has(c.contactId)).map((c) => c.contactId);
+  const allTicked = items.length > 0 && selectedIds.length === items.length;
+  const tick = (id: string, on: boolean) =>
+    setTicked((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
 
   return (
     <section className="contact-list" aria-label={t("contacts.listLabel")}>
@@ -72,6 +85,17 @@ export function ContactList() {
           </datalist>
         </div>
       </div>
+      <ContactInteropBar selectedIds={selectedIds} onClearSelection={() => setTicked(new Set())} />
+      {items.length > 0 && (
+        <label className="contact-select-all">
+          <input
+            type="checkbox"
+            checked={allTicked}
+            onChange={(e) => setTicked(e.target.checked ? new Set(items.map((c) => c.contactId)) : new Set())}
+          />
+          {t("contactsInterop.selectAll")}
+        </label>
+      )}
       {contacts.isPending ? (
         <Loading />
       ) : contacts.isError ? (
@@ -86,7 +110,14 @@ export function ContactList() {
             const name = contactDisplayName(contact) || t("contacts.noName");
             const company = companyOf(contact);
             return (
-              <li key={contact.contactId}>
+              <li key={contact.contactId} className="contact-row">
+                <input
+                  type="checkbox"
+                  className="contact-select"
+                  aria-label={t("contactsInterop.selectContact", { name })}
+                  checked={ticked.has(contact.contactId)}
+                  onChange={(e) => tick(contact.contactId, e.target.checked)}
+                />
                 <NavLink to={`/contacts/${contact.contactId}`} className="room-row">
                   <Avatar name={name} photoUrl={contact.photoUrl} />
                   <span className="room-row-text">

@@ -1,5 +1,6 @@
 import { useId, useState, type ChangeEvent } from "react";
 import { useTranslation } from "react-i18next";
+import type { Contact } from "../../../shared/contacts.ts";
 import { useUploadContactPhoto } from "../../api/contacts.ts";
 import { InlineProblem } from "../../components/states.tsx";
 import { useToast } from "../../components/toast.tsx";
@@ -10,7 +11,7 @@ const MAX_BYTES = 10 * 1024 * 1024;
 const TYPES = ["image/jpeg", "image/png", "image/gif"];
 
 /** Uploads as soon as a file is chosen; the saved contact (new photo, new version) replaces the shown one. */
-export function ContactPhotoUpload({ contactId }: { contactId: string }) {
+export function ContactPhotoUpload({ contactId, onSaved }: { contactId: string; onSaved?: (contact: Contact) => void }) {
   const { t } = useTranslation();
   const toast = useToast();
   const upload = useUploadContactPhoto(contactId);
@@ -27,7 +28,10 @@ export function ContactPhotoUpload({ contactId }: { contactId: string }) {
     if (!TYPES.includes(file.type)) return setFileError(t("profile.photoWrongType"));
     if (file.size >= MAX_BYTES) return setFileError(t("profile.photoTooLarge"));
     upload.mutateAsync(file).then(
-      () => toast(t("profile.photoSaved")),
+      (saved) => {
+        toast(t("profile.photoSaved"));
+        onSaved?.(saved);
+      },
       // The refusal shows through upload.error below.
       () => {},
     );

@@ -1,0 +1,72 @@
+import type { Queryable } from "../db/database.ts";
+
+export interface AuditRow {
+  id: number;
+  created_at: Date;
+  actor_member_id: string | null;
+  actor_name: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** The contact's name as it is now, for contact targets; null once the contact is gone for good. */
+  target_name: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditSearch {
+  tenantId: string;
+  /** Matched (ILIKE) against the actor's name, the action, the target id and the detail; already LIKE-escaped. */
+  text?: string;
+  /** The same words folded like contacts.search_text (NFKC, lower case, kana), matched against the contact's name. */
+  foldedText?: string;
+  /** An exact action, or a family: `contact` matches `contact.*`. */
+  action?: string;
+  /** A target type (`contact`) or one target's id. */
+  target?: string;
+  from?: string;
+  to?: string;
+  /** Keyset: entries with a smaller id (older) than this. */
+  beforeId?: number;
+  limit: number;
+}
+
+// Audit ids are text (a target may be any kind of thing); only contact targets are uuids of contacts,
+// and the CASE keeps the cast away from every other kind.
+const contactOf = "(CASE WHEN l.target_type = 'contact' THEN l.target_id END)::uuid";
+
+/** The name a contact is listed under (contact-name.ts in the web app): family and given name, nickname, e-mail, phone. */
+const contactNameSql = `coalesce(nullif(concat_ws(' ', nullif(c.last_name, ''), nullif(c.first_name, '')), ''),
+  nullif(c.nick_name, ''), c.emails->0->>'email', c.telephones->0->>'telephone')`;
+
+export const auditRepository = {
+  /** Newest first. */
+  async search(db: Queryable, s: AuditSearch): Promise<AuditRow[]> {
+    return db.query<AuditRow>(
+      `SELECT l.id, l.created_at, l.actor_member_id, m.display_name AS actor_name, l.action, l.target_type, l.target_id, l.detail,
+         (SELECT ${contactNameSql} FROM contacts c WHERE c.id = ${contactOf} AND c.tenant_id = l.tenant_id) AS target_name
+       FROM audit_log l LEFT JOIN members m ON m.id = l.actor_member_id
+       WHERE l.tenant_id = $1
+         AND ($2::text IS NULL OR m.display_name ILIKE '%' || $2 || '%' OR l.action ILIKE '%' || $2 || '%'
+              OR l.target_id ILIKE '%' || $2 || '%' OR l.detail::text ILIKE '%' || $2 || '%'
+              OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = ${contactOf} AND c.tenant_id = l.tenant_id
+                           AND c.search_text LIKE '%' || $3 || '%'))
+         AND ($4::text IS NULL OR l.action = $4 OR l.action LIKE $4 || '.%')
+         AND ($5::text IS NULL OR l.target_type = $5 OR l.target_id = $5)
+         AND ($6::timestamptz IS NULL OR l.created_at >= $6)
+         AND ($7::timestamptz IS NULL OR l.created_at < $7)
+         AND ($8::bigint IS NULL OR l.id < $8)
+       ORDER BY l.id DESC LIMIT $9`,
+      [
+        s.tenantId,
+        s.text ?? null,
+        s.foldedText ?? s.text ?? null,
+        s.action ?? null,
+        s.target ?? null,
+        s.from ?? null,
+        s.to ?? null,
+        s.beforeId ?? null,
+        s.limit,
+      ],
+    );
+  },
+};
