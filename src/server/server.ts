@@ -19,6 +19,7 @@ import { startLineEmulator, type LineEmulator } from "../line-emulator/emulator.
 import { landingRoutes } from "./invitations/landing.ts";
 import { invitationRoutes } from "./invitations/routes.ts";
 import { createInvitationService } from "./invitations/service.ts";
+import { createCarddav } from "./carddav/carddav.ts";
 import { createContacts } from "./contacts/contacts.ts";
 import { loadSecretKey } from "./line/secrets.ts";
 import { startOutgoingMail } from "./mail/outgoing.ts";
@@ -181,6 +182,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     line.handlers.register(invitations.lineHandlers);
     line.handlers.register(messaging.lineHandlers);
     const contacts = createContacts({ db, files, clock, log });
+    const carddav = createCarddav({ db, clock, serverKey: loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }), publicBaseUrl });
     line.handlers.register(contacts.lineHandlers);
 
     const worker = await startWorker({
@@ -205,12 +207,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         roomRoutes({ db, files, messaging }),
         contacts.routes(),
         realtimeRoutes(realtime),
+        carddav.apiRoutes(),
       ],
       publicRoutes: [
         { path: "/line", app: line.publicRoutes() },
         { path: "/line", app: lineMediaRoutes(messaging) },
         { path: "/i", app: landingRoutes(invitations) },
         ...(mail.mailbox ? [{ path: "/__mail", app: mail.mailbox }] : []),
+        ...carddav.publicRoutes(),
       ],
       lineEmulatorUrl: emulator?.url,
     });
