@@ -4,6 +4,9 @@
  * database. Usage: npm run bench [-- --db pglite|postgres] [--seconds 5]
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres); a fresh
  * database is created and dropped.
+ * Contacts: `--contacts N` seeds N contacts into the demo company and measures listing and search
+ * at that size (`npm run bench -- --contacts 1000000` for the figures at 1M; `--seed S` changes
+ * the generated data). The default, 0, skips that part so a plain `npm run bench` stays short.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -15,11 +18,18 @@ import { openDatabase } from "../src/server/db/database.ts";
 import { startServer } from "../src/server/server.ts";
 import { demoChannelCredentials } from "../src/server/line/demo-channel.ts";
 import { signBody } from "../src/server/line/webhook.ts";
+import { benchContacts } from "./contacts-bench.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
-  options: { db: { type: "string", default: "pglite" }, seconds: { type: "string", default: "5" } },
+  options: {
+    db: { type: "string", default: "pglite" },
+    seconds: { type: "string", default: "5" },
+    contacts: { type: "string", default: "0" },
+    seed: { type: "string", default: "1" },
+  },
 });
+const contactCount = Number(values.contacts);
 const seconds = Number(values.seconds);
 const dbKind = values.db === "postgres" ? "postgres" : "pglite";
 
@@ -99,6 +109,39 @@ try {
     value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit)`,
     ratio: `${(hook.requestsPerSec / inserts).toFixed(2)} of raw INSERT, ${(hook.requestsPerSec / bare.requestsPerSec).toFixed(2)} of bare HTTP`,
   });
+
+  if (contactCount > 0) {
+    // The webhook events are still being processed; let the worker finish so it does not share the measurements.
+    await server.worker.drain();
+    console.log(`contacts: seeding ${contactCount} into the demo company`);
+    const { seed, queries } = await benchContacts({
+      db: server.db,
+      baseUrl: server.url,
+      cookie,
+      memberLogin: "sato@demo.example",
+      demoLineChannelId: server.demoLineChannelId!,
+      count: contactCount,
+      seed: Number(values.seed),
+      seconds,
+      bareHttp: bare,
+      rawInsertsPerSec: inserts,
+    });
+    const seedRate = seed.rows / ((seed.loadMs + seed.indexMs) / 1000);
+    rows.push({
+      name: `seed ${seed.rows} contacts (batched INSERT … unnest, then ${seed.indexes.length} indexes built)`,
+      value: `${Math.round(seedRate)} contacts/s (${((seed.loadMs + seed.indexMs) / 1000).toFixed(0)} s; indexes ${(seed.indexMs / 1000).toFixed(0)} s)`,
+      ratio: `${(seedRate / inserts).toFixed(1)}× raw INSERT`,
+    });
+    for (const q of queries) {
+      rows.push({
+        name: `GET /contacts: ${q.label} (${q.items} items)`,
+        value:
+          `${Math.round(q.http.requestsPerSec)} req/s (p50 ${q.http.p50Ms} ms, p99 ${q.http.p99Ms} ms); ` +
+          `SQL p50 ${q.sql.p50Ms.toFixed(1)} ms, EXPLAIN ${q.explain.executionMs.toFixed(1)} ms${q.explain.seqScans.length ? " (seq scan)" : ""}`,
+        ratio: `${(q.http.requestsPerSec / bare.requestsPerSec).toFixed(3)} of bare HTTP`,
+      });
+    }
+  }
 } finally {
   await server.close();
   await database?.drop();

@@ -90,9 +90,8 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
     async authenticate(token: string): Promise<Auth | undefined> {
       const row = await repo.sessionMember(db, sha256(token), clock());
       if (!row) return undefined;
-      const { csrf_token, ...member } = row;
-      const tenant = await repo.tenant(db, member.tenant_id);
-      return tenant ? { member, tenant, csrfToken: csrf_token } : undefined;
+      const { csrf_token, tenant, ...member } = row;
+      return { member, tenant, csrfToken: csrf_token };
     },
 
     signOut: (token: string) => repo.deleteSession(db, sha256(token)),

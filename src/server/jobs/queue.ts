@@ -37,14 +37,19 @@ export type JobHandlers = Record<string, JobHandler | OutsideTransactionJob>;
 const JOBS_CHANNEL = "tsunagu_jobs";
 const LEASE_SECONDS = 60;
 
-/** Enqueue inside the caller's transaction: the job exists exactly when the change that needs it commits. */
+/**
+ * Enqueue inside the caller's transaction: the job exists exactly when the change that needs it
+ * commits. The insert and the wake-up NOTIFY (delivered at commit) are one statement, as every
+ * acknowledged webhook pays for this round trip.
+ */
 export async function enqueue(tx: Queryable, job: NewJob): Promise<number> {
   const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
-     VALUES ($1, $2, $3, coalesce($4, now()), coalesce($5, now()), $6) RETURNING id`,
+    `WITH job AS (
+       INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
+       VALUES ($1, $2, $3, coalesce($4, now()), coalesce($5, now()), $6) RETURNING id)
+     SELECT id, pg_notify('${JOBS_CHANNEL}', $1) FROM job`,
     [job.kind, JSON.stringify(job.payload ?? {}), job.orderingKey ?? null, job.orderedAt ?? null, job.runAt ?? null, job.maxAttempts ?? 8],
   );
-  await tx.query(`SELECT pg_notify('${JOBS_CHANNEL}', $1)`, [job.kind]);
   return row!.id;
 }
 

@@ -1,0 +1,176 @@
+/**
+ * The contacts part of `npm run bench -- --contacts N`: seeds N contacts into the demo company
+ * (bench/contacts-seed.ts), then measures `GET /api/v1/contacts` through real HTTP as a signed-in
+ * member — lists, a deep cursor page, searches in Japanese, Korean, Latin, phone digits, e-mail,
+ * a tag filter and misses — next to the same repository call without HTTP, and its EXPLAIN ANALYZE.
+ */
+import { ContactListQuery } from "../src/shared/contacts.ts";
+import type { Database, Queryable } from "../src/server/db/database.ts";
+import { directoryRepository } from "../src/server/directory/repository.ts";
+import { lineRepository } from "../src/server/line/repository.ts";
+import { decodeCursor, encodeCursor } from "../src/server/contacts/presenter.ts";
+import { contactRepository, type ListFilter } from "../src/server/contacts/repository.ts";
+import { foldForSearch, phoneQueryDigits } from "../src/server/contacts/search-text.ts";
+import { seedContacts, type SeedResult } from "./contacts-seed.ts";
+import { load, type LoadResult } from "./limits.ts";
+
+export interface ContactsBenchOptions {
+  db: Database;
+  baseUrl: string;
+  /** Session cookie of the member the queries run as. */
+  cookie: string;
+  memberLogin: string;
+  demoLineChannelId: string;
+  count: number;
+  seed: number;
+  seconds: number;
+  /** The machine's limits from the same run. */
+  bareHttp: LoadResult;
+  rawInsertsPerSec: number;
+}
+
+export interface QueryMeasurement {
+  label: string;
+  query: string;
+  items: number;
+  http: LoadResult;
+  /** The repository call alone (SQL + driver + row parsing), sequential. */
+  sql: { p50Ms: number; p99Ms: number };
+  /** EXPLAIN ANALYZE of the same statement: server-side execution time and any sequential scans. */
+  explain: { executionMs: number; seqScans: string[] };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+/** The repository filter the service builds for this query string (service.ts listRows). */
+export function filterFor(query: string, tenantId: string, memberId: string): ListFilter {
+  const opts = ContactListQuery.parse(Object.fromEntries(new URLSearchParams(query)));
+  const after = opts.cursor ? decodeCursor(opts.cursor, opts.sort) : undefined;
+  if (opts.cursor && !after) throw new Error(`bad cursor in ${query}`);
+  return {
+    tenantId,
+    memberId,
+    lineOnly: opts.tab === "line",
+    search: opts.q ? { text: foldForSearch(opts.q), digits: phoneQueryDigits(opts.q) } : undefined,
+    tag: opts.tag,
+    sort: opts.sort,
+    after,
+    limit: opts.limit + 1,
+  };
+}
+
+/**
+ * EXPLAIN ANALYZE of every statement the repository sends for this filter (a search may send two),
+ * each also run for real so the repository takes the same path it takes when serving.
+ */
+export async function explain(db: Database, f: ListFilter) {
+  let executionMs = 0;
+  const seqScans: string[] = [];
+  const walk = (n: PlanNode) => {
+    if (n["Node Type"] === "Seq Scan") seqScans.push(`${n["Relation Name"]} (${n["Actual Rows"]} rows × ${n["Actual Loops"]})`);
+    n.Plans?.forEach(walk);
+  };
+  const explaining: Queryable = {
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const [row] = await db.query<{ "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+      const plan = row!["QUERY PLAN"][0];
+      executionMs += plan["Execution Time"];
+      walk(plan.Plan);
+      return db.query<T>(sql, params);
+    },
+    exec: (sql) => db.exec(sql),
+  };
+  await contactRepository.list(explaining, f);
+  return { executionMs, seqScans };
+}
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  Plans?: PlanNode[];
+}
+
+async function timeRepository(db: Database, f: ListFilter, budgetMs: number) {
+  const samples: number[] = [];
+  await contactRepository.list(db, f);
+  const until = performance.now() + budgetMs;
+  while (samples.length < 5 || (performance.now() < until && samples.length < 200)) {
+    const t = performance.now();
+    await contactRepository.list(db, f);
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50Ms: percentile(samples, 0.5), p99Ms: percentile(samples, 0.99) };
+}
+
+export async function benchContacts(o: ContactsBenchOptions): Promise<{ seed: SeedResult; queries: QueryMeasurement[] }> {
+  const { db } = o;
+  const member = (await directoryRepository.memberByLogin(db, o.memberLogin))!;
+  const tenantId = member.tenant_id;
+  const memberIds = [];
+  for (const login of ["admin", "sato", "kim", "smith"]) memberIds.push((await directoryRepository.memberByLogin(db, `${login}@demo.example`))!.id);
+  const [team] = await db.query<{ id: string }>("SELECT id FROM teams WHERE tenant_id = $1 AND name = 'Sales'", [tenantId]);
+  const channel = (await lineRepository.channelByLineId(db, o.demoLineChannelId))!;
+
+  const step = Math.max(1, Math.round(o.count / 10));
+  const seed = await seedContacts(db, {
+    tenantId,
+    owners: { memberIds, teamId: team!.id },
+    channelId: channel.id,
+    count: o.count,
+    seed: o.seed,
+    // Midnight UTC today: the same data all day, and Trash dates stay inside the retention period.
+    anchor: Math.floor(Date.now() / 86_400_000) * 86_400_000,
+    onProgress: (done) => {
+      if (done % step === 0 || done === o.count) process.stdout.write(`  seeded ${done} contacts\n`);
+    },
+  });
+  const seedRate = seed.rows / ((seed.loadMs + seed.indexMs) / 1000);
+  console.log(
+    `  seeding: ${seed.rows} contacts (${seed.allRows} rows in all tables) in ${((seed.loadMs + seed.indexMs) / 1000).toFixed(1)} s ` +
+      `(load ${(seed.loadMs / 1000).toFixed(1)} s, ${seed.indexes.length} indexes ${(seed.indexMs / 1000).toFixed(1)} s): ` +
+      `${Math.round(seedRate)} contacts/s = ${(seedRate / o.rawInsertsPerSec).toFixed(1)}× the raw single-row INSERT rate`,
+  );
+
+  // A cursor from the middle of the member's name-sorted list, as a client paging deep would hold.
+  const [middle] = await db.query<{ sort_name: string; id: string }>(
+    `SELECT sort_name, id FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY sort_name COLLATE "C", id OFFSET $2 LIMIT 1`,
+    [tenantId, Math.floor(o.count / 2)],
+  );
+  const [deepRow] = await contactRepository.list(db, { tenantId, memberId: member.id, sort: "name", after: { key: middle!.sort_name, id: middle!.id }, limit: 1 });
+  const deepCursor = encodeCursor(deepRow!, "name");
+
+  const cases: [string, string][] = [
+    ["list, first page by name", "sort=name"],
+    ["list, first page by modified", "sort=modified"],
+    ["list, cursor page half-way by name", `sort=name&cursor=${deepCursor}`],
+    ["search Japanese kanji (2 chars) 田中", `q=${encodeURIComponent("田中")}`],
+    ["search Japanese reading in katakana ヤマモト", `q=${encodeURIComponent("ヤマモト")}`],
+    ["search Korean (2 chars) 민수", `q=${encodeURIComponent("민수")}`],
+    ["search Latin fragment son", "q=son"],
+    ["search phone digits 4821", "q=4821"],
+    ["search e-mail fragment @hooli", `q=${encodeURIComponent("@hooli")}`],
+    ["tag filter 展示会2025", `tag=${encodeURIComponent("展示会2025")}`],
+    ["search, no match (Latin) zzqx", "q=zzqx"],
+    ["search, no match (2 CJK chars) 該当", `q=${encodeURIComponent("該当")}`],
+  ];
+  const queries: QueryMeasurement[] = [];
+  for (const [label, query] of cases) {
+    const url = `${o.baseUrl}/api/v1/contacts?${query}`;
+    const first = await fetch(url, { headers: { cookie: o.cookie } });
+    if (first.status !== 200) throw new Error(`${label}: HTTP ${first.status} ${await first.text()}`);
+    const items = ((await first.json()) as { items: unknown[] }).items.length;
+    const http = await load({ url, headers: { cookie: o.cookie }, duration: o.seconds });
+    if (http.non2xx || http.errors) throw new Error(`${label}: ${http.non2xx + http.errors} failed requests`);
+    const f = filterFor(query, tenantId, member.id);
+    const sql = await timeRepository(db, f, 2000);
+    const plan = await explain(db, f);
+    queries.push({ label, query, items, http, sql, explain: plan });
+    console.log(
+      `  ${label}: ${items} items, ${Math.round(http.requestsPerSec)} req/s p50 ${http.p50Ms} ms p99 ${http.p99Ms} ms; ` +
+        `repository p50 ${sql.p50Ms.toFixed(1)} ms; EXPLAIN ${plan.executionMs.toFixed(1)} ms${plan.seqScans.length ? `, seq scan: ${plan.seqScans.join(", ")}` : ""}`,
+    );
+  }
+  return { seed, queries };
+}
