@@ -168,10 +168,10 @@ async function adminJourney(suffix: string, viewport?: { width: number; height: 
     const download = await downloading;
     expect(download.suggestedFilename()).toBe("audit-log.csv");
     const csv = fs.readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "").trim().split("\r\n");
-    expect(csv[0]).toBe("time,actor_id,actor_name,action,target_type,target_id,detail");
+    expect(csv[0]).toBe("time,actor_id,actor_name,action,target_type,target_id,target_name,detail");
     // The same filters as on screen (words, action, days): exactly Sato's edit of this contact.
     expect(csv).toHaveLength(2);
-    expect(csv[1]).toContain(`"${SATO}","contact.edit","contact","${contactId}"`);
+    expect(csv[1]).toContain(`"${SATO}","contact.edit","contact","${contactId}","${lineName}"`);
 
     if (viewport) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
   } finally {

@@ -10,7 +10,7 @@ import { migrate } from "../db/migrate.ts";
 import { createDirectoryService } from "../directory/service.ts";
 import { localFileStore } from "../files/store.ts";
 import { Problem } from "../http/problem.ts";
-import { USAGE, UsageError, runAdminCommand } from "./admin-commands.ts";
+import { COMMANDS, USAGE, UsageError, runAdminCommand } from "./admin-commands.ts";
 
 const OPTIONS = {
   name: { type: "string" },
@@ -38,6 +38,11 @@ async function main(): Promise<number> {
   if (parsed.values.help || !command) {
     console.error(USAGE);
     return command ? 0 : 2;
+  }
+  // Before the database is opened: a typo should not wait for PGlite, nor for its lock.
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
   }
   let config;
   try {

@@ -38,6 +38,8 @@ function parse<T extends z.ZodType>(schema: T, args: Record<string, unknown>): z
   throw new UsageError(result.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
 }
 
+export const COMMANDS = ["companies", "company:create", "company:plan", "member:add", "member:password", "members", "demo:seed"] as const;
+
 export const USAGE = `Usage: npm run admin -- <command> [options]
 
   companies                                   list companies with their plan and member count

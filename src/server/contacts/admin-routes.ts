@@ -151,9 +151,9 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
     }),
     async (c) => {
       const { rows } = await admin.audit(auth(c), { ...c.req.valid("query"), limit: AUDIT_CSV_MAX_ROWS });
-      const header = ["time", "actor_id", "actor_name", "action", "target_type", "target_id", "detail"];
+      const header = ["time", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name", "detail"];
       const lines = rows.map((r) =>
-        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", JSON.stringify(r.detail)]
+        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", r.target_name ?? "", JSON.stringify(r.detail)]
           .map(csvCell)
           .join(","),
       );

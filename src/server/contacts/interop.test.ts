@@ -159,7 +159,7 @@ describe("audit log", () => {
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const body = await csv.text();
     const lines = body.replace(/^\uFEFF/, "").trim().split("\r\n");
-    expect(lines[0]).toBe("time,actor_id,actor_name,action,target_type,target_id,detail");
+    expect(lines[0]).toBe("time,actor_id,actor_name,action,target_type,target_id,target_name,detail");
     expect(lines).toHaveLength(9);
     expect(body).toContain('"佐藤 花子"');
   });
