@@ -101,9 +101,14 @@ export const WebhookEventSchema = z.object({
   receivedAt: z.string(),
   state: WebhookEventStateSchema,
   lastError: z.string().nullable(),
+  /** Runs of the event's latest job; an admin's retry starts a new job from zero. */
+  attempts: z.number().int(),
 });
 export const WebhookEventListSchema = z.object({ items: z.array(WebhookEventSchema) });
 export const WebhookEventQuery = z.object({
   state: WebhookEventStateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** Webhook events are numbered by the database (bigserial), not by UUID. */
+export const WebhookEventIdParam = z.object({ id: z.coerce.number().int().positive("must be an event number") });

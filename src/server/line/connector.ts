@@ -92,7 +92,7 @@ export function createLineConnector(deps: LineConnectorDeps) {
     webhookUrl,
     jobs: { ...inbox.jobs, ...profiles.jobs } as Record<string, JobHandler>,
     /** Admin API, mounted under /api/v1 behind the session middleware. */
-    adminRoutes: () => lineAdminRoutes({ db, channels, webhookUrl }),
+    adminRoutes: () => lineAdminRoutes({ db, channels, inbox, webhookUrl }),
     /** /line/webhook/:channelId and /line/login/callback: no session, no CSRF. */
     publicRoutes() {
       const app = new Hono<AppEnv>();

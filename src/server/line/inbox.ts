@@ -131,7 +131,24 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
     }
   };
 
-  return { ingest, jobs: { [EVENT_JOB]: processEventJob } as Record<string, JobHandler> };
+  /**
+   * Queues a parked event again, inside the caller's transaction: a new job with a fresh attempt
+   * count, under the user's ordering key and at the event's own time, so it runs before that
+   * user's later events that are still waiting.
+   */
+  async function requeue(tx: Queryable, row: WebhookEventRow & { line_channel_id: string }) {
+    const reopened = await repo.reopenEvent(tx, row.id);
+    await enqueue(tx, {
+      kind: EVENT_JOB,
+      payload: { eventId: row.id },
+      orderingKey: `${row.line_channel_id}:${row.line_user_id}`,
+      orderedAt: row.event_timestamp,
+      maxAttempts,
+    });
+    return reopened;
+  }
+
+  return { ingest, requeue, jobs: { [EVENT_JOB]: processEventJob } as Record<string, JobHandler> };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

@@ -193,6 +193,38 @@ export const lineRepository = {
       [tenantId, state ?? null, limit],
     ),
 
+  /** One of the tenant's events, locked for a state change (the retry of a parked event). */
+  async lockTenantEvent(db: Queryable, tenantId: string, id: number): Promise<(WebhookEventRow & { line_channel_id: string }) | undefined> {
+    const [row] = await db.query<WebhookEventRow & { line_channel_id: string }>(
+      `SELECT e.*, c.channel_id AS line_channel_id FROM webhook_events e JOIN line_channels c ON c.id = e.channel_id
+       WHERE c.tenant_id = $1 AND e.id = $2 FOR UPDATE OF e`,
+      [tenantId, id],
+    );
+    return row;
+  },
+
+  /** Puts a parked event back to pending; its error stays until the next run replaces or clears it. */
+  async reopenEvent(db: Queryable, id: number): Promise<WebhookEventRow> {
+    const [row] = await db.query<WebhookEventRow>(
+      "UPDATE webhook_events SET state = 'pending', processed_at = NULL WHERE id = $1 RETURNING *",
+      [id],
+    );
+    return row!;
+  },
+
+  /** How many times each event's latest job has run (an admin's retry starts a new job at zero). */
+  async eventAttempts(db: Queryable, ids: number[]): Promise<Map<number, number>> {
+    if (!ids.length) return new Map();
+    const rows = await db.query<{ event_id: number; attempts: number }>(
+      `SELECT e.id AS event_id, j.attempts
+       FROM unnest($1::int[]) AS e(id)
+       CROSS JOIN LATERAL (SELECT attempts FROM jobs
+         WHERE kind = 'line.event' AND payload->>'eventId' = e.id::text ORDER BY id DESC LIMIT 1) j`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [Number(r.event_id), r.attempts]));
+  },
+
   /** Makes sure the LINE user has a row (any event may be the first we hear of them). */
   async ensureLineUser(db: Queryable, channelId: string, userId: string): Promise<LineUserRow> {
     const [row] = await db.query<LineUserRow>(

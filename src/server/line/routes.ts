@@ -7,8 +7,10 @@ import {
   LineChannelSchema,
   UpdateLineChannelBody,
   VerifyLineChannelSchema,
+  WebhookEventIdParam,
   WebhookEventListSchema,
   WebhookEventQuery,
+  WebhookEventSchema,
 } from "../../shared/line.ts";
 import type { Database } from "../db/database.ts";
 import type { Auth } from "../directory/service.ts";
@@ -17,13 +19,20 @@ import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
 import { problems } from "../http/problem.ts";
 import type { ChannelService } from "./channels.ts";
+import type { Inbox } from "./inbox.ts";
 import { presentChannel, presentWebhookEvent } from "./presenter.ts";
 import { lineRepository as repo, type ChannelRow } from "./repository.ts";
+import { retryFailedEvent } from "./retry.ts";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
 
 /** Admin API for the company's LINE channels and the webhook inbox (mounted under /api/v1). */
-export function lineAdminRoutes(deps: { db: Database; channels: ChannelService; webhookUrl: (channelId: string) => string }) {
+export function lineAdminRoutes(deps: {
+  db: Database;
+  channels: ChannelService;
+  inbox: Pick<Inbox, "requeue">;
+  webhookUrl: (channelId: string) => string;
+}) {
   const { channels } = deps;
   const app = createRouter();
   const present = (c: ChannelRow) => presentChannel(c, deps.webhookUrl(c.channel_id));
@@ -122,7 +131,28 @@ export function lineAdminRoutes(deps: { db: Database; channels: ChannelService; 
       const a = auth(c);
       if (a.member.role !== "admin") throw problems.adminRequired();
       const q = c.req.valid("query");
-      return c.json({ items: (await repo.tenantEvents(deps.db, a.tenant.id, q.state, q.limit)).map(presentWebhookEvent) }, 200);
+      const events = await repo.tenantEvents(deps.db, a.tenant.id, q.state, q.limit);
+      const attempts = await repo.eventAttempts(deps.db, events.map((e) => Number(e.id)));
+      return c.json({ items: events.map((e) => ({ ...presentWebhookEvent(e), attempts: attempts.get(Number(e.id)) ?? 0 })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/line/events/{id}/retry",
+      tags: ["admin", "line"],
+      summary: "Queue an event parked as failed again (new job, attempts from zero); audited",
+      request: { params: WebhookEventIdParam },
+      responses: {
+        200: json(WebhookEventSchema, "Back in the queue (state pending)"),
+        ...commonProblems,
+        409: problemResponse("The event is not failed (already processed, pending or retried)"),
+      },
+    }),
+    async (c) => {
+      const event = await retryFailedEvent(deps, auth(c), c.req.valid("param").id);
+      return c.json({ ...presentWebhookEvent(event), attempts: 0 }, 200);
     },
   );
 

@@ -7,6 +7,7 @@ import { useSession } from "../features/session/session-context.tsx";
 import { AdminAuditPage } from "./admin-audit-page.tsx";
 import { AdminContactSettingsPage } from "./admin-contact-settings-page.tsx";
 import { AdminContactsPage, NoAdminContactSelected } from "./admin-contacts-page.tsx";
+import { AdminLinePage } from "./admin-line-page.tsx";
 import { AdminContactDetails } from "../features/admin/admin-contact-details.tsx";
 
 /**
@@ -59,5 +60,6 @@ export const adminRoutes: RouteObject[] = [
     ],
   },
   { path: "contact-settings", element: <AdminContactSettingsPage /> },
+  { path: "line", element: <AdminLinePage /> },
   { path: "audit", element: <AdminAuditPage /> },
 ];

@@ -5,6 +5,7 @@ const SECTIONS = [
   { to: "/admin", label: "adminContacts.navCompany", end: true },
   { to: "/admin/contacts", label: "adminContacts.navContacts", end: false },
   { to: "/admin/contact-settings", label: "adminContacts.navSettings", end: false },
+  { to: "/admin/line", label: "adminLine.nav", end: false },
   { to: "/admin/audit", label: "adminContacts.navAudit", end: false },
 ] as const;
 
