@@ -100,7 +100,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? (() => new Date());
   fs.mkdirSync(config.dataDir, { recursive: true });
   const embedded = !config.databaseUrl;
-  const db = await openDatabase(config);
+  const db = await openDatabase({ ...config, log: log.child({ component: "database" }) });
   let ready = false;
   // Undone in reverse order on close, or when start-up fails half-way.
   const cleanups: (() => Promise<void>)[] = [];
@@ -201,6 +201,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       secureCookies: (config.publicBaseUrl ?? "").startsWith("https://"),
       sessionTtlMs: config.sessionTtlMs,
       isReady: () => ready,
+      databaseReachable: () => db.ping(2_000),
       apiRoutes: [
         line.adminRoutes(),
         invitationRoutes(invitations),

@@ -23,6 +23,7 @@ export const PROBLEM_CODES = [
   "payload_too_large",
   "unsupported_media_type",
   "internal_error",
+  "database_unavailable",
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number] | (string & {});
 

@@ -10,7 +10,11 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env.ts";
 import { requestContext, session } from "./middleware.ts";
 import { createRouter } from "./openapi.ts";
+import { isConnectionError } from "../db/database.ts";
 import { Problem } from "./problem.ts";
+
+/** How long a client (LINE's redelivery, a browser) is told to wait while the database is away. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export interface HttpDeps {
   log: Logger;
@@ -19,6 +23,8 @@ export interface HttpDeps {
   secureCookies: boolean;
   sessionTtlMs: number;
   isReady: () => boolean;
+  /** Whether the database answers now; /healthz reports it so a load balancer can drain. */
+  databaseReachable: () => Promise<boolean>;
   /** Each domain's API, mounted under /api/v1 behind the session and CSRF middleware. */
   apiRoutes: OpenAPIHono<AppEnv>[];
   /**
@@ -39,6 +45,12 @@ function toProblem(err: unknown): Problem {
     if (err.status === 413) return new Problem(413, "payload_too_large", "Request too large", err.message);
     return new Problem(err.status as Problem["status"], "http_error", err.message || "Request failed");
   }
+  // Nothing was changed, and the same request will work once the database is back: LINE
+  // redelivers a webhook answered 503, browsers retry.
+  if (isConnectionError(err))
+    return new Problem(503, "database_unavailable", "Temporarily unavailable", "The database cannot be reached; try again shortly.", {
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+    });
   return new Problem(500, "internal_error", "Something went wrong", "The error was logged; quote the request id when reporting it.");
 }
 
@@ -48,16 +60,22 @@ export function createHttpApp(deps: HttpDeps) {
 
   app.onError((err, c) => {
     const problem = toProblem(err);
-    if (problem.status >= 500) c.get("log").error({ err }, "unhandled error");
+    if (problem.status === 503) c.get("log").warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database unavailable");
+    else if (problem.status >= 500) c.get("log").error({ err }, "unhandled error");
     const requestId = c.get("requestId");
     c.header("X-Request-Id", requestId);
-    if (problem.status === 429 && typeof problem.extra.retryAfter === "number") c.header("Retry-After", String(problem.extra.retryAfter));
+    if ((problem.status === 429 || problem.status === 503) && typeof problem.extra.retryAfter === "number")
+      c.header("Retry-After", String(problem.extra.retryAfter));
     return c.body(JSON.stringify(problem.toBody(requestId, c.req.path)), problem.status, {
       "Content-Type": "application/problem+json",
     });
   });
 
-  app.get("/healthz", (c) => (deps.isReady() ? c.json({ status: "ok" }) : c.json({ status: "starting" }, 503)));
+  app.get("/healthz", async (c) => {
+    if (!deps.isReady()) return c.json({ status: "starting" }, 503);
+    if (!(await deps.databaseReachable())) return c.json({ status: "database_unavailable" }, 503);
+    return c.json({ status: "ok" });
+  });
 
   const api = createRouter();
   api.use("*", session(deps.directory));

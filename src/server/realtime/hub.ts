@@ -95,7 +95,8 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
       return;
     }
     for (const id of memberIds) if (typeof id === "string") wake(id);
-  });
+    // Notifications sent while the connection was being re-opened are found by a sweep at once.
+  }, () => void sweep());
 
   const sweep = async () => {
     if (!byMember.size) return;

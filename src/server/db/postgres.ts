@@ -1,0 +1,240 @@
+import type { Logger } from "pino";
+import pg from "pg";
+import type { Database, Queryable } from "./database.ts";
+
+// bigint counts come back as JS numbers on both engines, so repositories see one shape.
+const INT8_OID = 20;
+
+export interface PostgresOptions {
+  /** Where connection faults are reported; they are survived, never thrown at the process. */
+  log?: Logger;
+  /** Connections in the pool (one process); LISTEN connections come on top. */
+  poolSize?: number;
+}
+
+/** Delays between attempts to re-open a LISTEN connection: 0.5 s doubling to 30 s, for as long as it takes. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+}
+
+export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
+  const { log } = opts;
+  const types = {
+    getTypeParser(oid: number, format?: "text" | "binary") {
+      if (oid === INT8_OID) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format);
+    },
+  } as pg.CustomTypesConfig;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    types,
+    // An unreachable server fails a request in seconds (503) instead of queueing it forever.
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle pooled connection that the server closes (restart, failover, pg_terminate_backend,
+  // DROP DATABASE … WITH (FORCE)) emits 'error'; without a listener Node ends the process.
+  // The pool has already discarded that connection and opens a new one on the next query.
+  pool.on("error", (err) => log?.warn({ err: describe(err) }, "a pooled database connection was closed; it will be replaced"));
+  // Fail at start, with the server's own message, rather than on the first request.
+  await pool.query("select 1").catch(async (err: unknown) => {
+    await pool.end();
+    throw err;
+  });
+  const listeners = new Set<{ stop(): Promise<void> }>();
+  return {
+    kind: "postgres",
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      return withConnection(pool, async (c) => (await c.query(sql, params ? [...params] : undefined)).rows as T[]);
+    },
+    async exec(sql) {
+      await withConnection(pool, (c) => c.query(sql));
+    },
+    async transaction(fn) {
+      return withConnection(pool, async (client) => {
+        const tx: Queryable = {
+          async query<T>(sql: string, params?: readonly unknown[]) {
+            return (await client.query(sql, params ? [...params] : undefined)).rows as T[];
+          },
+          async exec(sql: string) {
+            await client.query(sql);
+          },
+        };
+        await client.query("BEGIN");
+        try {
+          const result = await fn(tx);
+          await client.query("COMMIT");
+          return result;
+        } catch (err) {
+          // A ROLLBACK that fails means the connection is gone; withConnection then drops it.
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      });
+    },
+    async listen(channel, onPayload, onReconnect) {
+      const listener = persistentListener(url, channel, onPayload, onReconnect, log);
+      await listener.started;
+      listeners.add(listener);
+      return async () => {
+        listeners.delete(listener);
+        await listener.stop();
+      };
+    },
+    async ping(timeoutMs) {
+      return withTimeout(pool.query("select 1").then(() => true), timeoutMs).catch(() => false);
+    },
+    async close() {
+      await Promise.all([...listeners].map((l) => l.stop()));
+      listeners.clear();
+      await pool.end();
+    },
+  };
+}
+
+/** A connection could not be had at all: the server is down, restarting, full or refusing us. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/**
+ * Runs `fn` on a pooled connection. While checked out the pool does not listen to the
+ * connection, so a server-side close would be an unhandled 'error' that ends the process: it is
+ * caught here (the running query rejects by itself) and the broken connection is destroyed
+ * instead of going back to the pool.
+ */
+async function withConnection<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw new DatabaseUnavailableError(err);
+  }
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on("error", onError);
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (isConnectionError(err)) broken ??= err as Error;
+    throw err;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
+}
+
+/**
+ * LISTEN needs a connection of its own, outside the pool. When it drops it is opened again,
+ * with growing delays, until it works or is stopped; `onReconnect` then lets the owner catch up
+ * on notifications sent while no one listened.
+ */
+function persistentListener(
+  url: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onReconnect: (() => void) | undefined,
+  log: Logger | undefined,
+) {
+  let stopped = false;
+  let current: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+
+  const open = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    c.on("error", (err) => {
+      if (current !== c) return;
+      current = undefined;
+      c.end().catch(() => undefined);
+      if (stopped) return;
+      log?.warn({ err: describe(err), channel }, "LISTEN connection lost; re-opening");
+      schedule();
+    });
+    c.on("notification", (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? "");
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      c.end().catch(() => undefined);
+      throw err;
+    }
+    if (stopped) {
+      await c.end().catch(() => undefined);
+      return;
+    }
+    current = c;
+  };
+
+  const schedule = () => {
+    const delay = reconnectDelayMs(failures++);
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (stopped) return;
+      open().then(
+        () => {
+          if (stopped) return;
+          log?.info({ channel, attempts: failures }, "LISTEN connection re-opened");
+          failures = 0;
+          onReconnect?.();
+        },
+        (err: unknown) => {
+          if (stopped) return;
+          log?.warn({ err: describe(err), channel, retryInMs: reconnectDelayMs(failures) }, "LISTEN connection could not be re-opened");
+          schedule();
+        },
+      );
+    }, delay);
+    timer.unref();
+  };
+
+  return {
+    started: open(),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const c = current;
+      current = undefined;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "53300"]);
+
+/**
+ * True when an error means the database could not be reached or dropped the connection, rather
+ * than that the statement was wrong: such requests are answered 503 (retry later), not 500.
+ */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== "object") return false;
+  if (err instanceof DatabaseUnavailableError) return true;
+  if (typeof e.code === "string" && (CONNECTION_CODES.has(e.code) || e.code.startsWith("08"))) return true;
+  if (typeof e.message === "string" && /Connection terminated|connection timeout|Client has encountered a connection error|Connection ended unexpectedly/i.test(e.message))
+    return true;
+  return e.cause !== undefined && e.cause !== err && isConnectionError(e.cause);
+}
+
+/** What is logged of a database error: its code and message, never the statement's parameters. */
+function describe(err: unknown) {
+  const e = err as { code?: string; message?: string };
+  return { code: e?.code, message: e?.message };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
