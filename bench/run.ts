@@ -7,6 +7,9 @@
  * Contacts: `--contacts N` seeds N contacts into the demo company and measures listing and search
  * at that size (`npm run bench -- --contacts 1000000` for the figures at 1M; `--seed S` changes
  * the generated data). The default, 0, skips that part so a plain `npm run bench` stays short.
+ * Pipeline: `--pipeline` measures the LINE event pipeline instead (bench/pipeline.ts): acks,
+ * processing of a `--backlog N` (default 10000) backlog, what else is served meanwhile, and message →
+ * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +22,7 @@ import { startServer } from "../src/server/server.ts";
 import { demoChannelCredentials } from "../src/server/line/demo-channel.ts";
 import { signBody } from "../src/server/line/webhook.ts";
 import { benchContacts } from "./contacts-bench.ts";
+import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -27,6 +31,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     contacts: { type: "string", default: "0" },
     seed: { type: "string", default: "1" },
+    pipeline: { type: "boolean", default: false },
+    backlog: { type: "string", default: "10000" },
   },
 });
 const contactCount = Number(values.contacts);
@@ -39,6 +45,10 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
 const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;
 
 console.log(`bench: ${dbKind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
+if (values.pipeline) {
+  await runPipeline();
+  process.exit(0);
+}
 const bare = await bareHttpLimit(seconds);
 rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms)`, ratio: "1.00" });
 
@@ -150,3 +160,40 @@ try {
 
 console.log("\n| measurement | result | ratio to the machine's limit |\n| --- | --- | --- |");
 for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+
+async function runPipeline() {
+  try {
+    const limit = await eventInsertLimit({ databaseUrl: database?.url, dataDir, seconds });
+    rows.push({ name: `limit: single-row autocommit INSERT of a LINE event (jsonb, unique key), 8 connections (${dbKind === "postgres" ? "pgbench" : "PGlite"})`, value: `${Math.round(limit)} rows/s`, ratio: "1.00" });
+    const holdMs = 500;
+    const config = loadConfig({
+      PORT: "0",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "silent",
+      DEMO_SEED: "1",
+      DEMO_PASSWORD: "bench-password",
+      LINE_EVENT_HOLD_MS: String(holdMs),
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    });
+    const server = await startServer(config);
+    try {
+      const signIn = await fetch(`${server.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ login: "sato@demo.example", password: "bench-password" }),
+      });
+      const cookie = signIn.headers.getSetCookie()[0]!.split(";")[0]!;
+      const creds = demoChannelCredentials(config);
+      rows.push(
+        ...(await benchPipeline({ server, channelId: creds.channelId, channelSecret: creds.channelSecret, cookie, seconds, backlog: Number(values.backlog), insertLimit: limit, holdMs })),
+      );
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log("\n| measurement | result | ratio |\n| --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+}

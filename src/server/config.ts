@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   SECRET_KEY: z.string().min(32, "SECRET_KEY needs at least 32 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -76,6 +78,9 @@ export interface Config {
   secretKey: string | undefined;
   logLevel: Env["LOG_LEVEL"];
   sessionTtlMs: number;
+  /** Job loops per process; default 4 on PostgreSQL, 1 on PGlite (one connection). */
+  workerConcurrency: number | undefined;
+  databasePoolSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -116,5 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
   };
 }

@@ -11,11 +11,12 @@ import { seedDemo } from "./directory/seed.ts";
 import { createDirectoryService } from "./directory/service.ts";
 import { localFileStore } from "./files/store.ts";
 import { createHttpApp } from "./http/app.ts";
-import { startWorker, type Worker } from "./jobs/queue.ts";
+import { createJobRegistry, startWorker, type JobRegistry, type Worker } from "./jobs/queue.ts";
+import { createLifecycle } from "./lifecycle.ts";
 import { createLineConnector, type LineConnector } from "./line/connector.ts";
 import { demoChannelCredentials } from "./line/demo-channel.ts";
 import type { ChannelRow } from "./line/repository.ts";
-import { startLineEmulator, type LineEmulator } from "../line-emulator/emulator.ts";
+import type { LineEmulator } from "../line-emulator/emulator.ts";
 import { landingRoutes } from "./invitations/landing.ts";
 import { invitationRoutes } from "./invitations/routes.ts";
 import { createInvitationService } from "./invitations/service.ts";
@@ -44,6 +45,8 @@ export interface RunningServer {
   db: Database;
   log: Logger;
   worker: Worker;
+  /** Every job kind this server runs (tests enqueue housekeeping jobs through it). */
+  jobs: JobRegistry;
   directory: ReturnType<typeof createDirectoryService>;
   line: LineConnector;
   /** The built-in LINE emulator (LINE_MODE=emulator). */
@@ -94,75 +97,43 @@ export function createLogger(level: Config["logLevel"], destination?: Destinatio
   return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } }, destination);
 }
 
-/** config → database → migrations → seed → jobs → http → listen (CONVENTIONS: main.ts). */
+/** config → database → migrations → seed → LINE → domains → jobs → http → listen (CONVENTIONS: main.ts). */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const embedded = !config.databaseUrl;
-  const db = await openDatabase({ ...config, log: log.child({ component: "database" }) });
+  const lifecycle = createLifecycle(log);
   let ready = false;
-  // Undone in reverse order on close, or when start-up fails half-way.
-  const cleanups: (() => Promise<void>)[] = [];
   try {
+    const db = lifecycle.own("database", await openDatabase({ ...config, log: log.child({ component: "database" }) }), (d) => d.close());
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, "migrations applied");
 
     const files = localFileStore(path.join(config.dataDir, "files"));
+    const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
     const directory = createDirectoryService({ db, files, clock, sessionTtlMs: config.sessionTtlMs });
+    const demo = await seedIfWanted(config, db, directory);
 
-    let demo: RunningServer["demo"];
-    // The demo company is made on a new embedded database unless DEMO_SEED=0, and on an empty
-    // PostgreSQL only when asked for with DEMO_SEED=1.
-    const wantSeed = config.demoSeed ?? embedded;
-    if (wantSeed && (await directoryRepository.tenantCount(db)) === 0) {
-      const seeded = await seedDemo(directory, config.demoPassword);
-      demo = { password: seeded.password, generated: seeded.generated };
-    }
-
-    // LINE (DESIGN §3): the emulator plays LINE on its own origin unless LINE_MODE=live.
-    let emulator: LineEmulator | undefined;
-    if (config.lineMode === "emulator") {
-      emulator = await startLineEmulator({
-        host: config.host,
-        port: config.line.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
-        stateFile: path.join(config.dataDir, "line-emulator.json"),
-        log: log.child({ component: "line-emulator" }),
-      });
-      cleanups.push(() => emulator!.close());
-    }
+    // LINE (DESIGN §3): the emulator plays LINE on its own origin unless LINE_MODE=live; it is
+    // loaded only then, so a production process never carries it.
+    const emulator = config.lineMode === "emulator" ? lifecycle.own("LINE emulator", await startEmulator(config, log), (e) => e.close()) : undefined;
     let serverUrl = "";
-    const line = createLineConnector({
-      db,
-      config,
-      log,
-      clock,
-      files,
-      publicBaseUrl: () => config.publicBaseUrl ?? serverUrl,
-      emulatorUrl: emulator?.url,
-    });
+    const publicBaseUrl = () => config.publicBaseUrl ?? serverUrl;
+    const line = createLineConnector({ db, config, log, clock, files, publicBaseUrl, emulatorUrl: emulator?.url });
     const demoChannel = await ensureDemoChannel(config, db, line, emulator);
 
-    const publicBaseUrl = () => config.publicBaseUrl ?? serverUrl;
-    const realtime = await createRealtimeHub(db, log);
-    cleanups.push(() => realtime.close());
-    const pruning = setInterval(() => {
-      pruneRealtimeEvents(db, { now: clock() }).catch((err: unknown) => log.warn({ err }, "pruning real-time events failed"));
-    }, 3600_000);
-    pruning.unref();
-    cleanups.push(async () => clearInterval(pruning));
-    const mail = await startOutgoingMail({ smtpUrl: config.smtpUrl, db });
-    cleanups.push(() => mail.close());
+    const realtime = lifecycle.own("real-time hub", await createRealtimeHub(db, log), (h) => h.close());
+    const pruning = lifecycle.own(
+      "real-time pruning",
+      setInterval(() => {
+        pruneRealtimeEvents(db, { now: clock() }).catch((err: unknown) => log.warn({ err }, "pruning real-time events failed"));
+      }, 3600_000).unref(),
+      async (t) => clearInterval(t),
+    );
+    void pruning;
+    const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db }), (m) => m.close());
 
-    const messaging = createMessaging({
-      db,
-      files,
-      channels: line.channels,
-      publicBaseUrl,
-      urlSecret: loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }).toString("hex"),
-      clock,
-      log,
-    });
+    const messaging = createMessaging({ db, files, channels: line.channels, publicBaseUrl, urlSecret: secretKey.toString("hex"), clock, log });
     const invitations = createInvitationService({
       db,
       files,
@@ -178,21 +149,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clock,
       log,
     });
+    const contacts = createContacts({ db, files, clock, log });
+    const carddav = createCarddav({ db, clock, serverKey: secretKey, publicBaseUrl });
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);
     line.handlers.register(messaging.lineHandlers);
-    const contacts = createContacts({ db, files, clock, log });
-    const carddav = createCarddav({ db, clock, serverKey: loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }), publicBaseUrl });
     line.handlers.register(contacts.lineHandlers);
 
-    const worker = await startWorker({
-      db,
-      log,
-      handlers: { ...line.jobs, ...invitations.jobHandlers, ...messaging.jobHandlers, ...contacts.jobs },
-    });
-    cleanups.push(() => worker.stop());
-    await line.profiles.scheduleSweep();
-    await contacts.scheduleSweep();
+    const jobs = createJobRegistry([...line.jobs, ...invitations.jobs, ...messaging.jobs, ...contacts.jobs]);
+    const worker = lifecycle.own("job worker", await startWorker({ db, log, registry: jobs, concurrency: config.workerConcurrency }), (w) => w.stop());
 
     const app = createHttpApp({
       log,
@@ -220,21 +185,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       lineEmulatorUrl: emulator?.url,
     });
     const { server, port } = await listen(app, config.host, config.port);
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const url = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
-    serverUrl = url;
+    lifecycle.own("HTTP server", server, (srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
+    serverUrl = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
     if (emulator && demoChannel) {
       // Through the real Messaging API call, as an operator would point LINE at Tsunagu.
       const client = await line.channels.clientFor(demoChannel);
-      await client.setWebhookEndpoint(`${url}/line/webhook/${demoChannel.channel_id}`);
+      await client.setWebhookEndpoint(`${serverUrl}/line/webhook/${demoChannel.channel_id}`);
     }
     ready = true;
     return {
-      url,
+      url: serverUrl,
       port,
       db,
       log,
       worker,
+      jobs,
       directory,
       line,
       ...(emulator && { lineEmulator: { url: emulator.url } }),
@@ -242,15 +207,34 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       demo,
       async close() {
         ready = false;
-        for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-        await db.close();
+        await lifecycle.closeAll();
       },
     };
   } catch (err) {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await db.close().catch(() => undefined);
+    await lifecycle.closeAll();
     throw err;
   }
+}
+
+/**
+ * The demo company is made on a new embedded database unless DEMO_SEED=0, and on an empty
+ * PostgreSQL only when asked for with DEMO_SEED=1.
+ */
+async function seedIfWanted(config: Config, db: Database, directory: ReturnType<typeof createDirectoryService>) {
+  const wantSeed = config.demoSeed ?? !config.databaseUrl;
+  if (!wantSeed || (await directoryRepository.tenantCount(db)) > 0) return undefined;
+  const seeded = await seedDemo(directory, config.demoPassword);
+  return { password: seeded.password, generated: seeded.generated };
+}
+
+async function startEmulator(config: Config, log: Logger): Promise<LineEmulator> {
+  const { startLineEmulator } = await import("../line-emulator/emulator.ts");
+  return startLineEmulator({
+    host: config.host,
+    port: config.line.emulatorPort ?? (config.port === 0 ? 0 : config.port + 1),
+    stateFile: path.join(config.dataDir, "line-emulator.json"),
+    log: log.child({ component: "line-emulator" }),
+  });
 }
 
 /**

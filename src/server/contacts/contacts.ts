@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { FileStore } from "../files/store.ts";
-import type { JobHandler } from "../jobs/queue.ts";
 import { createContactsAdmin } from "./admin.ts";
 import { contactAdminRoutes } from "./admin-routes.ts";
 import { createContactLineSync } from "./line-sync.ts";
@@ -17,13 +16,13 @@ export interface ContactsModuleDeps {
 
 /**
  * The contacts domain, assembled once per server. The server wires four things:
- * `routes()` under /api/v1 (behind the session middleware), `jobs` into the worker,
- * `lineHandlers` into the LINE connector's handler registry, and `scheduleSweep()` at start.
+ * `routes()` under /api/v1 (behind the session middleware), `jobs` into the job registry and
+ * `lineHandlers` into the LINE connector's handler registry.
  */
 export function createContacts(deps: ContactsModuleDeps) {
-  const service = createContactsService(deps);
-  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, contacts: service });
   const sync = createContactLineSync(deps);
+  const service = createContactsService({ ...deps, queueLinePhoto: sync.queueLinePhoto });
+  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, contacts: service });
   return {
     service,
     admin,
@@ -32,9 +31,8 @@ export function createContacts(deps: ContactsModuleDeps) {
       app.route("/", contactAdminRoutes(admin));
       return app;
     },
-    jobs: sync.jobs as Record<string, JobHandler>,
+    jobs: sync.jobs,
     lineHandlers: sync.handlers,
-    scheduleSweep: sync.scheduleSweep,
   };
 }
 

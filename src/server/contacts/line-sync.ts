@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
-import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import { z } from "zod";
+import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { LineEventHandlers } from "../line/handlers.ts";
 import { lineRepository } from "../line/repository.ts";
 import { writeAudit } from "../audit/audit.ts";
@@ -10,14 +11,9 @@ import { editableOf, toWrite } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
 import { NO_MEMBER, contactRepository as repo } from "./repository.ts";
 
-export const LINE_PHOTO_JOB = "contacts.line-photo";
-export const SWEEP_JOB = "contacts.sweep";
-export const PURGE_TRASH_JOB = "contacts.purge-trash";
-export const PURGE_AUDIT_JOB = "contacts.purge-audit";
 export const AUDIT_RETENTION_DAYS = 180;
 const SWEEP_EVERY_MS = 3600_000;
 const BATCH = 500;
-const SWEEP_LOCK = 727_007;
 const DAY_MS = 86_400_000;
 
 /** Contact ids grouped by company: a real-time event goes to one company's members. */
@@ -36,7 +32,7 @@ async function announceUpdated(tx: Queryable, contacts: readonly { id: string; t
  * The photo copy runs in the connector's avatar queue (its ordering key, profile-sync.ts), so it
  * starts only after the avatar job queued before it has stored the new picture.
  */
-export const linePhotoOrderingKey = (lineUserId: string) => `avatar:${lineUserId}`;
+const linePhotoOrderingKey = (lineUserId: string) => `avatar:${lineUserId}`;
 
 export interface LineSyncDeps {
   db: Database;
@@ -45,7 +41,7 @@ export interface LineSyncDeps {
   log: Logger;
 }
 
-export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
+export function createContactLineSync({ files, clock, log }: LineSyncDeps) {
   /** Copies the LINE user's cached avatar into each linked contact's own photo (or clears it when LINE has none). */
   async function copyLinePhoto(tx: Queryable, lineUserId: string) {
     const lineUser = await lineRepository.lineUser(tx, lineUserId);
@@ -73,7 +69,7 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
     /** DESIGN §2.6: a new LINE name becomes every linked contact's nickname (the edited name stays). */
     async profileChanged(ctx, { before, after }) {
       if (after.picture_url !== before.picture_url || after.picture_file_key !== before.picture_file_key) {
-        await enqueue(ctx.tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: after.id }, orderingKey: linePhotoOrderingKey(after.id) });
+        await queueLinePhoto(ctx.tx, after.id);
       }
       if (after.display_name !== before.display_name && after.display_name !== null) {
         const linked = await repo.linkedTo(ctx.tx, after.id);
@@ -88,13 +84,19 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
     },
   };
 
-  const jobs: Record<string, JobHandler> = {
-    async [LINE_PHOTO_JOB](job, tx) {
-      await copyLinePhoto(tx, (job.payload as { lineUserId: string }).lineUserId);
-    },
+  const linePhotoJob = defineJob({
+    kind: "contacts.line-photo",
+    payload: z.object({ lineUserId: z.uuid() }),
+    run: ({ lineUserId }, { tx }) => copyLinePhoto(tx, lineUserId),
+  });
+  const queueLinePhoto = (tx: Queryable, lineUserId: string) =>
+    enqueue(tx, linePhotoJob, { lineUserId }, { orderingKey: linePhotoOrderingKey(lineUserId) });
 
-    /** Trash older than the tenant's retention goes for good (DESIGN §2.9). */
-    async [PURGE_TRASH_JOB](_job, tx) {
+  /** Trash older than the tenant's retention goes for good (DESIGN §2.9). */
+  const purgeTrashJob = defineJob({
+    kind: "contacts.purge-trash",
+    payload: z.object({}),
+    async run(_, { tx }) {
       const expired = await repo.expiredTrash(tx, clock(), BATCH);
       const groups = byTenant(expired);
       // Read before the rows go: afterwards no one "sees" them, yet their Trash lists still show them.
@@ -105,37 +107,36 @@ export function createContactLineSync({ db, files, clock, log }: LineSyncDeps) {
         await writeAudit(tx, { tenantId: c.tenant_id, actorId: null, action: "contact.purge", targetType: "contact", targetId: c.id });
         if (removed?.photo_key) await files.remove(removed.photo_key);
       }
-      if (expired.length === BATCH) await enqueue(tx, { kind: PURGE_TRASH_JOB });
+      if (expired.length === BATCH) await enqueue(tx, purgeTrashJob, {});
       for (const [tenantId, contactIds] of groups) {
         await announceContacts(tx, { tenantId, type: "contact.removed", contactIds, before: audiences.get(tenantId) });
       }
     },
+  });
 
-    async [PURGE_AUDIT_JOB](_job, tx) {
+  const purgeAuditJob = defineJob({
+    kind: "contacts.purge-audit",
+    payload: z.object({}),
+    async run(_, { tx }) {
       await tx.query("DELETE FROM audit_log WHERE created_at < $1", [new Date(clock().getTime() - AUDIT_RETENTION_DAYS * DAY_MS)]);
     },
+  });
 
-    /** Hourly: purges, and photos a missed avatar left behind; then schedules itself again. */
-    async [SWEEP_JOB](_job, tx) {
-      await enqueue(tx, { kind: PURGE_TRASH_JOB });
-      await enqueue(tx, { kind: PURGE_AUDIT_JOB });
-      for (const s of await repo.staleLinePhotos(tx, BATCH)) {
-        await enqueue(tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: s.line_user_id }, orderingKey: linePhotoOrderingKey(s.line_user_id) });
-      }
-      await enqueue(tx, { kind: SWEEP_JOB, runAt: new Date(clock().getTime() + SWEEP_EVERY_MS) });
+  /** Hourly: purges, and photos a missed avatar left behind. */
+  const sweepJob = defineJob({
+    kind: "contacts.sweep",
+    payload: z.object({}),
+    everyMs: SWEEP_EVERY_MS,
+    async run(_, { tx }) {
+      await enqueue(tx, purgeTrashJob, {});
+      await enqueue(tx, purgeAuditJob, {});
+      for (const s of await repo.staleLinePhotos(tx, BATCH)) await queueLinePhoto(tx, s.line_user_id);
     },
-  };
+  });
 
   return {
     handlers,
-    jobs,
-    /** Makes sure one sweep is scheduled, even when several instances start at once. */
-    async scheduleSweep() {
-      await db.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock($1)", [SWEEP_LOCK]);
-        const [row] = await tx.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE kind = $1 AND state = 'pending'", [SWEEP_JOB]);
-        if (row!.n === 0) await enqueue(tx, { kind: SWEEP_JOB });
-      });
-    },
+    jobs: [linePhotoJob, purgeTrashJob, purgeAuditJob, sweepJob],
+    queueLinePhoto,
   };
 }

@@ -5,11 +5,9 @@ import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
 import type { Auth } from "../directory/service.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
-import { enqueue } from "../jobs/queue.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
-import { LINE_PHOTO_JOB, linePhotoOrderingKey } from "./line-sync.ts";
 import { storeContactPhoto } from "./photos.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { contactRepository as repo, type ContactRow } from "./repository.ts";
@@ -21,6 +19,8 @@ export interface ContactsDeps {
   files: FileStore;
   clock: () => Date;
   log: Logger;
+  /** Copies the LINE user's photo into their contacts once the connector has cached it (line-sync.ts). */
+  queueLinePhoto: (tx: Queryable, lineUserId: string) => Promise<void>;
 }
 
 type Who = Pick<Auth, "member" | "tenant">;
@@ -167,7 +167,7 @@ export function createContactsService(deps: ContactsDeps) {
           await repo.setPhoto(tx, id, await storeContactPhoto(files, id, avatar), room.picture_file_key, clock());
         } else if (room.picture_url) {
           // The avatar is still being downloaded: copy it once the connector's job has it.
-          await enqueue(tx, { kind: LINE_PHOTO_JOB, payload: { lineUserId: room.line_user_id }, orderingKey: linePhotoOrderingKey(room.line_user_id) });
+          await deps.queueLinePhoto(tx, room.line_user_id);
         }
         await audit(tx, who, "contact.add", id, { source: "line", lineUserId: room.line_user_id, roomId });
         const created = await reload(tx, who, id);

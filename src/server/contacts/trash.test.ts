@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiClient } from "../../../test/support/server.ts";
 import { enqueue } from "../jobs/queue.ts";
-import { PURGE_AUDIT_JOB, PURGE_TRASH_JOB } from "./line-sync.ts";
 import { addManual, bootContactsServer, client, memberId, type ContactsTestServer } from "./test-support.ts";
 
 /** DESIGN §2.8–2.9: Trash, restore exactly as it was, purge after the retention, quota counting the Trash. */
@@ -22,8 +21,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const runJob = async (kind: string) => {
-  await h.server.db.transaction((tx) => enqueue(tx, { kind }));
+const runJob = async (kind: "contacts.purge-trash" | "contacts.purge-audit") => {
+  await h.server.db.transaction((tx) => enqueue(tx, h.server.jobs.get(kind)!, {}));
   await h.drain();
 };
 const ids = (res: { json: { items: { contactId: string }[] } }) => res.json.items.map((c) => c.contactId);
@@ -102,7 +101,7 @@ describe("Trash", () => {
     await sato.delete(`/api/v1/contacts/${young.contactId}`);
 
     offset = 7 * DAY + 60_000;
-    await runJob(PURGE_TRASH_JOB);
+    await runJob("contacts.purge-trash");
     const trash = ids(await sato.get("/api/v1/contacts/trash?limit=100"));
     expect(trash).not.toContain(old.contactId);
     expect(trash).toContain(young.contactId);
@@ -116,10 +115,10 @@ describe("Trash", () => {
     expect(before).toBeGreaterThan(0);
     // Sessions made before a jump expire on the moved clock: sign in again after each.
     offset = 179 * DAY;
-    await runJob(PURGE_AUDIT_JOB);
+    await runJob("contacts.purge-audit");
     expect((await (await client(h, "admin@demo.example")).get("/api/v1/admin/audit?limit=500")).json.items.length).toBe(before);
     offset = 181 * DAY;
-    await runJob(PURGE_AUDIT_JOB);
+    await runJob("contacts.purge-audit");
     expect((await (await client(h, "admin@demo.example")).get("/api/v1/admin/audit?limit=500")).json.items).toEqual([]);
     offset = 0;
   });

@@ -81,7 +81,7 @@ export async function openPglite(dir: string): Promise<Database> {
   };
 }
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; log?: Logger }): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, { log: opts.log });
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; log?: Logger; databasePoolSize?: number }): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, { log: opts.log, poolSize: opts.databasePoolSize });
   return openPglite(path.join(opts.dataDir, "pglite"));
 }

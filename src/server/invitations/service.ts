@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import { LoginIdSchema } from "../../shared/directory.ts";
-import type { InvitationVia, Locale } from "../../shared/invitations.ts";
+import { LocaleSchema, type InvitationVia, type Locale } from "../../shared/invitations.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess, lineAccess } from "../directory/gate.ts";
@@ -10,7 +10,8 @@ import { directoryRepository, type MemberRow, type TenantRow } from "../director
 import type { Auth } from "../directory/service.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
 import { Problem } from "../http/problem.ts";
-import { enqueue, type JobHandlers } from "../jobs/queue.ts";
+import { z } from "zod";
+import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage } from "../line/client.ts";
 import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
@@ -24,8 +25,6 @@ import { invitationQrPng } from "./qr.ts";
 import { invitationRepository as repo } from "./repository.ts";
 import { replyText } from "./replies.ts";
 
-export const EMAIL_JOB = "invitations.email";
-export const ASK_MESSAGE_ID_JOB = "invitations.ask-message-id";
 export const MAIL_RECIPIENTS_PER_REQUEST = 10;
 export const MAIL_RECIPIENTS_PER_DAY = 50;
 // A follow without an invitation waits this long for the LINE Login callback (which may race it)
@@ -142,11 +141,12 @@ export function createInvitationService(deps: InvitationDeps) {
         return;
       }
       if ((await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id)).length > 0) return;
-      await enqueue(ctx.tx, {
-        kind: ASK_MESSAGE_ID_JOB,
-        payload: { channelId: channel.id, lineUserId: ctx.lineUser.id, replyToken: ev.replyToken, webhookEventId: ev.webhookEventId },
-        runAt: new Date(clock().getTime() + ASK_DELAY_MS),
-      });
+      await enqueue(
+        ctx.tx,
+        askMessageIdJob,
+        { channelId: channel.id, lineUserId: ctx.lineUser.id, replyToken: ev.replyToken, webhookEventId: ev.webhookEventId },
+        { runAt: new Date(clock().getTime() + ASK_DELAY_MS) },
+      );
     },
 
     /** My Message ID search: a text that is a member's ID in this company befriends that member. */
@@ -156,6 +156,8 @@ export function createInvitationService(deps: InvitationDeps) {
       const friendships = await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id);
       const looksLikeId = LoginIdSchema.safeParse(text).success;
       const member = looksLikeId ? await repo.memberByMessageId(ctx.tx, ctx.channel.tenant_id, text) : undefined;
+      // Someone already talking to a member is chatting, not searching; the rooms feature takes the message.
+      if (!member && friendships.length > 0) return;
       const tenant = (await directoryRepository.tenant(ctx.tx, ctx.channel.tenant_id))!;
       const lang = ctx.lineUser.language;
       if (member) {
@@ -163,15 +165,15 @@ export function createInvitationService(deps: InvitationDeps) {
         await say(ctx, ev, done ? replyText(lang, "connected", member.display_name, tenant.name) : replyText(lang, "unavailable", member.display_name, tenant.name), done ? member.display_name : undefined);
         return;
       }
-      // Someone already talking to a member is chatting, not searching; the rooms feature takes the message.
-      if (friendships.length > 0) return;
       await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
     },
   };
 
-  const jobHandlers: JobHandlers = {
-    async [ASK_MESSAGE_ID_JOB](job, tx) {
-      const p = job.payload as { channelId: string; lineUserId: string; replyToken?: string; webhookEventId: string };
+  /** A follow with no invitation behind it: ask for a Message ID, unless an invitation's login befriended them meanwhile. */
+  const askMessageIdJob = defineJob({
+    kind: "invitations.ask-message-id",
+    payload: z.object({ channelId: z.uuid(), lineUserId: z.uuid(), replyToken: z.string().optional(), webhookEventId: z.string() }),
+    async run(p, { tx }) {
       if ((await friendshipsOfLineUser(tx, p.lineUserId)).length > 0) return;
       const channel = (await lineRepository.channel(tx, p.channelId))!;
       const lineUser = (await lineRepository.lineUser(tx, p.lineUserId))!;
@@ -180,34 +182,35 @@ export function createInvitationService(deps: InvitationDeps) {
       const ctx = { tx, channel, lineUser, log: deps.log, client: () => deps.channels.clientFor(channel, tx) } as LineEventContext;
       await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineUser.language, "ask_id", "", tenant.name));
     },
+  });
 
-    [EMAIL_JOB]: {
-      outsideTransaction: true,
-      run: async (job, q) => {
-        const p = job.payload as { tenantId: string; memberId: string; to: string[]; locale: Locale; note?: string };
-        const member = await directoryRepository.member(q, p.tenantId, p.memberId);
-        const tenant = await directoryRepository.tenant(q, p.tenantId);
-        if (!member || !tenant) return;
-        const link = await currentLink(q, member);
-        const url = linkUrl(link.token, "email");
-        const message = composeInvitationEmail({
-          locale: p.locale,
-          memberName: member.display_name,
-          companyName: tenant.name,
-          url,
-          qrPng: await invitationQrPng(url),
-          personalNote: p.note,
-          from: deps.mailFrom,
-          to: p.to,
-        });
-        await deps.mailer().send({ ...message, replyTo: member.email });
-      },
+  const emailJob = defineJob({
+    kind: "invitations.email",
+    payload: z.object({ tenantId: z.uuid(), memberId: z.uuid(), to: z.array(z.string()), locale: LocaleSchema, note: z.string().optional() }),
+    outsideTransaction: true,
+    async run(p, { tx: q }) {
+      const member = await directoryRepository.member(q, p.tenantId, p.memberId);
+      const tenant = await directoryRepository.tenant(q, p.tenantId);
+      if (!member || !tenant) return;
+      const link = await currentLink(q, member);
+      const url = linkUrl(link.token, "email");
+      const message = composeInvitationEmail({
+        locale: p.locale,
+        memberName: member.display_name,
+        companyName: tenant.name,
+        url,
+        qrPng: await invitationQrPng(url),
+        personalNote: p.note,
+        from: deps.mailFrom,
+        to: p.to,
+      });
+      await deps.mailer().send({ ...message, replyTo: member.email });
     },
-  };
+  });
 
   return {
     lineHandlers,
-    jobHandlers,
+    jobs: [askMessageIdJob, emailJob],
     landing,
 
     async invitation(auth: Auth, locale: Locale) {
@@ -263,7 +266,7 @@ export function createInvitationService(deps: InvitationDeps) {
         if (sent + to.length > MAIL_RECIPIENTS_PER_DAY)
           throw new Problem(429, "daily_mail_limit", "Daily invitation e-mail limit reached", `You can invite ${Math.max(0, MAIL_RECIPIENTS_PER_DAY - sent)} more addresses in the next 24 hours.`);
         await repo.recordMailSend(tx, auth.member.id, to.length);
-        await enqueue(tx, { kind: EMAIL_JOB, payload: { tenantId: auth.tenant.id, memberId: auth.member.id, to, locale: body.locale, note: body.note } });
+        await enqueue(tx, emailJob, { tenantId: auth.tenant.id, memberId: auth.member.id, to, locale: body.locale, note: body.note });
         await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: "invitation.email", targetType: "member", targetId: auth.member.id, detail: { recipients: to.length } });
         return { queued: to.length };
       });

@@ -1,9 +1,72 @@
 import type { Logger } from "pino";
+import type { z } from "zod";
 import type { Database, Queryable } from "../db/database.ts";
 
-export interface NewJob {
+/**
+ * The durable job queue (DESIGN §4), in the same database as the data so that a job exists
+ * exactly when the change that needs it commits (transactional outbox). Built on
+ * graphile-worker's ideas, which cannot run on the embedded PGlite (docs/decisions.md "Job
+ * queue"): claimed jobs are leased and `running`, finished jobs are deleted, and jobs sharing an
+ * ordering key (one LINE user's events) are claimed through one row per key in `job_keys`, so a
+ * claim reads a few rows whatever the backlog, different keys run in parallel and one key's jobs
+ * run one at a time in (ordered_at, id) order. This module alone holds the jobs SQL.
+ */
+
+export interface JobContext {
+  /** The job's transaction: its writes commit together with the job's removal (exactly once). Outside-transaction jobs get the database. */
+  tx: Queryable;
+  jobId: number;
+  attempt: number;
+  /** No retry follows if this attempt throws. */
+  lastAttempt: boolean;
+  log: Logger;
+}
+
+export interface JobDefinition<P = unknown> {
   kind: string;
-  payload?: unknown;
+  payload: z.ZodType<P>;
+  run(payload: P, ctx: JobContext): Promise<void>;
+  /**
+   * The work is a side effect outside the database (sending mail): it runs without holding a
+   * transaction — on PGlite a transaction holds the only connection, and a local SMTP capture
+   * that stores into the same database would wait for it forever — and the job is removed
+   * afterwards: at least once, which is what mail delivery is anyway.
+   */
+  outsideTransaction?: boolean;
+  /** A periodic job: one copy exists across all instances, and it runs again this long after each run. */
+  everyMs?: number;
+  maxAttempts?: number;
+}
+
+/** Declares a job kind beside the code that runs it; `createJobRegistry` refuses a kind declared twice. */
+export function defineJob<P>(def: JobDefinition<P>): JobDefinition<P> {
+  return def;
+}
+
+// Each definition keeps its own payload type; the registry only needs the common shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyJobDefinition = JobDefinition<any>;
+
+export interface JobRegistry {
+  get(kind: string): AnyJobDefinition | undefined;
+  kinds(): string[];
+  periodic(): AnyJobDefinition[];
+}
+
+export function createJobRegistry(defs: readonly AnyJobDefinition[]): JobRegistry {
+  const byKind = new Map<string, AnyJobDefinition>();
+  for (const def of defs) {
+    if (byKind.has(def.kind)) throw new Error(`job kind "${def.kind}" is defined twice`);
+    byKind.set(def.kind, def);
+  }
+  return {
+    get: (kind) => byKind.get(kind),
+    kinds: () => [...byKind.keys()],
+    periodic: () => [...byKind.values()].filter((d) => d.everyMs !== undefined),
+  };
+}
+
+export interface EnqueueOptions {
   /** Jobs with the same key run one at a time, oldest `orderedAt` first. */
   orderingKey?: string;
   orderedAt?: Date;
@@ -11,46 +74,54 @@ export interface NewJob {
   maxAttempts?: number;
 }
 
-export interface ClaimedJob {
-  id: number;
-  kind: string;
-  payload: unknown;
-  attempts: number;
-  max_attempts: number;
-}
-
-export type JobHandler = (job: ClaimedJob, tx: Queryable) => Promise<void>;
-
-/**
- * A job whose work is a side effect outside the database (sending mail). It runs without
- * holding a transaction — on PGlite a transaction holds the only connection, and a local SMTP
- * capture that stores into the same database would wait for it forever — and is marked done
- * afterwards: at-least-once, which is what mail delivery is anyway.
- */
-export interface OutsideTransactionJob {
-  outsideTransaction: true;
-  run: (job: ClaimedJob, db: Queryable) => Promise<void>;
-}
-
-export type JobHandlers = Record<string, JobHandler | OutsideTransactionJob>;
-
 const JOBS_CHANNEL = "tsunagu_jobs";
-const LEASE_SECONDS = 60;
+const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Enqueues one job inside the caller's transaction; see enqueueMany. */
+export function enqueue<P>(tx: Queryable, def: JobDefinition<P>, payload: P, opts: EnqueueOptions = {}): Promise<void> {
+  return enqueueMany(tx, def, [{ payload, ...opts }]);
+}
 
 /**
- * Enqueue inside the caller's transaction: the job exists exactly when the change that needs it
- * commits. The insert and the wake-up NOTIFY (delivered at commit) are one statement, as every
- * acknowledged webhook pays for this round trip.
+ * Enqueues jobs inside the caller's transaction, in one statement whatever their number: the
+ * rows, their keys and the wake-up NOTIFY (delivered at commit). Payloads are checked against the
+ * kind's schema here, so a bad payload fails the caller instead of a worker later.
  */
-export async function enqueue(tx: Queryable, job: NewJob): Promise<number> {
-  const [row] = await tx.query<{ id: number }>(
-    `WITH job AS (
+export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs: readonly ({ payload: P } & EnqueueOptions)[]): Promise<void> {
+  if (!jobs.length) return;
+  const rows = jobs.map((j) => ({
+    payload: def.payload.parse(j.payload),
+    ordering_key: j.orderingKey ?? null,
+    ordered_at: j.orderedAt?.toISOString() ?? null,
+    run_at: j.runAt?.toISOString() ?? null,
+    max_attempts: j.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  }));
+  await tx.query(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb)
+         AS x(payload jsonb, ordering_key text, ordered_at timestamptz, run_at timestamptz, max_attempts int)
+     ), inserted AS (
        INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
-       VALUES ($1, $2, $3, coalesce($4, now()), coalesce($5, now()), $6) RETURNING id)
-     SELECT id, pg_notify('${JOBS_CHANNEL}', $1) FROM job`,
-    [job.kind, JSON.stringify(job.payload ?? {}), job.orderingKey ?? null, job.orderedAt ?? null, job.runAt ?? null, job.maxAttempts ?? 8],
+       SELECT $1, payload, ordering_key, coalesce(ordered_at, now()), coalesce(run_at, now()), max_attempts FROM input
+       RETURNING ordering_key, run_at
+     ), keys AS (
+       INSERT INTO job_keys AS k (key, next_run_at)
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
+       RETURNING 1
+     )
+     SELECT pg_notify('${JOBS_CHANNEL}', '')`,
+    [def.kind, JSON.stringify(rows)],
   );
-  return row!.id;
+}
+
+/** Makes sure one copy of a periodic job exists, across every instance. */
+async function schedulePeriodic(db: Queryable, def: AnyJobDefinition) {
+  await db.query(
+    `INSERT INTO jobs (kind, payload, singleton, max_attempts) VALUES ($1, '{}', $1, $2)
+     ON CONFLICT (singleton) WHERE state <> 'dead' DO NOTHING`,
+    [def.kind, def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
+  );
 }
 
 /** Exponential backoff with jitter, capped at 10 minutes: 1 s, 2 s, 4 s … */
@@ -59,128 +130,291 @@ export function backoffMs(attempt: number, random = Math.random): number {
   return Math.round(base * (0.75 + random() * 0.5));
 }
 
-/**
- * Claims one runnable job: pending, due, not leased, and first in line for its ordering key.
- * SKIP LOCKED lets any number of workers on any number of instances claim without blocking.
- */
-async function claim(db: Queryable, kinds: readonly string[]): Promise<ClaimedJob | undefined> {
-  const [row] = await db.query<ClaimedJob>(
-    `UPDATE jobs SET attempts = attempts + 1, locked_until = now() + make_interval(secs => ${LEASE_SECONDS})
-     WHERE id = (
-       SELECT j.id FROM jobs j
-       WHERE j.state = 'pending' AND j.run_at <= now() AND j.kind = ANY($1::text[])
-         AND (j.locked_until IS NULL OR j.locked_until < now())
-         AND (j.ordering_key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM jobs p
-           WHERE p.ordering_key = j.ordering_key AND p.state = 'pending'
-             AND (p.ordered_at, p.id) < (j.ordered_at, j.id)))
-       ORDER BY j.run_at, j.id
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED)
-     RETURNING id, kind, payload, attempts, max_attempts`,
-    [kinds],
-  );
-  return row;
+interface ClaimedJob {
+  id: number;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+  ordering_key: string | null;
+  singleton: string | null;
+}
+
+export interface WorkerOptions {
+  db: Database;
+  registry: JobRegistry;
+  log: Logger;
+  /** How often an idle loop looks for work when no NOTIFY woke it (due retries, other instances' work). */
+  pollMs?: number;
+  /** Loops claiming and running jobs; PGlite has one connection, so one loop there. */
+  concurrency?: number;
+  /** A claimed job's lease; renewed while it runs, so only a dead worker's jobs run again. */
+  leaseSeconds?: number;
+  /** Ordering keys one claim takes, and jobs per key. */
+  keysPerClaim?: number;
+  jobsPerKey?: number;
 }
 
 export interface Worker {
-  /** Resolves once every queued, due job has been run (tests and shutdown use it). */
+  /** Resolves once no job is due or running (tests and benchmarks use it). */
   drain(): Promise<void>;
+  /** Lets running jobs finish, then stops claiming. */
   stop(): Promise<void>;
 }
 
-export async function startWorker(opts: {
-  db: Database;
-  handlers: JobHandlers;
-  log: Logger;
-  pollMs?: number;
-  concurrency?: number;
-}): Promise<Worker> {
-  const { db, handlers, log } = opts;
-  const kinds = Object.keys(handlers);
+const MAINTENANCE_EVERY_MS = 15_000;
+const DEAD_KEPT_DAYS = 30;
+
+export async function startWorker(opts: WorkerOptions): Promise<Worker> {
+  const { db, registry, log } = opts;
+  const kinds = registry.kinds();
+  const pollMs = opts.pollMs ?? 500;
+  const lease = opts.leaseSeconds ?? 60;
+  const keysPerClaim = opts.keysPerClaim ?? 4;
+  const jobsPerKey = opts.jobsPerKey ?? 25;
   let stopped = false;
-  let wake: (() => void) | undefined;
+
+  // Every loop sleeps on its own timer, so one NOTIFY wakes all of them.
+  const sleepers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
+      const done = () => {
         clearTimeout(t);
-        wake = undefined;
+        sleepers.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      sleepers.add(done);
     });
+  const wakeAll = () => [...sleepers].forEach((wake) => wake());
 
-  async function runOne(): Promise<boolean> {
-    const job = await claim(db, kinds);
-    if (!job) return false;
-    const handler = handlers[job.kind]!;
-    const markDone = (q: Queryable) => q.query("UPDATE jobs SET state = 'done', finished_at = now(), locked_until = NULL WHERE id = $1", [job.id]);
-    try {
-      if (typeof handler === "function") {
-        // The handler's writes and the job's completion commit together: exactly once.
-        await db.transaction(async (tx) => {
-          await handler(job, tx);
-          await markDone(tx);
-        });
-      } else {
-        await handler.run(job, db);
-        await markDone(db);
-      }
-    } catch (err) {
-      const dead = job.attempts >= job.max_attempts;
-      log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts, dead }, "job failed");
-      await db.query(
-        `UPDATE jobs SET state = $2, locked_until = NULL, last_error = $3,
-           run_at = now() + make_interval(secs => $4::double precision / 1000), finished_at = CASE WHEN $2 = 'dead' THEN now() END
-         WHERE id = $1`,
-        [job.id, dead ? "dead" : "pending", String((err as Error)?.stack ?? err).slice(0, 4000), backoffMs(job.attempts)],
-      );
-    }
-    return true;
+  // Renewing the leases of what this process runs; a crashed process stops renewing and its work is claimed again.
+  const heldJobs = new Set<number>();
+  const heldKeys = new Set<string>();
+  const heartbeat = setInterval(
+    () => {
+      if (!heldJobs.size && !heldKeys.size) return;
+      db.query(
+        `WITH j AS (UPDATE jobs SET locked_until = now() + make_interval(secs => $3) WHERE id = ANY($1::bigint[]) AND state = 'running')
+         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3) WHERE key = ANY($2::text[])`,
+        [[...heldJobs], [...heldKeys], lease],
+      ).catch((err: unknown) => log.warn({ err }, "renewing job leases failed"));
+    },
+    (lease * 1000) / 3,
+  );
+  heartbeat.unref();
+
+  async function claimKeyed(): Promise<{ keys: { key: string }[]; jobs: ClaimedJob[] }> {
+    const [row] = await db.query<{ keys: { key: string }[] | null; jobs: ClaimedJob[] | null }>(
+      `WITH k AS (
+         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
+         WHERE key IN (
+           SELECT key FROM job_keys
+           WHERE next_run_at <= now() AND (locked_until IS NULL OR locked_until < now())
+           ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING key
+       ), c AS (
+         -- The key's first jobs; a 'running' one was left by a worker whose lease (and key) expired.
+         SELECT j.id, j.ordering_key, j.run_at <= now() AS due,
+                row_number() OVER (PARTITION BY j.ordering_key ORDER BY j.ordered_at, j.id) AS pos
+         FROM k CROSS JOIN LATERAL (
+           SELECT id, ordering_key, ordered_at, run_at FROM jobs
+           WHERE ordering_key = k.key AND state <> 'dead' ORDER BY ordered_at, id LIMIT $2) j
+       ), runnable AS (
+         -- Only the due prefix: a job waiting for its run_at (a hold, a retry) holds back the jobs after it.
+         SELECT c.id FROM c WHERE c.due AND NOT EXISTS (
+           SELECT 1 FROM c e WHERE e.ordering_key = c.ordering_key AND e.pos < c.pos AND NOT e.due)
+       ), claimed AS (
+         UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => $3)
+         WHERE id IN (SELECT id FROM runnable)
+         RETURNING id, kind, payload, attempts, max_attempts, ordering_key, ordered_at, singleton
+       )
+       SELECT (SELECT json_agg(json_build_object('key', key)) FROM k) AS keys,
+              (SELECT json_agg(claimed ORDER BY ordering_key, ordered_at, id) FROM claimed) AS jobs`,
+      [keysPerClaim, jobsPerKey, lease],
+    );
+    return { keys: row?.keys ?? [], jobs: row?.jobs ?? [] };
   }
 
-  let idleWaiters: (() => void)[] = [];
-  // PGlite is one connection: a second loop would only wait for the first.
-  const loops = Array.from({ length: opts.concurrency ?? (db.kind === "pglite" ? 1 : 2) }, async () => {
+  async function claimUnkeyed(limit: number): Promise<ClaimedJob[]> {
+    return db.query<ClaimedJob>(
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => $3)
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE state = 'pending' AND ordering_key IS NULL AND run_at <= now() AND kind = ANY($1::text[])
+         ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, kind, payload, attempts, max_attempts, ordering_key, singleton`,
+      [kinds, limit, lease],
+    );
+  }
+
+  /** Runs one job; false when it failed (the key's later jobs must then wait for its retry). */
+  async function runJob(job: ClaimedJob): Promise<boolean> {
+    const def = registry.get(job.kind);
+    const finish = (q: Queryable) =>
+      def?.everyMs !== undefined
+        ? q.query("UPDATE jobs SET state = 'pending', attempts = 0, locked_until = NULL, last_error = NULL, run_at = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1", [
+            job.id,
+            def.everyMs,
+          ])
+        : q.query("DELETE FROM jobs WHERE id = $1", [job.id]);
+    const ctxLog = log.child({ jobId: job.id, kind: job.kind });
+    heldJobs.add(job.id);
+    try {
+      if (!def) throw new Error(`no handler for job kind "${job.kind}" in this process`);
+      const parsed = def.payload.safeParse(job.payload);
+      if (!parsed.success) {
+        // A payload that does not match its kind's schema will not match on a retry either.
+        await markFailed(job, new Error(`invalid payload: ${parsed.error.message}`), true);
+        return false;
+      }
+      const ctx = (tx: Queryable): JobContext => ({ tx, jobId: job.id, attempt: job.attempts, lastAttempt: job.attempts >= job.max_attempts, log: ctxLog });
+      if (def.outsideTransaction) {
+        await def.run(parsed.data, ctx(db));
+        await finish(db);
+      } else {
+        await db.transaction(async (tx) => {
+          await def.run(parsed.data, ctx(tx));
+          await finish(tx);
+        });
+      }
+      return true;
+    } catch (err) {
+      await markFailed(job, err, false).catch((e: unknown) => log.error({ err: e, jobId: job.id }, "could not record a job failure; its lease will run out"));
+      return false;
+    } finally {
+      heldJobs.delete(job.id);
+    }
+  }
+
+  async function markFailed(job: ClaimedJob, err: unknown, permanent: boolean) {
+    const dead = permanent || job.attempts >= job.max_attempts;
+    log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts, dead }, "job failed");
+    await db.query(
+      `UPDATE jobs SET state = $2, locked_until = NULL, last_error = $3, dead_at = CASE WHEN $2 = 'dead' THEN now() END,
+         run_at = now() + make_interval(secs => $4::double precision / 1000)
+       WHERE id = $1`,
+      [job.id, dead ? "dead" : "pending", String((err as Error)?.stack ?? err).slice(0, 4000), backoffMs(job.attempts)],
+    );
+  }
+
+  /**
+   * Gives a key back: its remaining claimed jobs return to pending (their attempt not counted),
+   * and next_run_at becomes the run_at of its first job. An enqueue that raced with this (the
+   * key's version moved since the snapshot) can only have lowered next_run_at, so the lower of
+   * the two is kept and the key is looked at again soon.
+   */
+  async function releaseKey(key: string, unrun: number[]) {
+    await db.query(
+      `WITH back AS (
+         UPDATE jobs SET state = 'pending', attempts = attempts - 1, locked_until = NULL WHERE id = ANY($2::bigint[]) AND state = 'running'
+       ), nxt AS (
+         SELECT k.key, k.version AS seen,
+                (SELECT run_at FROM jobs WHERE ordering_key = k.key AND state <> 'dead' AND NOT (id = ANY($2::bigint[]))
+                 ORDER BY ordered_at, id LIMIT 1) AS head,
+                (SELECT min(run_at) FROM jobs WHERE id = ANY($2::bigint[])) AS unrun_at
+         FROM job_keys k WHERE k.key = $1
+       )
+       UPDATE job_keys k SET locked_until = NULL,
+         next_run_at = CASE WHEN k.version = nxt.seen THEN least(nxt.head, nxt.unrun_at)
+                            ELSE least(k.next_run_at, nxt.head, nxt.unrun_at) END
+       FROM nxt WHERE k.key = nxt.key`,
+      [key, unrun],
+    );
+  }
+
+  async function runKeyed(keys: { key: string }[], jobs: ClaimedJob[]) {
+    for (const { key } of keys) {
+      heldKeys.add(key);
+      const mine = jobs.filter((j) => j.ordering_key === key);
+      let i = 0;
+      try {
+        while (i < mine.length && !stopped) {
+          const ok = await runJob(mine[i]!);
+          i++;
+          if (!ok) break;
+        }
+      } finally {
+        await releaseKey(
+          key,
+          mine.slice(i).map((j) => j.id),
+        ).catch((err: unknown) => log.warn({ err, key }, "releasing a job key failed; its lease will run out"));
+        heldKeys.delete(key);
+      }
+    }
+  }
+
+  const idleWaiters = new Set<() => void>();
+  async function loop() {
     while (!stopped) {
       let worked = false;
       try {
-        worked = await runOne();
+        const keyed = await claimKeyed();
+        const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8);
+        worked = keyed.keys.length > 0 || unkeyed.length > 0;
+        for (const job of unkeyed) await runJob(job);
+        await runKeyed(keyed.keys, keyed.jobs);
       } catch (err) {
         if (!stopped) log.error({ err }, "job worker error");
       }
-      if (!worked) {
-        idleWaiters.splice(0).forEach((r) => r());
-        if (!stopped) await sleep(opts.pollMs ?? 500);
+      if (!worked && !stopped) {
+        [...idleWaiters].forEach((r) => r());
+        await sleep(pollMs);
       }
     }
-  });
-  const unlisten = await db.listen(JOBS_CHANNEL, () => wake?.());
+  }
+
+  /** Puts back what crashed workers held, forgets keys without work, and drops old dead jobs. */
+  async function maintain() {
+    await db.query(
+      `WITH lost AS (
+         UPDATE jobs SET state = 'pending', locked_until = NULL
+         WHERE state = 'running' AND ordering_key IS NULL AND locked_until < now()
+       ), old AS (
+         DELETE FROM jobs WHERE state = 'dead' AND dead_at < now() - make_interval(days => $1)
+       )
+       DELETE FROM job_keys k WHERE k.next_run_at IS NULL AND (k.locked_until IS NULL OR k.locked_until < now())
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.ordering_key = k.key AND j.state <> 'dead')`,
+      [DEAD_KEPT_DAYS],
+    );
+  }
+  const maintenance = setInterval(() => {
+    maintain().catch((err: unknown) => log.warn({ err }, "job queue maintenance failed"));
+  }, MAINTENANCE_EVERY_MS);
+  maintenance.unref();
+
+  for (const def of registry.periodic()) await schedulePeriodic(db, def);
+  const unlisten = await db.listen(JOBS_CHANNEL, wakeAll, wakeAll);
+  const loops = Array.from({ length: opts.concurrency ?? (db.kind === "pglite" ? 1 : 4) }, loop);
 
   return {
     async drain() {
       for (;;) {
         const [row] = await db.query<{ n: number }>(
-          "SELECT count(*) AS n FROM jobs WHERE state = 'pending' AND run_at <= now() AND kind = ANY($1::text[])",
+          "SELECT count(*) AS n FROM jobs WHERE kind = ANY($1::text[]) AND (state = 'running' OR (state = 'pending' AND run_at <= now()))",
           [kinds],
         );
-        if (row!.n === 0) return;
-        await new Promise<void>((r) => {
-          idleWaiters.push(r);
-          wake?.();
+        if (row!.n === 0 || stopped) return;
+        // Look again when a loop runs out of work, or soon in any case (work held by another instance).
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(t);
+            idleWaiters.delete(done);
+            resolve();
+          };
+          const t = setTimeout(done, 100);
+          idleWaiters.add(done);
         });
       }
     },
     async stop() {
       stopped = true;
-      wake?.();
-      await unlisten();
+      clearInterval(maintenance);
+      clearInterval(heartbeat);
+      wakeAll();
       await Promise.all(loops);
-      idleWaiters.splice(0).forEach((r) => r());
-      idleWaiters = [];
+      [...idleWaiters].forEach((r) => r());
+      await unlisten();
     },
   };
 }

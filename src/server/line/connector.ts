@@ -4,7 +4,6 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { FileStore } from "../files/store.ts";
 import type { AppEnv } from "../http/env.ts";
-import type { JobHandler } from "../jobs/queue.ts";
 import { createChannelService } from "./channels.ts";
 import { LIVE_ENDPOINTS, type LineEndpoints, type RetryPolicy } from "./client.ts";
 import { createHandlerRegistry } from "./handlers.ts";
@@ -52,7 +51,6 @@ export function createLineConnector(deps: LineConnectorDeps) {
   const channels = createChannelService({ db, box, endpoints, clock, retry: deps.retry });
   const handlers = createHandlerRegistry();
   const profiles = createProfileSync({
-    db,
     channels,
     handlers,
     files,
@@ -90,7 +88,7 @@ export function createLineConnector(deps: LineConnectorDeps) {
     inbox,
     login,
     webhookUrl,
-    jobs: { ...inbox.jobs, ...profiles.jobs } as Record<string, JobHandler>,
+    jobs: [...inbox.jobs, ...profiles.jobs],
     /** Admin API, mounted under /api/v1 behind the session middleware. */
     adminRoutes: () => lineAdminRoutes({ db, channels, inbox, webhookUrl }),
     /** /line/webhook/:channelId and /line/login/callback: no session, no CSRF. */

@@ -1,14 +1,15 @@
 import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
-import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import { z } from "zod";
+import { defineJob, enqueueMany } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { LineClient } from "./client.ts";
 import { isDispatched, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
 import { lineRepository as repo, type ChannelRow, type WebhookEventRow } from "./repository.ts";
+import { replaceUnstorable } from "./unstorable.ts";
 
-export const EVENT_JOB = "line.event";
 
 /** The fields of a webhook event the inbox relies on; the rest is kept verbatim. */
 export interface InboundEvent {
@@ -43,42 +44,50 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
    * with a later timestamp, even while it waits for its run_at.
    */
   async function ingest(channel: ChannelRow, events: InboundEvent[]) {
+    const rows = events.map((raw) => {
+      // What LINE sends cannot be refused: characters PostgreSQL cannot store become U+FFFD.
+      const e = replaceUnstorable(raw);
+      const userId = userOf(e);
+      return {
+        webhookEventId: e.webhookEventId,
+        channelId: channel.id,
+        type: e.type,
+        lineUserId: userId ?? e.source?.userId ?? null,
+        timestamp: new Date(e.timestamp),
+        event: e,
+        state: isDispatched(e.type) && userId ? ("pending" as const) : ("ignored" as const),
+      };
+    });
+    const runAt = holdMs > 0 ? new Date(clock().getTime() + holdMs) : undefined;
+    // Two set-based statements whatever the delivery's size: the events, then their jobs.
     return db.transaction(async (tx) => {
-      const inserted = await repo.insertEvents(
+      const inserted = await repo.insertEvents(tx, rows);
+      const pending = inserted.filter((r) => r.state === "pending");
+      await enqueueMany(
         tx,
-        events.map((e) => {
-          const userId = userOf(e);
-          return {
-            webhookEventId: e.webhookEventId,
-            channelId: channel.id,
-            type: e.type,
-            lineUserId: userId ?? e.source?.userId ?? null,
-            timestamp: new Date(e.timestamp),
-            event: e,
-            state: isDispatched(e.type) && userId ? ("pending" as const) : ("ignored" as const),
-          };
-        }),
-      );
-      const runAt = holdMs > 0 ? new Date(clock().getTime() + holdMs) : undefined;
-      for (const row of inserted) {
-        if (row.state !== "pending") continue;
-        await enqueue(tx, {
-          kind: EVENT_JOB,
-          payload: { eventId: row.id },
+        eventJob,
+        pending.map((row) => ({
+          payload: { eventId: Number(row.id) },
           orderingKey: `${channel.channel_id}:${row.line_user_id}`,
           orderedAt: row.event_timestamp,
           runAt,
           maxAttempts,
-        });
-      }
-      return { received: events.length, queued: inserted.filter((r) => r.state === "pending").length };
+        })),
+      );
+      return { received: events.length, queued: pending.length };
     });
   }
 
-  /** The connector's own bookkeeping for an event, before domain handlers see it. */
-  async function maintainLineUser(ctx: LineEventContext, ev: webhook.Event, at: Date) {
+  /**
+   * The connector's own bookkeeping for an event, before domain handlers see it. Returns false
+   * for a follow or unfollow older than the state it would change: it is recorded, but the
+   * LINE user's newer action stands.
+   */
+  async function maintainLineUser(ctx: LineEventContext, ev: webhook.Event, at: Date): Promise<boolean> {
     if (ev.type === "follow") {
-      ctx.lineUser = await repo.setFollowState(ctx.tx, ctx.lineUser.id, "followed", at);
+      const followed = await repo.setFollowState(ctx.tx, ctx.lineUser.id, "followed", at);
+      if (!followed) return false;
+      ctx.lineUser = followed;
       // A profile failure must not hold the follow back: the user is a friend either way.
       await ctx.tx.query("SAVEPOINT line_profile");
       try {
@@ -90,10 +99,13 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
         await profiles.syncIfStale(ctx.tx, ctx.lineUser);
       }
     } else if (ev.type === "unfollow") {
-      ctx.lineUser = await repo.setFollowState(ctx.tx, ctx.lineUser.id, "blocked", at);
+      const blocked = await repo.setFollowState(ctx.tx, ctx.lineUser.id, "blocked", at);
+      if (!blocked) return false;
+      ctx.lineUser = blocked;
     } else {
       await profiles.syncIfStale(ctx.tx, ctx.lineUser);
     }
+    return true;
   }
 
   async function process(row: WebhookEventRow, tx: Queryable) {
@@ -108,28 +120,32 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
       log: log.child({ webhookEventId: row.webhook_event_id, type: row.event_type }),
       client: () => (client ??= channels.clientFor(channel, tx)),
     };
-    await maintainLineUser(ctx, ev, row.event_timestamp);
-    if (isDispatched(ev.type)) await handlers.dispatch(ev.type, ctx, ev);
+    const current = await maintainLineUser(ctx, ev, row.event_timestamp);
+    if (!current) ctx.log.info({ lineUserId: lineUser.user_id }, "older than the LINE user's current follow state; recorded, not applied");
+    else if (isDispatched(ev.type)) await handlers.dispatch(ev.type, ctx, ev);
   }
 
-  const processEventJob: JobHandler = async (job, tx) => {
-    const { eventId } = job.payload as { eventId: number };
-    const row = await repo.lockEvent(tx, eventId);
-    // Exactly once: an event already processed (or parked) is never run again.
-    if (!row || row.state !== "pending") return;
-    const last = job.attempts >= job.max_attempts;
-    await tx.query("SAVEPOINT line_event");
-    try {
-      await process(row, tx);
-      await repo.finishEvent(tx, row.id, "processed");
-    } catch (err) {
-      // Earlier attempts roll back and retry with backoff; the last one keeps the event for admins.
-      if (!last) throw err;
-      await tx.query("ROLLBACK TO SAVEPOINT line_event");
-      log.error({ err, webhookEventId: row.webhook_event_id, attempts: job.attempts }, "LINE event failed; parked");
-      await repo.finishEvent(tx, row.id, "failed", String((err as Error)?.stack ?? err).slice(0, 4000));
-    }
-  };
+  const eventJob = defineJob({
+    kind: "line.event",
+    payload: z.object({ eventId: z.number().int().positive() }),
+    async run({ eventId }, job) {
+      const tx = job.tx;
+      const row = await repo.lockEvent(tx, eventId);
+      // Exactly once: an event already processed (or parked) is never run again.
+      if (!row || row.state !== "pending") return;
+      await tx.query("SAVEPOINT line_event");
+      try {
+        await process(row, tx);
+        await repo.finishEvent(tx, row.id, "processed", job.attempt);
+      } catch (err) {
+        // Earlier attempts roll back and retry with backoff; the last one keeps the event for admins.
+        if (!job.lastAttempt) throw err;
+        await tx.query("ROLLBACK TO SAVEPOINT line_event");
+        log.error({ err, webhookEventId: row.webhook_event_id, attempts: job.attempt }, "LINE event failed; parked");
+        await repo.finishEvent(tx, row.id, "failed", job.attempt, String((err as Error)?.stack ?? err).slice(0, 4000));
+      }
+    },
+  });
 
   /**
    * Queues a parked event again, inside the caller's transaction: a new job with a fresh attempt
@@ -138,17 +154,13 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
    */
   async function requeue(tx: Queryable, row: WebhookEventRow & { line_channel_id: string }) {
     const reopened = await repo.reopenEvent(tx, row.id);
-    await enqueue(tx, {
-      kind: EVENT_JOB,
-      payload: { eventId: row.id },
-      orderingKey: `${row.line_channel_id}:${row.line_user_id}`,
-      orderedAt: row.event_timestamp,
-      maxAttempts,
-    });
+    await enqueueMany(tx, eventJob, [
+      { payload: { eventId: Number(row.id) }, orderingKey: `${row.line_channel_id}:${row.line_user_id}`, orderedAt: row.event_timestamp, maxAttempts },
+    ]);
     return reopened;
   }
 
-  return { ingest, requeue, jobs: { [EVENT_JOB]: processEventJob } as Record<string, JobHandler> };
+  return { ingest, requeue, jobs: [eventJob] };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

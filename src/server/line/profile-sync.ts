@@ -1,27 +1,23 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import type { Database, Queryable } from "../db/database.ts";
+import type { Queryable } from "../db/database.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
-import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import { z } from "zod";
+import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { HandlerRegistry, LineEventContext } from "./handlers.ts";
 import { lineRepository as repo, type ChannelRow, type LineUserRow } from "./repository.ts";
 
-export const PROFILE_JOB = "line.profile";
-export const AVATAR_JOB = "line.avatar";
-export const SWEEP_JOB = "line.profile-sweep";
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 /** Where LINE serves profile pictures; nothing else is ever fetched (no SSRF through a profile). */
 export const LINE_AVATAR_HOSTS = ["profile.line-scdn.net", "obs.line-scdn.net"] as const;
 const SWEEP_EVERY_MS = 3600_000;
 const SWEEP_BATCH = 200;
-const SWEEP_LOCK = 727_003;
 const FETCH_TIMEOUT_MS = 10_000;
 
 export class AvatarRefused extends Error {}
 
 export interface ProfileSyncDeps {
-  db: Database;
   channels: ChannelService;
   handlers: HandlerRegistry;
   files: FileStore;
@@ -70,13 +66,13 @@ export async function fetchAvatar(url: string, extraOrigins: readonly string[]) 
 const EXT = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif" } as const;
 
 export function createProfileSync(deps: ProfileSyncDeps) {
-  const { db, channels, handlers, files, log, clock, maxAgeMs } = deps;
+  const { channels, handlers, files, log, clock, maxAgeMs } = deps;
   const isStale = (u: LineUserRow, now: Date) => !u.synced_at || now.getTime() - u.synced_at.getTime() >= maxAgeMs;
 
   async function queueSync(tx: Queryable, lineUser: LineUserRow) {
     // One queued sync per user per few minutes, however many events arrive meanwhile.
     if (await repo.requestSync(tx, lineUser.id, clock(), 5 * 60_000)) {
-      await enqueue(tx, { kind: PROFILE_JOB, payload: { lineUserId: lineUser.id }, orderingKey: `profile:${lineUser.id}` });
+      await enqueue(tx, profileJob, { lineUserId: lineUser.id }, { orderingKey: `profile:${lineUser.id}` });
     }
   }
 
@@ -105,7 +101,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
       after.status_message !== lineUser.status_message ||
       after.language !== lineUser.language;
     if (after.picture_url && (after.picture_url !== lineUser.picture_url || !after.picture_file_key)) {
-      await enqueue(tx, { kind: AVATAR_JOB, payload: { lineUserId: after.id, pictureUrl: after.picture_url }, orderingKey: `avatar:${after.id}` });
+      await enqueue(tx, avatarJob, { lineUserId: after.id, pictureUrl: after.picture_url }, { orderingKey: `avatar:${after.id}` });
     }
     if (changed) {
       const ctx: LineEventContext = { tx, channel, lineUser: after, log, client: async () => client };
@@ -114,16 +110,20 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     return after;
   }
 
-  const jobs: Record<string, JobHandler> = {
-    async [PROFILE_JOB](job, tx) {
-      const { lineUserId } = job.payload as { lineUserId: string };
+  const profileJob = defineJob({
+    kind: "line.profile",
+    payload: z.object({ lineUserId: z.uuid() }),
+    async run({ lineUserId }, { tx }) {
       const user = await repo.lineUser(tx, lineUserId);
       if (!user || user.follow_state === "blocked" || !isStale(user, clock())) return;
       await syncNow(tx, (await repo.channel(tx, user.channel_id))!, user);
     },
+  });
 
-    async [AVATAR_JOB](job, tx) {
-      const { lineUserId, pictureUrl } = job.payload as { lineUserId: string; pictureUrl: string };
+  const avatarJob = defineJob({
+    kind: "line.avatar",
+    payload: z.object({ lineUserId: z.uuid(), pictureUrl: z.string() }),
+    async run({ lineUserId, pictureUrl }, { tx }) {
       const user = await repo.lineUser(tx, lineUserId);
       if (!user || user.picture_url !== pictureUrl) return; // a newer profile superseded this picture
       try {
@@ -138,30 +138,26 @@ export function createProfileSync(deps: ProfileSyncDeps) {
         else throw err;
       }
     },
+  });
 
-    async [SWEEP_JOB](_job, tx) {
-      const now = clock();
-      const stale = await repo.staleLineUsers(tx, new Date(now.getTime() - maxAgeMs), SWEEP_BATCH);
+  /** Hourly: profiles older than LINE_PROFILE_MAX_AGE_HOURS are fetched again. */
+  const sweepJob = defineJob({
+    kind: "line.profile-sweep",
+    payload: z.object({}),
+    everyMs: SWEEP_EVERY_MS,
+    async run(_, { tx }) {
+      const stale = await repo.staleLineUsers(tx, new Date(clock().getTime() - maxAgeMs), SWEEP_BATCH);
       for (const u of stale) await queueSync(tx, u);
-      await enqueue(tx, { kind: SWEEP_JOB, runAt: new Date(now.getTime() + SWEEP_EVERY_MS) });
     },
-  };
+  });
 
   return {
-    jobs,
+    jobs: [profileJob, avatarJob, sweepJob],
     syncNow,
     isStale,
     /** Queues a sync when the stored profile is older than LINE_PROFILE_MAX_AGE_HOURS. */
     async syncIfStale(tx: Queryable, lineUser: LineUserRow) {
       if (lineUser.follow_state !== "blocked" && isStale(lineUser, clock())) await queueSync(tx, lineUser);
-    },
-    /** Makes sure one periodic sweep is scheduled, even when several instances start at once. */
-    async scheduleSweep() {
-      await db.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock($1)", [SWEEP_LOCK]);
-        const [row] = await tx.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE kind = $1 AND state = 'pending'", [SWEEP_JOB]);
-        if (row!.n === 0) await enqueue(tx, { kind: SWEEP_JOB });
-      });
     },
     /** The cached avatar bytes of a LINE user, if one was fetched. */
     async avatar(lineUser: LineUserRow) {

@@ -50,7 +50,11 @@ export interface WebhookEventRow {
   state: WebhookEventState;
   last_error: string | null;
   processed_at: Date | null;
+  /** Tries of its latest run (an admin's retry starts again at zero). */
+  attempts: number;
 }
+
+export type StoredWebhookEvent = Pick<WebhookEventRow, "id" | "webhook_event_id" | "line_user_id" | "event_timestamp" | "state">;
 
 export interface LoginStateRow {
   state: string;
@@ -156,20 +160,33 @@ export const lineRepository = {
   channels: (db: Queryable, tenantId: string) =>
     db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
 
-  /** Inserts the events LINE has not delivered before; returns only the new ones (redeliveries are skipped). */
-  async insertEvents(db: Queryable, events: NewWebhookEvent[]): Promise<(WebhookEventRow & { state: WebhookEventState })[]> {
-    const inserted: WebhookEventRow[] = [];
-    for (const e of events) {
-      const [row] = await db.query<WebhookEventRow>(
-        `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (webhook_event_id) DO NOTHING
-         RETURNING *`,
-        [e.webhookEventId, e.channelId, e.type, e.lineUserId, e.timestamp, JSON.stringify(e.event), e.state],
-      );
-      if (row) inserted.push(row);
-    }
-    return inserted;
+  /**
+   * Inserts the events LINE has not delivered before, in one statement; returns only the new
+   * ones (redeliveries are skipped).
+   */
+  async insertEvents(db: Queryable, events: NewWebhookEvent[]): Promise<StoredWebhookEvent[]> {
+    if (!events.length) return [];
+    return db.query<StoredWebhookEvent>(
+      `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
+       SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state
+       FROM jsonb_to_recordset($1::jsonb) AS x(webhook_event_id text, channel_id uuid, event_type text, line_user_id text,
+                                              event_timestamp timestamptz, event jsonb, state text)
+       ON CONFLICT (webhook_event_id) DO NOTHING
+       RETURNING id, webhook_event_id, line_user_id, event_timestamp, state`,
+      [
+        JSON.stringify(
+          events.map((e) => ({
+            webhook_event_id: e.webhookEventId,
+            channel_id: e.channelId,
+            event_type: e.type,
+            line_user_id: e.lineUserId,
+            event_timestamp: e.timestamp.toISOString(),
+            event: e.event,
+            state: e.state,
+          })),
+        ),
+      ],
+    );
   },
 
   async lockEvent(db: Queryable, id: number): Promise<WebhookEventRow | undefined> {
@@ -177,11 +194,12 @@ export const lineRepository = {
     return row;
   },
 
-  async finishEvent(db: Queryable, id: number, state: WebhookEventState, error?: string) {
-    await db.query("UPDATE webhook_events SET state = $2, last_error = $3, processed_at = now() WHERE id = $1", [
+  async finishEvent(db: Queryable, id: number, state: WebhookEventState, attempts: number, error?: string) {
+    await db.query("UPDATE webhook_events SET state = $2, last_error = $3, attempts = $4, processed_at = now() WHERE id = $1", [
       id,
       state,
       error ?? null,
+      attempts,
     ]);
   },
 
@@ -206,23 +224,10 @@ export const lineRepository = {
   /** Puts a parked event back to pending; its error stays until the next run replaces or clears it. */
   async reopenEvent(db: Queryable, id: number): Promise<WebhookEventRow> {
     const [row] = await db.query<WebhookEventRow>(
-      "UPDATE webhook_events SET state = 'pending', processed_at = NULL WHERE id = $1 RETURNING *",
+      "UPDATE webhook_events SET state = 'pending', processed_at = NULL, attempts = 0 WHERE id = $1 RETURNING *",
       [id],
     );
     return row!;
-  },
-
-  /** How many times each event's latest job has run (an admin's retry starts a new job at zero). */
-  async eventAttempts(db: Queryable, ids: number[]): Promise<Map<number, number>> {
-    if (!ids.length) return new Map();
-    const rows = await db.query<{ event_id: number; attempts: number }>(
-      `SELECT e.id AS event_id, j.attempts
-       FROM unnest($1::int[]) AS e(id)
-       CROSS JOIN LATERAL (SELECT attempts FROM jobs
-         WHERE kind = 'line.event' AND payload->>'eventId' = e.id::text ORDER BY id DESC LIMIT 1) j`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [Number(r.event_id), r.attempts]));
   },
 
   /** Makes sure the LINE user has a row (any event may be the first we hear of them). */
@@ -236,15 +241,22 @@ export const lineRepository = {
     return row!;
   },
 
-  async setFollowState(db: Queryable, id: string, state: "followed" | "blocked", at: Date): Promise<LineUserRow> {
+  /**
+   * Follow state follows the LINE user's own order of actions: an event is applied only if it
+   * happened after the one that set the current state (LINE may deliver a follow late, after a
+   * newer unfollow). Returns undefined when the event is older and changed nothing.
+   */
+  async setFollowState(db: Queryable, id: string, state: "followed" | "blocked", at: Date): Promise<LineUserRow | undefined> {
     const [row] = await db.query<LineUserRow>(
       `UPDATE line_users SET follow_state = $2,
          followed_at = CASE WHEN $2 = 'followed' THEN $3 ELSE followed_at END,
          blocked_at = CASE WHEN $2 = 'blocked' THEN $3 ELSE blocked_at END
-       WHERE id = $1 RETURNING *`,
+       WHERE id = $1
+         AND $3 >= coalesce(CASE follow_state WHEN 'followed' THEN followed_at WHEN 'blocked' THEN blocked_at END, '-infinity')
+       RETURNING *`,
       [id, state, at],
     );
-    return row!;
+    return row;
   },
 
   async lineUser(db: Queryable, id: string): Promise<LineUserRow | undefined> {

@@ -132,8 +132,7 @@ export function lineAdminRoutes(deps: {
       if (a.member.role !== "admin") throw problems.adminRequired();
       const q = c.req.valid("query");
       const events = await repo.tenantEvents(deps.db, a.tenant.id, q.state, q.limit);
-      const attempts = await repo.eventAttempts(deps.db, events.map((e) => Number(e.id)));
-      return c.json({ items: events.map((e) => ({ ...presentWebhookEvent(e), attempts: attempts.get(Number(e.id)) ?? 0 })) }, 200);
+      return c.json({ items: events.map((e) => ({ ...presentWebhookEvent(e), attempts: e.attempts })) }, 200);
     },
   );
 

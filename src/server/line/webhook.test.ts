@@ -143,6 +143,56 @@ describe("event processing", () => {
     expect(await state()).toBe("followed");
   });
 
+  it("decides follow state by event time: a follow delivered after a newer unfollow is recorded but does not unblock", async () => {
+    const u = lineUserId();
+    const t = Date.now() - 60_000;
+    const state = async () =>
+      (await server.db.query<{ follow_state: string }>("SELECT follow_state FROM line_users WHERE user_id = $1", [u]))[0]?.follow_state;
+    await postWebhook(server.url, CH, webhookBody([lineEvent("follow", u, t, { follow: { isUnblocked: false } })]));
+    await server.worker.drain();
+    await postWebhook(server.url, CH, webhookBody([lineEvent("unfollow", u, t + 2_000)]));
+    await server.worker.drain();
+    // LINE delivers an older follow long after the hold (a redelivery, a slow batch).
+    const late = lineEvent("follow", u, t + 1_000, { follow: { isUnblocked: true } });
+    expect((await postWebhook(server.url, CH, webhookBody([late]))).status).toBe(200);
+    await server.worker.drain();
+    expect(await state()).toBe("blocked");
+    expect(await count("SELECT count(*) AS n FROM webhook_events WHERE webhook_event_id = $1 AND state = 'processed'", [late.webhookEventId])).toBe(1);
+    expect(seen.some((s) => s.webhookEventId === late.webhookEventId)).toBe(false);
+    // A newer follow still unblocks.
+    await postWebhook(server.url, CH, webhookBody([lineEvent("follow", u, t + 3_000, { follow: { isUnblocked: true } })]));
+    await server.worker.drain();
+    expect(await state()).toBe("followed");
+  });
+
+  it("acknowledges a signed delivery with NUL and lone surrogates, stored once with U+FFFD", async () => {
+    const u = lineUserId();
+    const ev = lineEvent("message", u, Date.now(), {
+      message: { id: "nul-1", type: "text", quoteToken: "q", text: "a\u0000b\ud800c" },
+    });
+    const body = webhookBody([ev]);
+    const first = await postWebhook(server.url, CH, body);
+    expect(first.status).toBe(200);
+    expect((await postWebhook(server.url, CH, body)).status).toBe(200);
+    await server.worker.drain();
+    const rows = await server.db.query<{ state: string; event: { message: { text: string } } }>(
+      "SELECT state, event FROM webhook_events WHERE webhook_event_id = $1",
+      [ev.webhookEventId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ state: "processed", event: { message: { text: "a\uFFFDb\uFFFDc" } } });
+  });
+
+  it("refuses a signed delivery whose events is not an array with 400, and stores nothing", async () => {
+    const before = await eventRows();
+    for (const events of [{ type: "message" }, "message", null]) {
+      const res = await postWebhook(server.url, CH, JSON.stringify({ destination: "Ubot", events }));
+      expect(res.status, JSON.stringify(events)).toBe(400);
+      expect(res.json).toMatchObject({ code: "validation_failed" });
+    }
+    expect(await eventRows()).toBe(before);
+  });
+
   it("retries an event whose processing throws, then parks it as failed for admins", async () => {
     const u = lineUserId();
     let attempts = 0;

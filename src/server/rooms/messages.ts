@@ -8,7 +8,7 @@ import { directoryRepository, type MemberRow } from "../directory/repository.ts"
 import type { Auth } from "../directory/service.ts";
 import { sniffImage, type FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
-import { enqueue, type JobHandler } from "../jobs/queue.ts";
+import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
 import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
@@ -17,11 +17,8 @@ import { publish } from "../realtime/publish.ts";
 import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
 import { messageRepository as repo, type MessageRow, type MessageType } from "./messages-repository.ts";
 import { squarePngIcon } from "./sender-icon.ts";
-import type { z } from "zod";
+import { z } from "zod";
 
-export const DELIVER_JOB = "rooms.deliver";
-export const CONTENT_JOB = "rooms.content";
-export const ROUTING_JOB = "rooms.offer-routing";
 export const TALK_TO_PREFIX = "talk_to:";
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
@@ -65,7 +62,7 @@ export function createMessaging(deps: MessagingDeps) {
     if (ev.type === "room.created") {
       const [room] = await tx.query<{ line_user_id: string }>("SELECT line_user_id FROM rooms WHERE id = $1", [ev.roomId]);
       if (room && (await repo.activeFriendsOf(tx, room.line_user_id)).length > 1)
-        await enqueue(tx, { kind: ROUTING_JOB, payload: { lineUserId: room.line_user_id, roomId: ev.roomId } });
+        await enqueue(tx, routingJob, { lineUserId: room.line_user_id, roomId: ev.roomId });
     }
     await announce(tx, ev.tenantId, ev.memberId, ev.type, { roomId: ev.roomId });
   };
@@ -119,7 +116,7 @@ export function createMessaging(deps: MessagingDeps) {
     });
     if (!stored) return;
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
-    if (fromLine) await enqueue(ctx.tx, { kind: CONTENT_JOB, payload: { messageId: stored.id } });
+    if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
     await repo.touchRoom(ctx.tx, room.id, previewOf(type, payload), at, true);
     // Messages are kept even while the member is revoked; they see them when access returns.
     await announce(ctx.tx, room.tenant_id, memberId, "message.created", { roomId: room.id, messageId: stored.id });
@@ -157,9 +154,12 @@ export function createMessaging(deps: MessagingDeps) {
     },
   };
 
-  const jobHandlers: Record<string, JobHandler> = {
-    async [DELIVER_JOB](job, tx) {
-      const { messageId } = job.payload as { messageId: string };
+  const MessageJobPayload = z.object({ messageId: z.uuid() });
+
+  const deliverJob = defineJob({
+    kind: "rooms.deliver",
+    payload: MessageJobPayload,
+    async run({ messageId }, { tx }) {
       const m = await repo.message(tx, messageId);
       if (!m || m.delivery_state !== "sending") return;
       const room = (await repo.roomContext(tx, m.room_id))!;
@@ -181,9 +181,13 @@ export function createMessaging(deps: MessagingDeps) {
       });
       await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
     },
+  });
 
-    async [CONTENT_JOB](job, tx) {
-      const { messageId } = job.payload as { messageId: string };
+  /** LINE keeps user content only for a while: our copy, fetched outside the webhook's path. */
+  const contentJob = defineJob({
+    kind: "rooms.content",
+    payload: MessageJobPayload,
+    async run({ messageId }, { tx }) {
       const m = await repo.message(tx, messageId);
       if (!m || m.content_state !== "pending" || !m.line_message_id) return;
       const room = (await repo.roomContext(tx, m.room_id))!;
@@ -202,10 +206,13 @@ export function createMessaging(deps: MessagingDeps) {
       }
       await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
     },
+  });
 
-    /** A LINE user who befriended several members of a shared channel picks whom to talk to. */
-    async [ROUTING_JOB](job, tx) {
-      const { lineUserId } = job.payload as { lineUserId: string };
+  /** A LINE user who befriended several members of a shared channel picks whom to talk to. */
+  const routingJob = defineJob({
+    kind: "rooms.offer-routing",
+    payload: z.object({ lineUserId: z.uuid(), roomId: z.uuid() }),
+    async run({ lineUserId }, { tx }) {
       const lineUser = await lineRepository.lineUser(tx, lineUserId);
       if (!lineUser || lineUser.follow_state === "blocked") return;
       const channel = (await lineRepository.channel(tx, lineUser.channel_id))!;
@@ -231,11 +238,11 @@ export function createMessaging(deps: MessagingDeps) {
         { retryKey: crypto.randomUUID() },
       );
     },
-  };
+  });
 
   return {
     lineHandlers,
-    jobHandlers,
+    jobs: [deliverJob, contentJob, routingJob],
     roomNotifier,
 
     async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
@@ -281,7 +288,7 @@ export function createMessaging(deps: MessagingDeps) {
           contentKey: content?.key,
           contentType: content?.type,
         });
-        await enqueue(tx, { kind: DELIVER_JOB, payload: { messageId: m.id }, orderingKey: `deliver:${room.id}` });
+        await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
         await repo.touchRoom(tx, room.id, previewOf(m.type, payload), m.created_at, false);
         await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
         return m;
@@ -296,7 +303,7 @@ export function createMessaging(deps: MessagingDeps) {
       if (m.delivery_state !== "failed") throw new Problem(409, "not_failed", "Only failed messages can be retried", `This message is ${m.delivery_state}.`);
       return db.transaction(async (tx) => {
         const updated = await repo.setDelivery(tx, m.id, { state: "sending" });
-        await enqueue(tx, { kind: DELIVER_JOB, payload: { messageId: m.id }, orderingKey: `deliver:${room.id}` });
+        await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
         await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
         return updated;
       });

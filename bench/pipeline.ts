@@ -1,0 +1,249 @@
+/**
+ * The LINE event pipeline under load (`npm run bench -- --pipeline`): webhook acknowledgements,
+ * event processing, and whether anything else is still served while a backlog drains, each as
+ * a ratio to the database's own single-row INSERT rate measured in the same run.
+ */
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import type { Database } from "../src/server/db/database.ts";
+import { openDatabase } from "../src/server/db/database.ts";
+import { signBody } from "../src/server/line/webhook.ts";
+import type { RunningServer } from "../src/server/server.ts";
+import { EmulatorControlClient } from "../src/line-emulator/control-client.ts";
+
+export interface PipelineRow {
+  name: string;
+  value: string;
+  ratio: string;
+}
+
+const EVENT_TEXT = "Hello, I would like to ask about the delivery date of my order, please."; // a LINE-sized text message
+
+function messageEvent(userId: string, n: number, at = Date.now()) {
+  return {
+    type: "message",
+    mode: "active",
+    timestamp: at,
+    webhookEventId: `01BENCH${crypto.randomBytes(10).toString("hex").toUpperCase()}`,
+    deliveryContext: { isRedelivery: false },
+    source: { type: "user", userId },
+    replyToken: crypto.randomBytes(16).toString("hex"),
+    message: { id: String(100000000 + n), type: "text", quoteToken: crypto.randomBytes(8).toString("hex"), text: `${EVENT_TEXT} #${n}` },
+  };
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+
+/**
+ * The limit: single-row autocommit INSERTs of a LINE-event-sized jsonb row with a unique key from
+ * 8 connections. PostgreSQL: pgbench itself; PGlite (one connection in-process): 8 concurrent callers.
+ */
+export async function eventInsertLimit(opts: { databaseUrl?: string; dataDir: string; seconds: number }): Promise<number> {
+  const row = JSON.stringify(messageEvent(`U${"0".repeat(32)}`, 1));
+  const ddl = "CREATE TABLE IF NOT EXISTS bench_event_insert (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id text UNIQUE NOT NULL, body jsonb NOT NULL)";
+  const db: Database = await openDatabase({ dataDir: path.join(opts.dataDir, "limit"), databaseUrl: opts.databaseUrl });
+  try {
+    await db.exec(ddl);
+    if (opts.databaseUrl) {
+      const script = path.join(os.tmpdir(), `tsunagu-pgbench-${process.pid}.sql`);
+      const fs = await import("node:fs");
+      fs.writeFileSync(script, `INSERT INTO bench_event_insert (event_id, body) VALUES (md5(random()::text || clock_timestamp()::text), '${row.replace(/'/g, "''")}');\n`);
+      const r = spawnSync("pgbench", ["-n", "-c", "8", "-j", "2", "-T", String(opts.seconds), "-f", script, opts.databaseUrl], { encoding: "utf8" });
+      fs.rmSync(script, { force: true });
+      const m = /tps = ([\d.]+)/.exec(r.stdout);
+      if (!m) throw new Error(`pgbench failed: ${r.stderr || r.stdout}`);
+      return Number(m[1]);
+    }
+    const until = Date.now() + opts.seconds * 1000;
+    let count = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < until) {
+          await db.query("INSERT INTO bench_event_insert (event_id, body) VALUES ($1, $2)", [crypto.randomUUID(), row]);
+          count++;
+        }
+      }),
+    );
+    return count / opts.seconds;
+  } finally {
+    await db.exec("DROP TABLE IF EXISTS bench_event_insert").catch(() => undefined);
+    await db.close();
+  }
+}
+
+export async function benchPipeline(opts: {
+  server: RunningServer;
+  channelId: string;
+  channelSecret: string;
+  cookie: string;
+  seconds: number;
+  backlog: number;
+  insertLimit: number;
+  holdMs: number;
+}): Promise<PipelineRow[]> {
+  const { server, channelId, channelSecret, seconds, insertLimit } = opts;
+  const rows: PipelineRow[] = [];
+  const ratio = (x: number) => `${(x / insertLimit).toFixed(3)} of the INSERT limit`;
+  const hookUrl = `${server.url}/line/webhook/${channelId}`;
+  const post = async (events: unknown[]) => {
+    const body = JSON.stringify({ destination: "Ubench", events });
+    const t0 = performance.now();
+    const res = await fetch(hookUrl, { method: "POST", headers: { "content-type": "application/json", "x-line-signature": signBody(body, channelSecret) }, body });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    return performance.now() - t0;
+  };
+  const count = async (state: string) => (await server.db.query<{ n: number }>("SELECT count(*) AS n FROM webhook_events WHERE state = $1", [state]))[0]!.n;
+
+  // LINE users who found sato by Message ID: each has a friendship and a room, so their
+  // messages are stored in sato's room and published to sato's open web app.
+  const emulator = new EmulatorControlClient(server.lineEmulator!.url);
+  const users: string[] = [];
+  for (let i = 0; i < 100; i++) users.push((await emulator.createUser({ displayName: `Bench user ${i}` })).userId);
+  for (let i = 0; i < users.length; i += 20) {
+    await post(users.slice(i, i + 20).map((u, j) => ({ ...messageEvent(u, i + j), message: { id: String(i + j), type: "text", quoteToken: "q", text: "sato" } })));
+  }
+  const roomsReady = Date.now() + 120_000;
+  while ((await server.db.query<{ n: number }>("SELECT count(*) AS n FROM rooms")) [0]!.n < users.length) {
+    if (Date.now() > roomsReady) throw new Error("the bench users' rooms were not created");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await waitProcessed();
+  let n = 1000;
+
+  // 1. Ack capacity: 8 connections, one message event per delivery, as fast as they are answered.
+  const capacity = await autocannon({
+    url: hookUrl,
+    method: "POST",
+    connections: 8,
+    duration: seconds,
+    requests: [{ setupRequest: (req) => signed(req, [messageEvent(users[n % users.length]!, n++)]) }],
+  });
+  if (capacity.non2xx || capacity.errors) throw new Error(`webhook failed ${capacity.non2xx + capacity.errors} times`);
+  const acks = capacity.requests.average;
+  rows.push({ name: "webhook acks, 8 connections, 1 event each", value: `${Math.round(acks)} acks/s (p50 ${capacity.latency.p50} ms, p99 ${capacity.latency.p99} ms)`, ratio: ratio(acks) });
+  await waitProcessed();
+
+  // 2. Ack latency at half that rate.
+  const half = await autocannon({
+    url: hookUrl,
+    method: "POST",
+    connections: 8,
+    duration: seconds,
+    overallRate: Math.max(1, Math.floor(acks / 2)),
+    requests: [{ setupRequest: (req) => signed(req, [messageEvent(users[n % users.length]!, n++)]) }],
+  });
+  rows.push({ name: `webhook acks at half capacity (${Math.floor(acks / 2)}/s)`, value: `p50 ${half.latency.p50} ms, p99 ${half.latency.p99} ms, max ${half.latency.max} ms`, ratio: "target p99 < 50 ms" });
+  await waitProcessed();
+
+  // 3. A backlog falls due at once: deliveries of 100 events are queued as fast as possible,
+  // then the drain is timed while 50-event batches keep arriving and /healthz is sampled.
+  const before = await count("processed");
+  const backlogStart = performance.now();
+  for (let i = 0; i < opts.backlog; i += 100) {
+    await post(Array.from({ length: Math.min(100, opts.backlog - i) }, (_, j) => messageEvent(users[(i + j) % users.length]!, n++)));
+  }
+  const queuedMs = performance.now() - backlogStart;
+  const atQueued = (await count("processed")) - before;
+  const health: number[] = [];
+  const batchAcks: number[] = [];
+  let extra = 0;
+  let draining = true;
+  const sampler = (async () => {
+    while (draining) {
+      const t0 = performance.now();
+      await fetch(`${server.url}/healthz`).then((r) => r.arrayBuffer());
+      health.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const batches = (async () => {
+    while (draining) {
+      batchAcks.push(await post(Array.from({ length: 50 }, () => messageEvent(users[n % users.length]!, n++))));
+      extra += 50;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const drainStart = performance.now();
+  const cap = drainStart + 180_000;
+  let processedNow = atQueued;
+  while (processedNow < opts.backlog + extra && performance.now() < cap) {
+    await new Promise((r) => setTimeout(r, 250));
+    processedNow = (await count("processed")) - before;
+  }
+  const drainMs = performance.now() - drainStart;
+  draining = false;
+  await Promise.all([sampler, batches]);
+  const rate = (processedNow - atQueued) / (drainMs / 1000);
+  const finished = processedNow >= opts.backlog + extra;
+  rows.push({
+    name: `backlog of ${opts.backlog} message events (queued in ${(queuedMs / 1000).toFixed(1)} s, ${atQueued} already done), drained while 50-event batches arrive`,
+    value: `${Math.round(rate)} events/s processed${finished ? "" : ` (stopped after ${Math.round(drainMs / 1000)} s, ${processedNow} of ${opts.backlog + extra} done)`}`,
+    ratio: ratio(rate),
+  });
+  rows.push({ name: "… meanwhile GET /healthz (every 50 ms)", value: `p50 ${ms(quantile(health, 0.5))}, p99 ${ms(quantile(health, 0.99))}, max ${ms(Math.max(...health))}`, ratio: "target p99 < 200 ms" });
+  rows.push({ name: "… meanwhile 50-event webhook batches (every 250 ms)", value: `p50 ${ms(quantile(batchAcks, 0.5))}, p99 ${ms(quantile(batchAcks, 0.99))}, max ${ms(Math.max(...batchAcks))}`, ratio: "target: none over 1,000 ms" });
+  await waitProcessed();
+
+  // 4. LINE message → the member's open event stream (what the browser's EventSource receives).
+  const latencies = await messageToStream(server.url, opts.cookie, users, post, 100);
+  rows.push({
+    name: `LINE message → sato's event stream (100 messages, hold ${opts.holdMs} ms)`,
+    value: `p50 ${ms(quantile(latencies, 0.5))}, p95 ${ms(quantile(latencies, 0.95))}`,
+    ratio: `p95 − hold = ${ms(quantile(latencies, 0.95) - opts.holdMs)} (target < 150 ms)`,
+  });
+  return rows;
+
+  function signed(req: autocannon.Request, events: unknown[]) {
+    const body = JSON.stringify({ destination: "Ubench", events });
+    return { ...req, body, headers: { "content-type": "application/json", "x-line-signature": signBody(body, channelSecret) } };
+  }
+  async function waitProcessed() {
+    const until = Date.now() + 600_000;
+    while ((await count("pending")) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Sends one message at a time and times it until sato's SSE stream carries its message.created. */
+async function messageToStream(baseUrl: string, cookie: string, users: string[], post: (events: unknown[]) => Promise<number>, samples: number) {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/v1/events`, { headers: { cookie, accept: "text/event-stream" }, signal: controller.signal });
+  if (!res.ok || !res.body) throw new Error(`event stream answered ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const nextMessageCreated = async () => {
+    for (;;) {
+      const end = buffer.indexOf("\n\n");
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^event: ?message\.created$/m.test(block)) return;
+        continue;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("event stream ended");
+      buffer += value;
+    }
+  };
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const arrived = nextMessageCreated();
+      await post([messageEvent(users[i % users.length]!, 900000 + i)]);
+      await arrived;
+      out.push(performance.now() - t0);
+    }
+  } finally {
+    controller.abort();
+  }
+  return out;
+}
