@@ -1,5 +1,9 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
+import { openPglite, openPostgres, type Database } from "../../src/server/db/database.ts";
 
 /** Creates an empty database on the PostgreSQL server behind `adminUrl`; `drop()` removes it. */
 export async function createFreshDatabase(adminUrl: string, prefix = "tsunagu_t") {
@@ -23,4 +27,31 @@ export async function createFreshDatabase(adminUrl: string, prefix = "tsunagu_t"
 export async function freshTestDatabase(prefix?: string) {
   const adminUrl = process.env.TEST_DATABASE_URL;
   return adminUrl ? createFreshDatabase(adminUrl, prefix) : undefined;
+}
+
+/**
+ * An open, empty database for tests of one module (the medium tier): PGlite in a temporary
+ * folder, or a fresh database on TEST_DATABASE_URL's server. `dispose()` closes and removes it.
+ */
+export async function openTestDatabase(prefix = "tsunagu_t"): Promise<{ db: Database; dispose(): Promise<void> }> {
+  const fresh = await freshTestDatabase(prefix);
+  if (fresh) {
+    const db = await openPostgres(fresh.url);
+    return {
+      db,
+      async dispose() {
+        await db.close();
+        await fresh.drop();
+      },
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const db = await openPglite(dir);
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -153,6 +153,8 @@ export interface WorkerOptions {
   /** Ordering keys one claim takes, and jobs per key. */
   keysPerClaim?: number;
   jobsPerKey?: number;
+  /** How often crashed workers' unkeyed jobs are put back and empty keys forgotten. */
+  maintenanceMs?: number;
 }
 
 export interface Worker {
@@ -162,8 +164,9 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-const MAINTENANCE_EVERY_MS = 15_000;
 const DEAD_KEPT_DAYS = 30;
+/** A job of a kind this process does not know (an older instance during a rolling deploy) waits for an instance that does. */
+const UNKNOWN_KIND_DELAY_SECONDS = 30;
 
 export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const { db, registry, log } = opts;
@@ -261,7 +264,14 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     const ctxLog = log.child({ jobId: job.id, kind: job.kind });
     heldJobs.add(job.id);
     try {
-      if (!def) throw new Error(`no handler for job kind "${job.kind}" in this process`);
+      if (!def) {
+        await db.query(
+          `UPDATE jobs SET state = 'pending', attempts = attempts - 1, locked_until = NULL, last_error = $2,
+             run_at = now() + make_interval(secs => $3) WHERE id = $1`,
+          [job.id, `no handler for job kind "${job.kind}" in this process`, UNKNOWN_KIND_DELAY_SECONDS],
+        );
+        return false;
+      }
       const parsed = def.payload.safeParse(job.payload);
       if (!parsed.success) {
         // A payload that does not match its kind's schema will not match on a retry either.
@@ -380,7 +390,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   }
   const maintenance = setInterval(() => {
     maintain().catch((err: unknown) => log.warn({ err }, "job queue maintenance failed"));
-  }, MAINTENANCE_EVERY_MS);
+  }, opts.maintenanceMs ?? 15_000);
   maintenance.unref();
 
   for (const def of registry.periodic()) await schedulePeriodic(db, def);

@@ -1,16 +1,11 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import jsQR from "jsqr";
 import { simpleParser } from "mailparser";
-import pg from "pg";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../../../test/support/browser.ts";
-import { openPglite, openPostgres, type Database } from "../db/database.ts";
+import { openTestDatabase } from "../../../test/support/fresh-database.ts";
 import { migrate } from "../db/migrate.ts";
 import { composeInvitationEmail, INVITATION_QR_CID } from "../invitations/invitation-mail.ts";
 import { invitationQrPng } from "../invitations/qr.ts";
@@ -19,39 +14,6 @@ import { mailboxRoutes, type MailboxMessageJson } from "./mailbox-routes.ts";
 import { createMailer, type Mailer } from "./mailer.ts";
 import { startOutgoingMail } from "./outgoing.ts";
 
-/** PGlite in a temporary folder, or a fresh database on TEST_DATABASE_URL's server. */
-async function openTestDatabase(): Promise<{ db: Database; dispose(): Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-mail-"));
-    const db = await openPglite(dir);
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `tsunagu_t_${crypto.randomBytes(6).toString("hex")}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString());
-  return {
-    db,
-    async dispose() {
-      await db.close();
-      await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
-}
 
 const INVITE_URL = "http://localhost:3000/i/01JDZ8Q3R7W2X4Y5Z6A7B8C9D0?via=mail&x=1";
 

@@ -1,0 +1,164 @@
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { openTestDatabase } from "../../../test/support/fresh-database.ts";
+import { waitFor } from "../../../test/support/line-webhooks.ts";
+import type { Database } from "../db/database.ts";
+import { migrate } from "../db/migrate.ts";
+import { createJobRegistry, defineJob, enqueue, enqueueMany, startWorker, type AnyJobDefinition, type Worker } from "./queue.ts";
+
+/**
+ * The queue on a real database (PGlite, or PostgreSQL with TEST_DATABASE_URL), with jobs defined
+ * here: order per key, parallel keys, leases that outlive a slow job, a crashed worker's work,
+ * periodic singletons and what is left in the table afterwards.
+ */
+const log = pino({ level: "silent" });
+let db: Database;
+let dispose: () => Promise<void>;
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  ({ db, dispose } = await openTestDatabase("tsunagu_queue"));
+  await migrate(db);
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+});
+afterAll(async () => {
+  await dispose?.();
+});
+
+async function worker(defs: AnyJobDefinition[], opts: { concurrency?: number; leaseSeconds?: number; pollMs?: number; maintenanceMs?: number } = {}) {
+  const w = await startWorker({ db, log, registry: createJobRegistry(defs), ...opts });
+  workers.push(w);
+  return w;
+}
+const jobCount = async (kind: string) => (await db.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE kind = $1", [kind]))[0]!.n;
+
+describe("job queue", () => {
+  it("refuses a job kind defined twice", () => {
+    const def = defineJob({ kind: "test.twice", payload: z.object({}), run: async () => undefined });
+    expect(() => createJobRegistry([def, { ...def }])).toThrow('job kind "test.twice" is defined twice');
+  });
+
+  it("refuses a payload that does not match the kind's schema when enqueued, and enqueues nothing", async () => {
+    const def = defineJob({ kind: "test.schema", payload: z.object({ n: z.number().int() }), run: async () => undefined });
+    await expect(db.transaction((tx) => enqueue(tx, def, { n: 1.5 }))).rejects.toThrow();
+    expect(await jobCount("test.schema")).toBe(0);
+  });
+
+  it("runs one key's jobs in (orderedAt, id) order and different keys side by side, then leaves no rows", async () => {
+    const ran: { key: string; n: number }[] = [];
+    const started = new Set<string>();
+    const parallel = db.kind === "postgres";
+    const def = defineJob({
+      kind: "test.ordered",
+      payload: z.object({ key: z.string(), n: z.number() }),
+      async run(p) {
+        started.add(p.key);
+        // On PostgreSQL key a's first job waits until another key has started: it proves keys run side by side.
+        if (parallel && p.key === "a" && p.n === 1) await waitFor(async () => started.size > 1, 10_000, "another key to start meanwhile");
+        ran.push(p);
+      },
+    });
+    const keys = ["a", "b", "c", "d"];
+    const t = Date.now();
+    // Enqueued newest first: order must come from orderedAt, not insertion.
+    await db.transaction((tx) =>
+      enqueueMany(
+        tx,
+        def,
+        keys.flatMap((key) => [5, 4, 3, 2, 1].map((n) => ({ payload: { key, n }, orderingKey: `k:${key}`, orderedAt: new Date(t + n) }))),
+      ),
+    );
+    const w = await worker([def], { concurrency: parallel ? 4 : 1 });
+    await w.drain();
+    for (const key of keys) expect(ran.filter((r) => r.key === key).map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(ran).toHaveLength(20);
+    expect(await jobCount("test.ordered")).toBe(0);
+  });
+
+  it("holds a key's later jobs while an earlier one waits for its retry, and parks it after the last attempt", async () => {
+    const ran: number[] = [];
+    const def = defineJob({
+      kind: "test.retry",
+      payload: z.object({ n: z.number() }),
+      maxAttempts: 2,
+      async run({ n }) {
+        ran.push(n);
+        if (n === 1) throw new Error("first job fails");
+      },
+    });
+    const t = Date.now();
+    await db.transaction((tx) =>
+      enqueueMany(tx, def, [1, 2].map((n) => ({ payload: { n }, orderingKey: "retry", orderedAt: new Date(t + n) }))),
+    );
+    await worker([def], { pollMs: 50 });
+    await waitFor(async () => ran.includes(2), 20_000, "the second job after the first one's retries");
+    // Attempt 1 of job 1, its retry (attempt 2, last), and only then job 2.
+    expect(ran).toEqual([1, 1, 2]);
+    const [dead] = await db.query<{ state: string; attempts: number; last_error: string }>("SELECT state, attempts, last_error FROM jobs WHERE kind = 'test.retry'");
+    expect(dead).toMatchObject({ state: "dead", attempts: 2 });
+    expect(dead!.last_error).toContain("first job fails");
+  });
+
+  it("renews the lease of a job that runs longer than the lease, so it is never run twice", async () => {
+    let runs = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const def = defineJob({
+      kind: "test.slow",
+      payload: z.object({}),
+      // Like a mail job: on PGlite a transaction held this long would hold the only connection.
+      outsideTransaction: true,
+      async run() {
+        runs++;
+        await released;
+      },
+    });
+    await db.transaction((tx) => enqueue(tx, def, {}, { orderingKey: "slow" }));
+    // Two workers compete; the lease is 1 s and renewed every ~0.33 s.
+    await worker([def], { leaseSeconds: 1, pollMs: 50 });
+    await worker([def], { leaseSeconds: 1, pollMs: 50 });
+    await waitFor(async () => runs === 1, 10_000, "the job to start");
+    const lease = async () => (await db.query<{ until: Date }>("SELECT locked_until AS until FROM jobs WHERE kind = 'test.slow'"))[0]!.until.getTime();
+    // Wait until the lease has been renewed past three lease lengths from the start.
+    const first = await lease();
+    await waitFor(async () => (await lease()) > first + 2_000, 15_000, "the lease to be renewed twice over");
+    release();
+    await waitFor(async () => (await jobCount("test.slow")) === 0, 10_000, "the job to finish");
+    expect(runs).toBe(1);
+  });
+
+  it("runs again what a crashed worker held once its lease runs out", async () => {
+    const ran: string[] = [];
+    const def = defineJob({ kind: "test.crashed", payload: z.object({ id: z.string() }), run: async ({ id }) => void ran.push(id) });
+    await db.transaction((tx) =>
+      enqueueMany(tx, def, [
+        { payload: { id: "keyed" }, orderingKey: "crashed" },
+        { payload: { id: "free" } },
+      ]),
+    );
+    // A worker that claimed both and died: running, leases expired, the key still marked held.
+    await db.query("UPDATE jobs SET state = 'running', attempts = 1, locked_until = now() - interval '1 second' WHERE kind = 'test.crashed'");
+    await db.query("UPDATE job_keys SET locked_until = now() - interval '1 second' WHERE key = 'crashed'");
+    // Keyed jobs come back with their key; unkeyed ones through the maintenance pass.
+    await worker([def], { pollMs: 50, maintenanceMs: 100 });
+    await waitFor(async () => ran.length === 2, 10_000, "both jobs to run again");
+    expect(ran.sort()).toEqual(["free", "keyed"]);
+    expect(await jobCount("test.crashed")).toBe(0);
+  });
+
+  it("keeps one copy of a periodic job across workers, and schedules its next run after each run", async () => {
+    let runs = 0;
+    const def = defineJob({ kind: "test.periodic", payload: z.object({}), everyMs: 3_600_000, run: async () => void runs++ });
+    const a = await worker([def]);
+    const b = await worker([def]);
+    await waitFor(async () => runs >= 1, 10_000, "the periodic job to run");
+    await a.drain();
+    await b.drain();
+    expect(runs).toBe(1);
+    const rows = await db.query<{ state: string; in_future: boolean }>("SELECT state, run_at > now() + interval '50 minutes' AS in_future FROM jobs WHERE kind = 'test.periodic'");
+    expect(rows).toEqual([{ state: "pending", in_future: true }]);
+  });
+});
