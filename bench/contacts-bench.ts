@@ -79,6 +79,7 @@ export async function explain(db: Database, f: ListFilter) {
       return db.query<T>(sql, params);
     },
     exec: (sql) => db.exec(sql),
+    notify: (channel, payload) => db.notify(channel, payload),
   };
   await contactRepository.list(explaining, f);
   return { executionMs, seqScans };

@@ -169,11 +169,11 @@ export async function benchPipeline(opts: {
     while (draining) {
       batchAcks.push(await post(Array.from({ length: 50 }, () => messageEvent(users[n % users.length]!, n++))));
       extra += 50;
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1000));
     }
   })();
   const drainStart = performance.now();
-  const cap = drainStart + 180_000;
+  const cap = drainStart + 120_000;
   let processedNow = atQueued;
   while (processedNow < opts.backlog + extra && performance.now() < cap) {
     await new Promise((r) => setTimeout(r, 250));
@@ -190,7 +190,7 @@ export async function benchPipeline(opts: {
     ratio: ratio(rate),
   });
   rows.push({ name: "… meanwhile GET /healthz (every 50 ms)", value: `p50 ${ms(quantile(health, 0.5))}, p99 ${ms(quantile(health, 0.99))}, max ${ms(Math.max(...health))}`, ratio: "target p99 < 200 ms" });
-  rows.push({ name: "… meanwhile 50-event webhook batches (every 250 ms)", value: `p50 ${ms(quantile(batchAcks, 0.5))}, p99 ${ms(quantile(batchAcks, 0.99))}, max ${ms(Math.max(...batchAcks))}`, ratio: "target: none over 1,000 ms" });
+  rows.push({ name: "… meanwhile 50-event webhook batches (one a second)", value: `p50 ${ms(quantile(batchAcks, 0.5))}, p99 ${ms(quantile(batchAcks, 0.99))}, max ${ms(Math.max(...batchAcks))}`, ratio: "target: none over 1,000 ms" });
   await waitProcessed();
 
   // 4. LINE message → the member's open event stream (what the browser's EventSource receives).

@@ -3,6 +3,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Logger } from "pino";
+import { createNotifier, type Notification } from "./notifier.ts";
 import { lockPgliteDir } from "./pglite-lock.ts";
 import { openPostgres } from "./postgres.ts";
 
@@ -13,6 +14,11 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * NOTIFY `channel` with `payload` once this transaction has committed (at once outside one);
+   * nothing is sent if it rolls back. Sent apart from the transaction and coalesced (notifier.ts).
+   */
+  notify(channel: string, payload: string): Promise<void>;
 }
 
 export type Unlisten = () => Promise<void>;
@@ -47,7 +53,10 @@ export async function openPglite(dir: string): Promise<Database> {
     release();
     throw err;
   }
-  const wrap = (q: Pick<PGlite, "query" | "exec">): Queryable => ({
+  const notifier = createNotifier(async (batch) => {
+    await db.query("SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)", [batch.map((n) => n.channel), batch.map((n) => n.payload)]);
+  });
+  const wrap = (q: Pick<PGlite, "query" | "exec">, notify: Queryable["notify"]): Queryable => ({
     async query<T>(sql: string, params?: readonly unknown[]) {
       const res = await q.query<T>(sql, params ? [...params] : undefined);
       return res.rows;
@@ -55,13 +64,26 @@ export async function openPglite(dir: string): Promise<Database> {
     async exec(sql: string) {
       await q.exec(sql);
     },
+    notify,
   });
-  const base = wrap(db);
+  const base = wrap(db, (channel, payload) => notifier.notify([{ channel, payload }]));
   return {
     kind: "pglite",
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    notify: base.notify,
+    async transaction(fn) {
+      const pending: Notification[] = [];
+      const result = await db.transaction((tx) =>
+        fn(
+          wrap(tx, async (channel, payload) => {
+            pending.push({ channel, payload });
+          }),
+        ),
+      );
+      await notifier.notify(pending);
+      return result;
+    },
     async listen(channel, onPayload) {
       // In-process: the listening "connection" cannot be lost.
       const unsub = await db.listen(channel, onPayload);

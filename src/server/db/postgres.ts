@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import pg from "pg";
 import type { Database, Queryable } from "./database.ts";
+import { createNotifier, type Notification } from "./notifier.ts";
 
 // bigint counts come back as JS numbers on both engines, so repositories see one shape.
 const INT8_OID = 20;
@@ -42,6 +43,18 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     throw err;
   });
   const listeners = new Set<{ stop(): Promise<void> }>();
+  // Notification-only transactions commit asynchronously: they still take NOTIFY's database-wide
+  // lock, but no longer hold it through a WAL flush. One round trip for the whole batch.
+  const notifier = createNotifier(async (batch) => {
+    const values = batch.map((n) => `(${pg.escapeLiteral(n.channel)}, ${pg.escapeLiteral(n.payload)})`).join(", ");
+    await withConnection(pool, (c) =>
+      c.query(`BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify(ch, p) FROM (VALUES ${values}) AS v(ch, p); COMMIT;`).catch(async (err: unknown) => {
+        // The script stops at the failing statement: end its transaction before the connection goes back.
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }),
+    );
+  });
   return {
     kind: "postgres",
     async query<T>(sql: string, params?: readonly unknown[]) {
@@ -50,14 +63,19 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     async exec(sql) {
       await withConnection(pool, (c) => c.query(sql));
     },
+    notify: (channel, payload) => notifier.notify([{ channel, payload }]),
     async transaction(fn) {
-      return withConnection(pool, async (client) => {
+      const pending: Notification[] = [];
+      const result = await withConnection(pool, async (client) => {
         const tx: Queryable = {
           async query<T>(sql: string, params?: readonly unknown[]) {
             return (await client.query(sql, params ? [...params] : undefined)).rows as T[];
           },
           async exec(sql: string) {
             await client.query(sql);
+          },
+          async notify(channel: string, payload: string) {
+            pending.push({ channel, payload });
           },
         };
         await client.query("BEGIN");
@@ -71,6 +89,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
           throw err;
         }
       });
+      // The change is committed whatever happens to its notifications; listeners' sweeps cover a lost one.
+      await notifier.notify(pending).catch((err: unknown) => log?.warn({ err: describe(err) }, "notifying listeners after commit failed"));
+      return result;
     },
     async listen(channel, onPayload, onReconnect) {
       const listener = persistentListener(url, channel, onPayload, onReconnect, log);

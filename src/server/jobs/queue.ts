@@ -83,8 +83,8 @@ export function enqueue<P>(tx: Queryable, def: JobDefinition<P>, payload: P, opt
 }
 
 /**
- * Enqueues jobs inside the caller's transaction, in one statement whatever their number: the
- * rows, their keys and the wake-up NOTIFY (delivered at commit). Payloads are checked against the
+ * Enqueues jobs inside the caller's transaction, in one statement whatever their number (the
+ * rows and their keys), and wakes the workers once it commits. Payloads are checked against the
  * kind's schema here, so a bad payload fails the caller instead of a worker later.
  */
 export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs: readonly ({ payload: P } & EnqueueOptions)[]): Promise<void> {
@@ -110,9 +110,10 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
-     SELECT pg_notify('${JOBS_CHANNEL}', '')`,
+     SELECT count(*) FROM inserted`,
     [def.kind, JSON.stringify(rows)],
   );
+  await tx.notify(JOBS_CHANNEL, "");
 }
 
 /** Makes sure one copy of a periodic job exists, across every instance. */

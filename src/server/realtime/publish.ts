@@ -35,7 +35,7 @@ export async function publish(tx: Queryable, ev: RealtimeMessage): Promise<void>
     throw new Error(`realtime ${ev.type}: not members of tenant ${ev.tenantId}: ${missing.join(", ")}`);
   }
   for (let i = 0; i < memberIds.length; i += NOTIFY_BATCH) {
-    await repo.notify(tx, REALTIME_CHANNEL, JSON.stringify(memberIds.slice(i, i + NOTIFY_BATCH)));
+    await tx.notify(REALTIME_CHANNEL, JSON.stringify(memberIds.slice(i, i + NOTIFY_BATCH)));
   }
 }
 

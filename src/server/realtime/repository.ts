@@ -42,10 +42,6 @@ export const realtimeRepository = {
     return rows.map((r) => r.member_id);
   },
 
-  async notify(tx: Queryable, channel: string, payload: string): Promise<void> {
-    await tx.query("SELECT pg_notify($1, $2)", [channel, payload]);
-  },
-
   async eventsAfter(db: Queryable, r: Recipient, afterId: number, limit: number): Promise<RealtimeEventRow[]> {
     return db.query<RealtimeEventRow>(
       `SELECT id, type, data FROM realtime_events
