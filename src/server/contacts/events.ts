@@ -12,7 +12,6 @@ export const contactAudience = (tx: Queryable, tenantId: string, contactIds: rea
 /**
  * Tells the open web apps of every member who sees the contacts after the change, and of
  * `before` (who saw them before it), so a member who just lost sight hears too and drops them.
- * It publishes, so call it once per transaction, as its last step (realtime/publish.ts).
  */
 export async function announceContacts(
   tx: Queryable,

@@ -23,7 +23,7 @@ function byTenant(contacts: readonly { id: string; tenant_id: string }[]): Map<s
   return groups;
 }
 
-/** One `contact.updated` per company for the contacts a LINE profile change rewrote; the caller's last write. */
+/** One `contact.updated` per company for the contacts a LINE profile change rewrote. */
 async function announceUpdated(tx: Queryable, contacts: readonly { id: string; tenant_id: string }[]) {
   for (const [tenantId, contactIds] of byTenant(contacts)) await announceContacts(tx, { tenantId, type: "contact.updated", contactIds });
 }

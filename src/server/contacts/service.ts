@@ -62,7 +62,7 @@ export function createContactsService(deps: ContactsDeps) {
 
   const reload = async (tx: Queryable, who: Who, id: string) => (await repo.get(tx, who.tenant.id, who.member.id, id))!;
 
-  /** The change's real-time event: the transaction's last write (it publishes). */
+  /** The change's real-time event, delivered once the transaction commits. */
   const announce = (tx: Queryable, who: Who, type: ContactEventType, id: string, before?: string[]) =>
     announceContacts(tx, { tenantId: who.tenant.id, type, contactIds: [id], before });
 

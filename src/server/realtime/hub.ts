@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { REALTIME_READY, REALTIME_RESET } from "../../shared/realtime.ts";
-import { REALTIME_CHANNEL } from "./publish.ts";
+import { OUTBOX_CHANNEL, REALTIME_CHANNEL, notifyRecipients } from "./publish.ts";
 import { realtimeRepository as repo, type RealtimeEventRow, type Recipient } from "./repository.ts";
 
 export type RealtimeEvent = RealtimeEventRow;
@@ -79,6 +79,37 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
     }
   }
 
+  /**
+   * The sequencer: moves committed outbox rows into realtime_events (one instance at a time, under
+   * the repository's lock) and wakes the recipients' hubs. One pass at a time per process; a
+   * notification during a pass makes it go round again.
+   */
+  let sequencing: Promise<void> | undefined;
+  let sequenceAgain = false;
+  const SEQUENCE_BATCH = 1000;
+  function sequence(): Promise<void> {
+    if (sequencing) {
+      sequenceAgain = true;
+      return sequencing;
+    }
+    sequencing = (async () => {
+      do {
+        sequenceAgain = false;
+        const moved = await db.transaction(async (tx) => {
+          const memberIds = await repo.sequence(tx, SEQUENCE_BATCH);
+          await notifyRecipients(tx, memberIds);
+          return memberIds.length;
+        });
+        if (moved === SEQUENCE_BATCH) sequenceAgain = true;
+      } while (sequenceAgain && !closed);
+    })()
+      .catch((err: unknown) => {
+        if (!closed) log.warn({ err }, "real-time sequencing failed; the next notification or sweep retries");
+      })
+      .finally(() => (sequencing = undefined));
+    return sequencing;
+  }
+
   function wake(memberId: string) {
     for (const s of byMember.get(memberId) ?? []) void pump(s);
   }
@@ -98,7 +129,11 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
     // Notifications sent while the connection was being re-opened are found by a sweep at once.
   }, () => void sweep());
 
+  const unlistenOutbox = await db.listen(OUTBOX_CHANNEL, () => void sequence(), () => void sequence());
+
   const sweep = async () => {
+    // Outbox rows whose notification was lost (a crash between commit and NOTIFY).
+    await sequence();
     if (!byMember.size) return;
     try {
       const latest = await repo.latestIds(db, [...byMember.keys()]);
@@ -138,6 +173,9 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
       const set = byMember.get(recipient.memberId) ?? new Set<Subscriber>();
       byMember.set(recipient.memberId, set.add(s));
       try {
+        // Events committed before this subscription are sequenced first, so the starting point
+        // is after them, as it would have been had they been sequenced at once.
+        await sequence();
         const start = await repo.startPoint(db, recipient);
         // Resuming from before what pruning removed, or from an id this member never had (a
         // restored backup), cannot be replayed faithfully: start from now and say so.
@@ -166,6 +204,8 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
       if (sweepTimer) clearInterval(sweepTimer);
       for (const set of [...byMember.values()]) for (const s of [...set]) s.end();
       await unlisten();
+      await unlistenOutbox();
+      await sequencing;
     },
   };
 }

@@ -2,9 +2,10 @@ import type { Queryable } from "../db/database.ts";
 import { RealtimeEventTypeSchema } from "../../shared/realtime.ts";
 import { realtimeRepository as repo } from "./repository.ts";
 
-/** The one NOTIFY channel every instance's hub listens on. */
+/** The NOTIFY channel every instance's hub listens on: members with new events. */
 export const REALTIME_CHANNEL = "tsunagu_realtime";
-// A NOTIFY payload must stay under 8000 bytes; 100 uuids as JSON are about 3.9 kB.
+/** New outbox rows to sequence. */
+export const OUTBOX_CHANNEL = "tsunagu_realtime_outbox";
 const NOTIFY_BATCH = 100;
 
 export interface RealtimeMessage {
@@ -15,27 +16,25 @@ export interface RealtimeMessage {
 }
 
 /**
- * Records an event for each recipient inside the caller's transaction and wakes every instance's
- * hub. Rows and notifications both become visible only at commit, so a rolled-back change never
- * reaches a browser.
- *
- * Each recipient's lock is held to the end of the transaction, which makes one member's event ids
- * commit in increasing order — hubs and resuming browsers read "id > last seen" and would
- * otherwise skip an id that committed late. So publish once per transaction, as its last step.
- * A recipient outside the tenant is a programming error and aborts the transaction.
+ * Records an event for each recipient inside the caller's transaction (the outbox) and wakes the
+ * sequencer once it commits; a rolled-back change never reaches a browser. Takes no lock, so
+ * publishers to the same member do not wait for each other. A recipient outside the tenant is a
+ * programming error and aborts the transaction.
  */
 export async function publish(tx: Queryable, ev: RealtimeMessage): Promise<void> {
   RealtimeEventTypeSchema.parse(ev.type);
   const memberIds = [...new Set(ev.memberIds)];
   if (!memberIds.length) return;
-  await repo.lockRecipients(tx, memberIds);
-  const written = await repo.insertEvents(tx, { ...ev, memberIds });
+  const written = await repo.insertOutbox(tx, { ...ev, memberIds });
   if (written.length !== memberIds.length) {
     const missing = memberIds.filter((id) => !written.includes(id));
     throw new Error(`realtime ${ev.type}: not members of tenant ${ev.tenantId}: ${missing.join(", ")}`);
   }
-  for (let i = 0; i < memberIds.length; i += NOTIFY_BATCH) {
-    await tx.notify(REALTIME_CHANNEL, JSON.stringify(memberIds.slice(i, i + NOTIFY_BATCH)));
-  }
+  await tx.notify(OUTBOX_CHANNEL, "");
 }
 
+/** Wakes the members' hubs after the sequencer moved their events; 100 uuids as JSON (~3.9 kB) stay under NOTIFY's 8,000 bytes. */
+export async function notifyRecipients(tx: Queryable, memberIds: readonly string[]): Promise<void> {
+  const unique = [...new Set(memberIds)];
+  for (let i = 0; i < unique.length; i += NOTIFY_BATCH) await tx.notify(REALTIME_CHANNEL, JSON.stringify(unique.slice(i, i + NOTIFY_BATCH)));
+}

@@ -11,33 +11,37 @@ export interface Recipient {
   memberId: string;
 }
 
-// Key space of the per-recipient publish locks (two-int advisory keys never collide with the
-// single-bigint keys used elsewhere, e.g. the migration lock).
-const PUBLISH_LOCK_SPACE = 727_006;
-
-/** A member's lock key: the first 32 bits of its (random) uuid, as a signed int4. */
-export const recipientLockKey = (memberId: string) => Number.parseInt(memberId.replace(/-/g, "").slice(0, 8), 16) | 0;
+// One sequencer at a time moves the outbox into realtime_events (any bigint; unique in the codebase).
+const SEQUENCER_LOCK = 727_008;
 
 export const realtimeRepository = {
-  /**
-   * Takes, until the end of the caller's transaction, one lock per recipient, in ascending key
-   * order so that two publishers never wait on each other in a cycle.
-   */
-  async lockRecipients(tx: Queryable, memberIds: readonly string[]): Promise<void> {
-    const keys = [...new Set(memberIds.map(recipientLockKey))].sort((a, b) => a - b);
-    if (!keys.length) return;
-    await tx.query("SELECT count(pg_advisory_xact_lock($1, k)) FROM unnest($2::int[]) AS k", [PUBLISH_LOCK_SPACE, keys]);
-  },
-
-  /** One row per recipient who is a member of the tenant; returns the recipients written. */
-  async insertEvents(tx: Queryable, ev: { tenantId: string; memberIds: readonly string[]; type: string; data: unknown }) {
+  /** One outbox row per recipient who is a member of the tenant; returns the recipients written. */
+  async insertOutbox(tx: Queryable, ev: { tenantId: string; memberIds: readonly string[]; type: string; data: unknown }) {
     const rows = await tx.query<{ member_id: string }>(
-      `INSERT INTO realtime_events (tenant_id, member_id, type, data)
+      `INSERT INTO realtime_outbox (tenant_id, member_id, type, data)
        SELECT m.tenant_id, m.id, $3, $4::jsonb FROM members m
        WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])
        ORDER BY m.id
        RETURNING member_id`,
       [ev.tenantId, [...ev.memberIds], ev.type, JSON.stringify(ev.data ?? null)],
+    );
+    return rows.map((r) => r.member_id);
+  },
+
+  /**
+   * Moves the oldest outbox rows into realtime_events, in outbox order, under a lock held to the
+   * end of the caller's transaction: ids are given out and committed by one sequencer at a time.
+   * Returns the members who got events.
+   */
+  async sequence(tx: Queryable, limit: number): Promise<string[]> {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [SEQUENCER_LOCK]);
+    const rows = await tx.query<{ member_id: string }>(
+      `WITH moved AS (
+         DELETE FROM realtime_outbox WHERE id IN (SELECT id FROM realtime_outbox ORDER BY id LIMIT $1) RETURNING *)
+       INSERT INTO realtime_events (tenant_id, member_id, type, data, created_at)
+       SELECT tenant_id, member_id, type, data, created_at FROM moved ORDER BY id
+       RETURNING member_id`,
+      [limit],
     );
     return rows.map((r) => r.member_id);
   },

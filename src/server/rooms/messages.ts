@@ -53,7 +53,7 @@ export interface MessagingDeps {
 export function createMessaging(deps: MessagingDeps) {
   const { db, files, clock } = deps;
 
-  /** Tells the member's open web apps; one publish per transaction, as its last write. */
+  /** Tells the member's open web apps once the transaction commits. */
   const announce = (tx: Queryable, tenantId: string, memberId: string, type: string, data: object) =>
     publish(tx, { tenantId, memberIds: [memberId], type, data });
 

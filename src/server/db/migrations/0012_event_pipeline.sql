@@ -42,3 +42,17 @@ UPDATE webhook_events e SET attempts = j.attempts
   FROM (SELECT DISTINCT ON (payload->>'eventId') payload->>'eventId' AS event_id, attempts FROM jobs
         WHERE kind = 'line.event' ORDER BY payload->>'eventId', id DESC) j
   WHERE j.event_id = e.id::text;
+
+-- Real-time events are written by the changing transaction into an outbox, without any lock, and
+-- moved into realtime_events by one sequencer at a time (realtime/hub.ts). Each member's event ids
+-- still commit in increasing order, which resuming readers rely on; before, every publisher took
+-- a per-recipient lock held through its commit, so all changes announced to one member committed
+-- one after another (the busiest member capped the whole pipeline).
+CREATE TABLE realtime_outbox (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  member_id uuid NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+  type text NOT NULL CHECK (length(type) BETWEEN 1 AND 100),
+  data jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now()
+);
