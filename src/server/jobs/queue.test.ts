@@ -102,6 +102,26 @@ describe("job queue", () => {
     expect(dead!.last_error).toContain("first job fails");
   });
 
+  it("commits the jobs before a failing one in the same batch, and runs none of them twice", async () => {
+    const ran: number[] = [];
+    let failures = 0;
+    const def = defineJob({
+      kind: "test.batch",
+      payload: z.object({ n: z.number() }),
+      async run({ n }, { tx }) {
+        await tx.query("SELECT 1");
+        ran.push(n);
+        if (n === 2 && failures++ === 0) throw new Error("second job fails once");
+      },
+    });
+    const t = Date.now();
+    await db.transaction((tx) => enqueueMany(tx, def, [1, 2, 3].map((n) => ({ payload: { n }, orderingKey: "batch", orderedAt: new Date(t + n) }))));
+    await worker([def], { pollMs: 50 });
+    await waitFor(async () => ran.includes(3), 20_000, "the third job");
+    expect(ran).toEqual([1, 2, 2, 3]);
+    expect(await jobCount("test.batch")).toBe(0);
+  });
+
   it("renews the lease of a job that runs longer than the lease, so it is never run twice", async () => {
     let runs = 0;
     let release!: () => void;

@@ -154,6 +154,8 @@ export interface WorkerOptions {
   /** Ordering keys one claim takes, and jobs per key. */
   keysPerClaim?: number;
   jobsPerKey?: number;
+  /** How many of one key's claimed jobs share a transaction (one commit and WAL flush instead of one each). */
+  jobsPerTransaction?: number;
   /** How often crashed workers' unkeyed jobs are put back and empty keys forgotten. */
   maintenanceMs?: number;
 }
@@ -176,6 +178,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const lease = opts.leaseSeconds ?? 60;
   const keysPerClaim = opts.keysPerClaim ?? 4;
   const jobsPerKey = opts.jobsPerKey ?? 25;
+  // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
+  const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
   let stopped = false;
 
   // Every loop sleeps on its own timer, so one NOTIFY wakes all of them.
@@ -262,7 +266,6 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
             def.everyMs,
           ])
         : q.query("DELETE FROM jobs WHERE id = $1", [job.id]);
-    const ctxLog = log.child({ jobId: job.id, kind: job.kind });
     heldJobs.add(job.id);
     try {
       if (!def) {
@@ -279,13 +282,12 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         await markFailed(job, new Error(`invalid payload: ${parsed.error.message}`), true);
         return false;
       }
-      const ctx = (tx: Queryable): JobContext => ({ tx, jobId: job.id, attempt: job.attempts, lastAttempt: job.attempts >= job.max_attempts, log: ctxLog });
       if (def.outsideTransaction) {
-        await def.run(parsed.data, ctx(db));
+        await def.run(parsed.data, context(job, db));
         await finish(db);
       } else {
         await db.transaction(async (tx) => {
-          await def.run(parsed.data, ctx(tx));
+          await def.run(parsed.data, context(job, tx));
           await finish(tx);
         });
       }
@@ -296,6 +298,57 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     } finally {
       heldJobs.delete(job.id);
     }
+  }
+
+  const context = (job: ClaimedJob, tx: Queryable): JobContext => ({
+    tx,
+    jobId: job.id,
+    attempt: job.attempts,
+    lastAttempt: job.attempts >= job.max_attempts,
+    log: log.child({ jobId: job.id, kind: job.kind }),
+  });
+
+  /** Jobs that can share a transaction: known, transactional, not periodic, with a valid payload. */
+  const batchable = (job: ClaimedJob) => {
+    const def = registry.get(job.kind);
+    return !!def && !def.outsideTransaction && def.everyMs === undefined && def.payload.safeParse(job.payload).success;
+  };
+
+  /**
+   * Runs consecutive jobs of one key in one transaction, each under a savepoint: the successes
+   * and their removal commit together; the first failure is rolled back to its savepoint,
+   * recorded, and ends the run (the key's later jobs wait for its retry).
+   */
+  async function runTogether(jobs: ClaimedJob[]): Promise<{ ran: number; failed: boolean }> {
+    const done: number[] = [];
+    let failure: { job: ClaimedJob; err: unknown } | undefined;
+    for (const j of jobs) heldJobs.add(j.id);
+    try {
+      await db.transaction(async (tx) => {
+        for (const job of jobs) {
+          const def = registry.get(job.kind)!;
+          await tx.query("SAVEPOINT job");
+          try {
+            await def.run(def.payload.parse(job.payload), context(job, tx));
+            await tx.query("RELEASE SAVEPOINT job");
+            done.push(job.id);
+          } catch (err) {
+            await tx.query("ROLLBACK TO SAVEPOINT job");
+            failure = { job, err };
+            break;
+          }
+        }
+        if (done.length) await tx.query("DELETE FROM jobs WHERE id = ANY($1::bigint[])", [done]);
+      });
+    } catch (err) {
+      // The transaction itself failed (commit, connection): none of the batch happened.
+      failure = { job: jobs[0]!, err };
+      done.length = 0;
+    } finally {
+      for (const j of jobs) heldJobs.delete(j.id);
+    }
+    if (failure) await markFailed(failure.job, failure.err, false).catch((e: unknown) => log.error({ err: e, jobId: failure!.job.id }, "could not record a job failure; its lease will run out"));
+    return { ran: done.length, failed: !!failure };
   }
 
   async function markFailed(job: ClaimedJob, err: unknown, permanent: boolean) {
@@ -341,9 +394,17 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       let i = 0;
       try {
         while (i < mine.length && !stopped) {
-          const ok = await runJob(mine[i]!);
-          i++;
-          if (!ok) break;
+          let n = 0;
+          while (i + n < mine.length && n < jobsPerTransaction && batchable(mine[i + n]!)) n++;
+          if (n > 1) {
+            const { ran, failed } = await runTogether(mine.slice(i, i + n));
+            i += ran + (failed ? 1 : 0);
+            if (failed) break;
+          } else {
+            const ok = await runJob(mine[i]!);
+            i++;
+            if (!ok) break;
+          }
         }
       } finally {
         await releaseKey(
