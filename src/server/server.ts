@@ -157,7 +157,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     line.handlers.register(contacts.lineHandlers);
 
     const jobs = createJobRegistry([...line.jobs, ...invitations.jobs, ...messaging.jobs, ...contacts.jobs]);
-    const worker = lifecycle.own("job worker", await startWorker({ db, log, registry: jobs, concurrency: config.workerConcurrency }), (w) => w.stop());
+    const worker = lifecycle.own("job worker", await startWorker({ db: db.background(), log, registry: jobs, concurrency: config.workerConcurrency }), (w) => w.stop());
 
     const app = createHttpApp({
       log,

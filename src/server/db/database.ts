@@ -1,12 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Logger } from "pino";
-import { createNotifier, type Notification } from "./notifier.ts";
-import { lockPgliteDir } from "./pglite-lock.ts";
+import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 
+export { openPglite } from "./pglite.ts";
 export { isConnectionError, openPostgres } from "./postgres.ts";
 
 /** Anything SQL can be sent to: the database itself or an open transaction. */
@@ -34,73 +31,13 @@ export interface Database extends Queryable {
   listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   /** Whether the database answers a trivial query within `timeoutMs` (health checks). */
   ping(timeoutMs: number): Promise<boolean>;
+  /**
+   * The same database for work that can wait (the job worker). On PGlite, whose one connection
+   * runs one statement or transaction at a time, it lets requests go first; on PostgreSQL it is
+   * the same pool.
+   */
+  background(): Database;
   close(): Promise<void>;
-}
-
-// bigint counts come back as JS numbers on both engines, so repositories see one shape.
-const INT8_OID = 20;
-
-export async function openPglite(dir: string): Promise<Database> {
-  fs.mkdirSync(dir, { recursive: true });
-  const release = lockPgliteDir(dir);
-  let db: PGlite;
-  try {
-    db = await PGlite.create(dir, {
-      extensions: { pg_trgm },
-      parsers: { [INT8_OID]: (v: string) => Number(v) },
-    });
-  } catch (err) {
-    release();
-    throw err;
-  }
-  const notifier = createNotifier(async (batch) => {
-    await db.query("SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)", [batch.map((n) => n.channel), batch.map((n) => n.payload)]);
-  });
-  const wrap = (q: Pick<PGlite, "query" | "exec">, notify: Queryable["notify"]): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]) {
-      const res = await q.query<T>(sql, params ? [...params] : undefined);
-      return res.rows;
-    },
-    async exec(sql: string) {
-      await q.exec(sql);
-    },
-    notify,
-  });
-  const base = wrap(db, (channel, payload) => notifier.notify([{ channel, payload }]));
-  return {
-    kind: "pglite",
-    query: base.query,
-    exec: base.exec,
-    notify: base.notify,
-    async transaction(fn) {
-      const pending: Notification[] = [];
-      const result = await db.transaction((tx) =>
-        fn(
-          wrap(tx, async (channel, payload) => {
-            pending.push({ channel, payload });
-          }),
-        ),
-      );
-      await notifier.notify(pending);
-      return result;
-    },
-    async listen(channel, onPayload) {
-      // In-process: the listening "connection" cannot be lost.
-      const unsub = await db.listen(channel, onPayload);
-      return unsub;
-    },
-    async ping() {
-      await db.query("select 1");
-      return true;
-    },
-    async close() {
-      try {
-        await db.close();
-      } finally {
-        release();
-      }
-    },
-  };
 }
 
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; log?: Logger; databasePoolSize?: number }): Promise<Database> {

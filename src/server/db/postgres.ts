@@ -55,7 +55,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       }),
     );
   });
-  return {
+  const database: Database = {
     kind: "postgres",
     async query<T>(sql: string, params?: readonly unknown[]) {
       return withConnection(pool, async (c) => (await c.query(sql, params ? [...params] : undefined)).rows as T[]);
@@ -110,7 +110,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       listeners.clear();
       await pool.end();
     },
+    // Connections are many: background work needs no lane of its own.
+    background: () => database,
   };
+  return database;
 }
 
 /** A connection could not be had at all: the server is down, restarting, full or refusing us. */
