@@ -21,6 +21,7 @@ import { invitationRoutes } from "./invitations/routes.ts";
 import { createInvitationService } from "./invitations/service.ts";
 import { createCarddav } from "./carddav/carddav.ts";
 import { createContacts } from "./contacts/contacts.ts";
+import { createCpuPool } from "./cpu/pool.ts";
 import { loadSecretKey } from "./line/secrets.ts";
 import { startOutgoingMail } from "./mail/outgoing.ts";
 import { createRealtimeHub } from "./realtime/hub.ts";
@@ -153,6 +154,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     cleanups.push(async () => clearInterval(pruning));
     const mail = await startOutgoingMail({ smtpUrl: config.smtpUrl, db });
     cleanups.push(() => mail.close());
+    const cpu = createCpuPool();
+    cleanups.push(() => cpu.close());
 
     const messaging = createMessaging({
       db,
@@ -175,6 +178,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       chatUrl: (channel) =>
         emulator ? `${emulator.url}/ui/chat/${channel.channel_id}` : `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id ?? "")}/`,
       notify: messaging.roomNotifier,
+      cpu,
       clock,
       log,
     });

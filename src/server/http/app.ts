@@ -60,7 +60,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   app.onError((err, c) => {
     const problem = toProblem(err);
-    if (problem.status === 503) c.get("log").warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database unavailable");
+    if (problem.code === "database_unavailable") c.get("log").warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database unavailable");
     else if (problem.status >= 500) c.get("log").error({ err }, "unhandled error");
     const requestId = c.get("requestId");
     c.header("X-Request-Id", requestId);

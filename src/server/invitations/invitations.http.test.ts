@@ -159,6 +159,25 @@ describe("business card and e-mail", () => {
     expect(decodeQr(new Uint8Array(await res.arrayBuffer()))).toBe(`${url}?via=card`);
   });
 
+  it("answers /healthz while ten cards are being drawn: the drawing is off the event loop", async () => {
+    const order: string[] = [];
+    const cardFetch = (locale: string) =>
+      fetch(`${server.url}/api/v1/invitations/me/card.png?locale=${locale}`, { headers: { cookie: sato.cookie } }).then(async (res) => {
+        expect(res.status).toBe(200);
+        const png = new Uint8Array(await res.arrayBuffer());
+        order.push("card");
+        return png;
+      });
+    const cards = Promise.all(["en", "ja", "ko", "en", "ja", "ko", "en", "ja", "ko", "en"].map(cardFetch));
+    const health = fetch(`${server.url}/healthz`).then((res) => (order.push("healthz"), res.status));
+    expect(await health).toBe(200);
+    const pngs = await cards;
+    // Ten cards take seconds of CPU; the probe sent after them is answered before any is done.
+    expect(order.indexOf("healthz")).toBe(0);
+    const { url } = (await sato.get("/api/v1/invitations/me")).json;
+    for (const png of pngs) expect(decodeQr(png)).toBe(`${url}?via=card`);
+  });
+
   it("e-mails the invitation (link + inline QR) through SMTP to the captured mailbox, and validates recipients", async () => {
     const { url } = (await sato.get("/api/v1/invitations/me")).json;
     const sent = await sato.post("/api/v1/invitations/me/email", { to: ["Client@Example.com", "client@example.com", "other@example.com"], locale: "ja" });
