@@ -185,7 +185,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);
     line.handlers.register(messaging.lineHandlers);
-    const contacts = createContacts({ db, files, clock, log });
+    const contacts = createContacts({ db, files, clock, log, cpu });
     const carddav = createCarddav({ db, clock, serverKey: loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }), publicBaseUrl });
     line.handlers.register(contacts.lineHandlers);
 
