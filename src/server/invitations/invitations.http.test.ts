@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/**
+ * The longest the event loop may stall while ten cards are drawn. Measured on this machine: 1.7 s
+ * when the cards were drawn on the event loop (before the CPU pool), 43 ms on the pool.
+ */
+const MAX_STALL_MS = 250;
 const decodeQr = (png: Uint8Array) => {
   const img = PNG.sync.read(Buffer.from(png));
   return jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data;
@@ -159,21 +165,19 @@ describe("business card and e-mail", () => {
     expect(decodeQr(new Uint8Array(await res.arrayBuffer()))).toBe(`${url}?via=card`);
   });
 
-  it("answers /healthz while ten cards are being drawn: the drawing is off the event loop", async () => {
-    const order: string[] = [];
-    const cardFetch = (locale: string) =>
-      fetch(`${server.url}/api/v1/invitations/me/card.png?locale=${locale}`, { headers: { cookie: sato.cookie } }).then(async (res) => {
+  it("draws ten cards at once without holding up the event loop the server shares with this test", async () => {
+    // The server runs in this process: its event loop is this loop.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const pngs = await Promise.all(
+      ["en", "ja", "ko", "en", "ja", "ko", "en", "ja", "ko", "en"].map(async (locale) => {
+        const res = await fetch(`${server.url}/api/v1/invitations/me/card.png?locale=${locale}`, { headers: { cookie: sato.cookie } });
         expect(res.status).toBe(200);
-        const png = new Uint8Array(await res.arrayBuffer());
-        order.push("card");
-        return png;
-      });
-    const cards = Promise.all(["en", "ja", "ko", "en", "ja", "ko", "en", "ja", "ko", "en"].map(cardFetch));
-    const health = fetch(`${server.url}/healthz`).then((res) => (order.push("healthz"), res.status));
-    expect(await health).toBe(200);
-    const pngs = await cards;
-    // Ten cards take seconds of CPU; the probe sent after them is answered before any is done.
-    expect(order.indexOf("healthz")).toBe(0);
+        return new Uint8Array(await res.arrayBuffer());
+      }),
+    );
+    delay.disable();
+    expect(delay.max / 1e6).toBeLessThan(MAX_STALL_MS);
     const { url } = (await sato.get("/api/v1/invitations/me")).json;
     for (const png of pngs) expect(decodeQr(png)).toBe(`${url}?via=card`);
   });
