@@ -455,6 +455,8 @@ export const en = {
     skippedCount_one: "{{count}} card skipped",
     skippedCount_other: "{{count}} cards skipped",
     skippedLabel: "Skipped cards",
+    skippedMore_one: "… and {{count}} more skipped card",
+    skippedMore_other: "… and {{count}} more skipped cards",
     card: "Card {{n}}",
     cardNamed: "Card {{n}} ({{name}})",
     exportAll: "Export all",

@@ -456,6 +456,8 @@ export const ja: Messages = {
     skippedCount_one: "{{count}} 件のカードをスキップしました",
     skippedCount_other: "{{count}} 件のカードをスキップしました",
     skippedLabel: "スキップしたカード",
+    skippedMore_one: "…ほか {{count}} 件のカードをスキップしました",
+    skippedMore_other: "…ほか {{count}} 件のカードをスキップしました",
     card: "カード {{n}}",
     cardNamed: "カード {{n}}（{{name}}）",
     exportAll: "すべてエクスポート",

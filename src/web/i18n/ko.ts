@@ -456,6 +456,8 @@ export const ko: Messages = {
     skippedCount_one: "카드 {{count}}개를 건너뛰었습니다",
     skippedCount_other: "카드 {{count}}개를 건너뛰었습니다",
     skippedLabel: "건너뛴 카드",
+    skippedMore_one: "…외 카드 {{count}}개를 건너뛰었습니다",
+    skippedMore_other: "…외 카드 {{count}}개를 건너뛰었습니다",
     card: "카드 {{n}}",
     cardNamed: "카드 {{n}} ({{name}})",
     exportAll: "모두 내보내기",

@@ -120,6 +120,9 @@ function ImportVcards() {
   );
 }
 
+/** A file of 10,000 broken cards must not become a page of 10,000 items; the first ones show the pattern. */
+const SKIPPED_SHOWN = 100;
+
 function ImportReport({ fileName, progress, onDismiss }: { fileName: string; progress: ContactImport; onDismiss: () => void }) {
   const { t } = useTranslation();
   const titleId = useId();
@@ -144,13 +147,14 @@ function ImportReport({ fileName, progress, onDismiss }: { fileName: string; pro
           </p>
           {progress.skipped.length > 0 && (
             <ul className="import-skipped" aria-label={t("contactsInterop.skippedLabel")}>
-              {progress.skipped.map((s) => (
+              {progress.skipped.slice(0, SKIPPED_SHOWN).map((s) => (
                 <li key={s.index}>
                   <strong>{cardLabel(s)}</strong>: {s.errors.join("; ")}
                 </li>
               ))}
             </ul>
           )}
+          {progress.skipped.length > SKIPPED_SHOWN && <p>{t("contactsInterop.skippedMore", { count: progress.skipped.length - SKIPPED_SHOWN })}</p>}
           <button type="button" className="button button-small" onClick={onDismiss}>
             {t("common.dismiss")}
           </button>
