@@ -10,6 +10,8 @@
  * Pipeline: `--pipeline` measures the LINE event pipeline instead (bench/pipeline.ts): acks,
  * processing of a `--backlog N` (default 10000) backlog, what else is served meanwhile, and message →
  * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
+ * Heavy work: `--heavy` runs only the CPU-heavy scenarios (bench/heavy-bench.ts): a 10,000-card
+ * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -23,6 +25,7 @@ import { demoChannelCredentials } from "../src/server/line/demo-channel.ts";
 import { signBody } from "../src/server/line/webhook.ts";
 import { benchContacts } from "./contacts-bench.ts";
 import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
+import { benchHeavy } from "./heavy-bench.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -33,12 +36,30 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     pipeline: { type: "boolean", default: false },
     backlog: { type: "string", default: "10000" },
+    heavy: { type: "boolean", default: false },
   },
 });
 const contactCount = Number(values.contacts);
 const seconds = Number(values.seconds);
 const dbKind = values.db === "postgres" ? "postgres" : "pglite";
 
+if (values.heavy) {
+  const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;
+  console.log(`bench --heavy: ${dbKind}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  try {
+    const r = await benchHeavy({ databaseUrl: database?.url });
+    const kb = Math.round(r.import.bytes / 1024);
+    console.log("\n| scenario | duration | /healthz max | /healthz p99 | samples |\n| --- | --- | --- | --- | --- |");
+    console.log(
+      `| import ${r.import.cards} vCards (${kb} kB; ${r.import.imported} imported, ${r.import.failed} skipped) | ${r.import.seconds.toFixed(1)} s | ` +
+        `${r.import.health.maxMs} ms | ${r.import.health.p99Ms} ms | ${r.import.health.count} |`,
+    );
+    console.log(`| ${r.cards.renders} card renders, 10 at a time | ${r.cards.seconds.toFixed(1)} s | ${r.cards.health.maxMs} ms | ${r.cards.health.p99Ms} ms | ${r.cards.health.count} |`);
+  } finally {
+    await database?.drop();
+  }
+  process.exit(0);
+}
 
 const rows: { name: string; value: string; ratio: string }[] = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));

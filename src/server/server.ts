@@ -22,6 +22,7 @@ import { invitationRoutes } from "./invitations/routes.ts";
 import { createInvitationService } from "./invitations/service.ts";
 import { createCarddav } from "./carddav/carddav.ts";
 import { createContacts } from "./contacts/contacts.ts";
+import { createCpuPool } from "./cpu/pool.ts";
 import { loadSecretKey } from "./line/secrets.ts";
 import { startOutgoingMail } from "./mail/outgoing.ts";
 import { createRealtimeHub } from "./realtime/hub.ts";
@@ -132,6 +133,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     );
     void pruning;
     const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db }), (m) => m.close());
+    const cpu = lifecycle.own("CPU pool", createCpuPool(), (p) => p.close());
 
     const messaging = createMessaging({ db, files, channels: line.channels, publicBaseUrl, urlSecret: secretKey.toString("hex"), clock, log });
     const invitations = createInvitationService({
@@ -146,10 +148,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       chatUrl: (channel) =>
         emulator ? `${emulator.url}/ui/chat/${channel.channel_id}` : `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id ?? "")}/`,
       notify: messaging.roomNotifier,
+      cpu,
       clock,
       log,
     });
-    const contacts = createContacts({ db, files, clock, log });
+    const contacts = createContacts({ db, files, clock, log, cpu });
     const carddav = createCarddav({ db, clock, serverKey: secretKey, publicBaseUrl });
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);

@@ -158,11 +158,29 @@ export const BulkResultSchema = z.object({
     z.object({ contactId: z.string(), ok: z.boolean(), code: z.string().optional(), detail: z.string().optional() }),
   ),
 });
-export const ImportResultSchema = z.object({
-  results: z.array(
-    z.object({ index: z.number().int(), ok: z.boolean(), contactId: z.string().uuid().optional(), errors: z.array(z.string()).optional() }),
-  ),
+/**
+ * A vCard import runs in the background (POST /contacts/import answers 202 with this): the cards
+ * are taken in order, in chunks, and `done` counts those taken so far — imported or skipped.
+ * `skipped` lists each card that did not become a contact — its 0-based position in the file, its
+ * FN (formatted name, "" when it has none) and why; cards that did are only counted, as a
+ * 10,000-card report would otherwise be mostly ids.
+ */
+export const ContactImportSchema = z.object({
+  importId: z.string().uuid(),
+  state: z.enum(["running", "finished"]),
+  total: z.number().int(),
+  done: z.number().int(),
+  imported: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.array(z.object({ index: z.number().int(), name: z.string(), errors: z.array(z.string()) })),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
 });
+export type ContactImport = z.infer<typeof ContactImportSchema>;
+
+/** Sent to the importing member after each chunk; the web app then refetches the import. */
+export const CONTACT_IMPORT_PROGRESS = "contact_import.progress";
+export const ContactImportProgressSchema = ContactImportSchema.pick({ importId: true, state: true, total: true, done: true, failed: true });
 
 /**
  * Real-time events about contacts (Server-Sent Events, see realtime.ts). Each reaches every member

@@ -116,6 +116,64 @@ async function manualImportExport(tag: string, viewport: Viewport) {
   }
 }
 
+/** `count` cards named `Bulk <tag> <n>`; every `skipEvery`th has no e-mail or phone, so it is skipped. */
+function bulkCards(tag: string, count: number, skipEvery: number) {
+  let text = "";
+  for (let i = 0; i < count; i++) {
+    const reach = i % skipEvery === skipEvery - 1 ? "" : `EMAIL:bulk-${tag.toLowerCase()}-${i}@example.com\r\n`;
+    text += `BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bulk ${tag} ${i}\r\nN:Bulk ${tag};${i};;;\r\n${reach}END:VCARD\r\n`;
+  }
+  return text;
+}
+
+/**
+ * A large import runs in the background: a progress bar counts the cards, the member may go
+ * elsewhere meanwhile, and coming back finds the import — then its report.
+ */
+async function bulkImport(tag: string, viewport: Viewport, skipEvery: number) {
+  const count = 2000;
+  const skippedCount = count / skipEvery;
+  const context = await newContext(browser, server.url, viewport ? { viewport } : {});
+  try {
+    const page = await context.newPage();
+    await signInThroughUi(page, "sato@demo.example");
+    await page.goto("/contacts");
+    const list = page.getByRole("region", { name: "External contacts" });
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), list.getByRole("button", { name: "Import vCard" }).click()]);
+    await chooser.setFiles({ name: `bulk-${tag}.vcf`, mimeType: "text/vcard", buffer: Buffer.from(bulkCards(tag, count, skipEvery)) });
+
+    const report = list.getByRole("region", { name: `Import of bulk-${tag}.vcf` });
+    const bar = report.getByRole("progressbar", { name: "Import progress" });
+    await bar.waitFor();
+    expect(await bar.getAttribute("max")).toBe(String(count));
+    await report.getByText(`of ${count} cards done`).waitFor();
+    await list.getByRole("button", { name: "Importing…" }).waitFor();
+    // The first chunk's event has moved the bar.
+    await expect.poll(async () => Number(await bar.getAttribute("value")), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: `/tmp/heavy-${tag.toLowerCase()}-progress.png` });
+
+    // Leave for the Message screen and come back: the import went on without the page.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Message" }).click();
+    await page.waitForURL(/\/message/);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+    await report.getByText(`${count - skippedCount} contacts imported · ${skippedCount} cards skipped`).waitFor({ timeout: 120_000 });
+    expect(await bar.count()).toBe(0);
+    const skipped = report.getByRole("list", { name: "Skipped cards" }).getByRole("listitem");
+    // At most 100 are listed; the rest are counted.
+    expect(await skipped.count()).toBe(Math.min(100, skippedCount));
+    expect(await skipped.first().innerText()).toContain(`Card ${skipEvery} (Bulk ${tag} ${skipEvery - 1}): `);
+    expect(await report.getByText(`… and ${skippedCount - 100} more skipped cards`).count()).toBe(skippedCount > 100 ? 1 : 0);
+    await page.screenshot({ path: `/tmp/heavy-${tag.toLowerCase()}-report.png`, fullPage: false });
+    if (viewport) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+
+    await report.getByRole("button", { name: "Dismiss" }).click();
+    expect(await report.count()).toBe(0);
+    await list.getByRole("button", { name: "Import vCard" }).waitFor();
+  } finally {
+    await context.close();
+  }
+}
+
 /** Kim's open list follows Sato's sharing: the contact appears when shared, and goes when narrowed. */
 async function liveSharing(tag: string, viewport: Viewport) {
   const name = `Live ${tag}`;
@@ -168,6 +226,14 @@ describe("Contacts: by hand, vCard and live", () => {
 
   it("mobile: the same on a phone", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
     await manualImportExport("Phone", MOBILE_VIEWPORT);
+  });
+
+  it("PC: a 2,000-card import shows its progress, goes on while the member is elsewhere, and ends in a report", { timeout: 180_000 }, async () => {
+    await bulkImport("Desk", undefined, 50);
+  });
+
+  it("mobile: the same large import on a phone, with more skipped cards than the report lists", { timeout: 180_000 }, async () => {
+    await bulkImport("Phone", MOBILE_VIEWPORT, 10);
   });
 
   it("PC: a contact shared with Kim appears in her open list, and goes when Sato narrows it", { timeout: JOURNEY_TIMEOUT_MS }, async () => {

@@ -1,8 +1,11 @@
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { FileStore } from "../files/store.ts";
+import type { CpuPool } from "../cpu/pool.ts";
 import { createContactsAdmin } from "./admin.ts";
 import { contactAdminRoutes } from "./admin-routes.ts";
+import { contactImportRoutes } from "./import-routes.ts";
+import { createContactImports } from "./imports.ts";
 import { createContactLineSync } from "./line-sync.ts";
 import { contactRoutes } from "./routes.ts";
 import { createContactsService } from "./service.ts";
@@ -12,6 +15,8 @@ export interface ContactsModuleDeps {
   files: FileStore;
   clock: () => Date;
   log: Logger;
+  /** vCard parsing for imports runs there. */
+  cpu: CpuPool;
 }
 
 /**
@@ -23,15 +28,17 @@ export function createContacts(deps: ContactsModuleDeps) {
   const sync = createContactLineSync(deps);
   const service = createContactsService({ ...deps, queueLinePhoto: sync.queueLinePhoto });
   const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, contacts: service });
+  const imports = createContactImports({ db: deps.db, cpu: deps.cpu, clock: deps.clock, contacts: service });
   return {
     service,
     admin,
     routes() {
       const app = contactRoutes(service);
       app.route("/", contactAdminRoutes(admin));
+      app.route("/", contactImportRoutes(imports));
       return app;
     },
-    jobs: sync.jobs,
+    jobs: [...sync.jobs, ...imports.jobs],
     lineHandlers: sync.handlers,
   };
 }

@@ -1,4 +1,5 @@
-import type { Contact } from "../../shared/contacts.ts";
+import type { Contact, ContactImport } from "../../shared/contacts.ts";
+import type { ContactImportRow } from "./import-repository.ts";
 import type { ContactRow, Keyset, SortKey } from "./repository.ts";
 import { sortKeyOf } from "./repository.ts";
 
@@ -69,4 +70,18 @@ export const versionEtag = (version: number) => `"${version}"`;
 export function parseIfMatch(header: string | undefined): number | undefined {
   const m = header?.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
   return m ? Number(m[1]) : undefined;
+}
+
+export function presentImport(r: ContactImportRow): ContactImport {
+  return {
+    importId: r.id,
+    state: r.state,
+    total: r.total,
+    done: r.done,
+    imported: r.done - r.failed,
+    failed: r.failed,
+    skipped: r.report,
+    createdAt: r.created_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+  };
 }

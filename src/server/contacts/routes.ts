@@ -12,7 +12,6 @@ import {
   ExportBody,
   ExportQuery,
   IdsBody,
-  ImportResultSchema,
   PermissionBody,
 } from "../../shared/contacts.ts";
 import { IdParam } from "../../shared/directory.ts";
@@ -24,9 +23,8 @@ import { Problem } from "../http/problem.ts";
 import { CONTACT_PHOTO_MAX_BYTES } from "./photos.ts";
 import { parseIfMatch, presentContact, versionEtag } from "./presenter.ts";
 import type { ContactsService } from "./service.ts";
-import { fromVcard, splitVcards, toVcard, toVcards } from "./vcard.ts";
+import { toVcard, toVcards } from "./vcard.ts";
 
-const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
 const binary = (description: string, type = "image/*") => ({ description, content: { [type]: { schema: z.string().openapi({ format: "binary" }) } } });
 const withEtag = (version: number) => ({ ETag: versionEtag(version) });
@@ -48,7 +46,6 @@ export function contactRoutes(contacts: ContactsService) {
   app.use("/contacts/*", requireAuth);
   app.use("/rooms/:id/contact", requireAuth);
   app.use("/contacts/:id/photo", tooLarge("A photo", CONTACT_PHOTO_MAX_BYTES));
-  app.use("/contacts/import", tooLarge("An import", IMPORT_MAX_BYTES));
 
   app.openapi(
     createRoute({
@@ -133,24 +130,6 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       return vcardDownload(c, await contacts.exportRows(auth(c), c.req.valid("json").ids));
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/contacts/import",
-      tags: ["contacts"],
-      summary: "Import vCards (text/vcard) as contacts I own; each card gets its own result",
-      request: { body: { required: true, content: { "text/vcard": { schema: z.string() } } } },
-      responses: { 200: json(ImportResultSchema, "Per-card results"), ...commonProblems, 413: problemResponse("Too large"), 415: problemResponse("Not text/vcard") },
-    }),
-    async (c) => {
-      const type = c.req.header("content-type") ?? "";
-      if (!/^text\/(x-)?vcard\b/i.test(type)) throw new Problem(415, "unsupported_media_type", "Send text/vcard", "The body must be vCards with Content-Type: text/vcard.");
-      const cards = splitVcards(await c.req.text()).map(fromVcard);
-      if (cards.length === 0) throw new Problem(400, "validation_failed", "No vCards", "The body holds no BEGIN:VCARD … END:VCARD block.");
-      return c.json({ results: await contacts.importContacts(auth(c), cards) }, 200);
     },
   );
 

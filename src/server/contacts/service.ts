@@ -12,6 +12,7 @@ import { storeContactPhoto } from "./photos.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { contactRepository as repo, type ContactRow } from "./repository.ts";
 import { foldForSearch, phoneQueryDigits } from "./search-text.ts";
+import type { ParsedCard } from "./vcard.ts";
 import { assertKnownEntries, assertNoChatterLosesSight, assertNotInConversation, type Sharing } from "./sharing.ts";
 
 export interface ContactsDeps {
@@ -123,14 +124,14 @@ export function createContactsService(deps: ContactsDeps) {
         return row;
       }),
 
-    create: (who: Who, body: CreateContactInput, source: "manual" | "import" = "manual") =>
+    create: (who: Who, body: CreateContactInput) =>
       db.transaction(async (tx) => {
         if (body.photo !== undefined) throw problems.validation([{ path: "photo", message: "upload a photo with PUT /contacts/{id}/photo" }]);
         const fields = mergeFields(EMPTY_CONTACT, body);
         assertReachable(fields);
         await assertQuota(tx, who.tenant.id);
         const id = await insert(tx, who, fields, null, body.permission);
-        await audit(tx, who, "contact.add", id, { source });
+        await audit(tx, who, "contact.add", id, { source: "manual" });
         await applyTags(tx, who, id, body.tags);
         const created = await reload(tx, who, id);
         await announce(tx, who, "contact.created", id);
@@ -296,24 +297,43 @@ export function createContactsService(deps: ContactsDeps) {
       });
     },
 
-    /** Manual contacts from parsed vCards; each card is its own transaction and gets its own result. */
-    async importContacts(who: Who, cards: { fields?: CreateContactInput; errors?: string[] }[]) {
-      const results = [];
-      for (const [index, card] of cards.entries()) {
+    /**
+     * One chunk of a vCard import, inside the caller's transaction: each card becomes a manual
+     * contact by the rules of `create` (reachable, within the quota, audited) or is skipped with
+     * its reasons. The rules are checked before a card's first write, so a skipped card leaves
+     * nothing behind. One event announces the chunk's contacts, as the chunk's last write.
+     * `enough()`, asked after each card, ends the chunk early: `taken` says how many cards it took.
+     */
+    async importCards(tx: Queryable, who: Who, cards: { index: number; name: string; card: ParsedCard }[], importId: string, enough: () => boolean) {
+      const skipped: { index: number; name: string; errors: string[] }[] = [];
+      const created: string[] = [];
+      const { count, quota } = await repo.lockedCount(tx, who.tenant.id);
+      let room = quota - count;
+      let taken = 0;
+      for (const { index, name, card } of cards) {
+        if (taken > 0 && enough()) break;
+        taken++;
         if (!card.fields) {
-          results.push({ index, ok: false, errors: card.errors ?? ["unreadable card"] });
+          skipped.push({ index, name, errors: card.errors ?? ["unreadable card"] });
           continue;
         }
         try {
-          const row = await this.create(who, card.fields, "import");
-          results.push({ index, ok: true, contactId: row.id });
+          const fields = mergeFields(EMPTY_CONTACT, card.fields);
+          assertReachable(fields);
+          if (room <= 0) await assertQuota(tx, who.tenant.id);
+          const id = await insert(tx, who, fields, null, card.fields.permission);
+          await audit(tx, who, "contact.add", id, { source: "import", importId });
+          await applyTags(tx, who, id, card.fields.tags);
+          created.push(id);
+          room--;
         } catch (err) {
           if (!(err instanceof Problem)) throw err;
           const errors = (err.extra.errors as { path: string; message: string }[] | undefined)?.map((e) => `${e.path}: ${e.message}`);
-          results.push({ index, ok: false, errors: errors ?? [err.detail ?? err.title] });
+          skipped.push({ index, name, errors: errors ?? [err.detail ?? err.title] });
         }
       }
-      return results;
+      await announceContacts(tx, { tenantId: who.tenant.id, type: "contact.created", contactIds: created });
+      return { taken, skipped };
     },
 
     changePermission,

@@ -83,8 +83,19 @@ export function splitVcards(text: string): string[] {
   return cards;
 }
 
+export interface ParsedCard {
+  fields?: CreateContactInput;
+  errors?: string[];
+}
+
+/** A card's FN, read without parsing the card (a broken one too), so a skipped card can be named. */
+export function formattedName(card: string): string {
+  const line = card.replace(/\r?\n[ \t]/g, "").match(/^FN[;:].*$/im)?.[0];
+  return line ? line.slice(line.indexOf(":") + 1).replace(/\\([,;\\])/g, "$1").trim() : "";
+}
+
 /** One card → the body a manual contact is created from (validated like POST /contacts). */
-export function fromVcard(text: string): { fields?: CreateContactInput; errors?: string[] } {
+export function fromVcard(text: string): ParsedCard {
   let card: ICAL.Component;
   try {
     card = new ICAL.Component(ICAL.parse(text) as unknown as unknown[]);
@@ -139,4 +150,21 @@ export function fromVcard(text: string): { fields?: CreateContactInput; errors?:
   const parsed = CreateContactBody.safeParse(candidate);
   if (!parsed.success) return { errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   return { fields: parsed.data };
+}
+
+/*
+ * CPU-pool tasks (cpu/pool.ts): an import's parsing runs on a worker thread, where ical.js and
+ * zod may take seconds over a large file without holding up the event loop.
+ */
+
+/** How many cards a text/vcard body holds: what POST /contacts/import needs before it queues the import. */
+export function countVcardsTask(text: string): number {
+  return splitVcards(text).length;
+}
+
+/** Cards [from, from + count) of the body, parsed and named: one import chunk's work. */
+export function parseVcardRangeTask(input: { text: string; from: number; count: number }): (ParsedCard & { name: string })[] {
+  return splitVcards(input.text)
+    .slice(input.from, input.from + input.count)
+    .map((card) => ({ ...fromVcard(card), name: formattedName(card) }));
 }

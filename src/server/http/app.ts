@@ -60,7 +60,9 @@ export function createHttpApp(deps: HttpDeps) {
 
   app.onError((err, c) => {
     const problem = toProblem(err);
-    if (problem.status === 503) c.get("log").warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database unavailable");
+    if (problem.code === "database_unavailable") c.get("log").warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database unavailable");
+    // A full CPU pool refuses on purpose (server_busy): worth a warning, not an error report.
+    else if (problem.status === 503) c.get("log").warn({ code: problem.code }, problem.title);
     else if (problem.status >= 500) c.get("log").error({ err }, "unhandled error");
     const requestId = c.get("requestId");
     c.header("X-Request-Id", requestId);

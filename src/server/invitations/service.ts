@@ -19,9 +19,9 @@ import type { LineLogin, LoginResult } from "../line/login.ts";
 import { lineRepository, type ChannelRow } from "../line/repository.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { befriend, friendshipsOfLineUser, type RoomNotifier } from "../rooms/friendships.ts";
-import { renderBusinessCard } from "./card.ts";
+import { cpuTask, type CpuPool } from "../cpu/pool.ts";
+import type * as Images from "./images.ts";
 import { composeInvitationEmail, invitationCopyText } from "./invitation-mail.ts";
-import { invitationQrPng } from "./qr.ts";
 import { invitationRepository as repo } from "./repository.ts";
 import { replyText } from "./replies.ts";
 
@@ -34,6 +34,9 @@ const ASK_DELAY_MS = 8_000;
 /** 24 random bytes: 192 bits, unguessable, URL-safe. */
 const newToken = () => crypto.randomBytes(24).toString("base64url");
 /** A retry key that is the same on every attempt of one job (LINE then answers 409, not a duplicate). */
+const QR_PNG = cpuTask<typeof Images, "qrPngTask">(new URL("./images.ts", import.meta.url), "qrPngTask");
+const CARD_PNG = cpuTask<typeof Images, "businessCardPngTask">(new URL("./images.ts", import.meta.url), "businessCardPngTask");
+
 const retryKeyFor = (seed: string) => {
   const h = crypto.createHash("sha256").update(seed).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -50,6 +53,8 @@ export interface InvitationDeps {
   /** Where a LINE user lands after befriending: LINE's chat with the account (or the emulator's). */
   chatUrl: (channel: ChannelRow) => string;
   notify: RoomNotifier;
+  /** Where the QR and card images are drawn, off the event loop. */
+  cpu: CpuPool;
   clock: () => Date;
   log: Logger;
 }
@@ -61,6 +66,7 @@ export type LandingState =
 
 export function createInvitationService(deps: InvitationDeps) {
   const { db, clock } = deps;
+  const qrPng = async (url: string) => Buffer.from(await deps.cpu.run(QR_PNG, { url }));
   const linkUrl = (token: string, via?: InvitationVia) => `${deps.publicBaseUrl()}/i/${token}${via && via !== "link" ? `?via=${via}` : ""}`;
 
   async function currentLink(tx: Queryable, member: MemberRow) {
@@ -199,7 +205,7 @@ export function createInvitationService(deps: InvitationDeps) {
         memberName: member.display_name,
         companyName: tenant.name,
         url,
-        qrPng: await invitationQrPng(url),
+        qrPng: await qrPng(url),
         personalNote: p.note,
         from: deps.mailFrom,
         to: p.to,
@@ -235,23 +241,25 @@ export function createInvitationService(deps: InvitationDeps) {
     async qrPng(auth: Auth) {
       assertLineAccess(auth.tenant, auth.member);
       const link = await currentLink(db, auth.member);
-      return invitationQrPng(linkUrl(link.token, "qr"));
+      return qrPng(linkUrl(link.token, "qr"));
     },
 
     async cardPng(auth: Auth, locale: Locale) {
       assertLineAccess(auth.tenant, auth.member);
       const link = await currentLink(db, auth.member);
       const m = auth.member;
-      return renderBusinessCard({
-        displayName: m.display_name,
-        companyName: auth.tenant.name,
-        department: m.department,
-        phone: m.phone,
-        email: m.email,
-        photo: await photoOf(m),
-        qrPng: await invitationQrPng(linkUrl(link.token, "card")),
-        locale,
-      });
+      return Buffer.from(
+        await deps.cpu.run(CARD_PNG, {
+          displayName: m.display_name,
+          companyName: auth.tenant.name,
+          department: m.department,
+          phone: m.phone,
+          email: m.email,
+          photo: await photoOf(m),
+          qrUrl: linkUrl(link.token, "card"),
+          locale,
+        }),
+      );
     },
 
     /** Queues the e-mail (the job sends it through SMTP, with retries); limits recipients per request and per day. */

@@ -2,8 +2,8 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import {
   AddLineContactResult,
   ContactListSchema,
+  ContactImportSchema,
   ContactSchema,
-  ImportResultSchema,
   type Contact,
   type ContactFields,
   type CreateContactInput,
@@ -28,6 +28,7 @@ export const contactKeys = {
   list: (filter: ContactFilter) => ["contacts", "list", filter] as const,
   trash: () => ["contacts", "trash"] as const,
   contact: (id: string) => ["contacts", "contact", id] as const,
+  import: (id: string) => ["contacts", "import", id] as const,
 };
 
 const PAGE = 30;
@@ -107,11 +108,24 @@ export const useUploadContactPhoto = (id: string) =>
 export const useCreateContact = () => useContactMutation((body: CreateContactInput) => apiRequest("POST", "/contacts", { body, schema: ContactSchema }));
 
 /**
- * vCards as contacts I own; each card gets its own result. Sent as text/vcard whatever type the
- * browser guessed for the file (often none, or text/x-vcard).
+ * vCards as contacts I own, imported in the background: the answer is the import to follow.
+ * Sent as text/vcard whatever type the browser guessed for the file (often none, or text/x-vcard).
  */
 export const useImportVcards = () =>
-  useContactMutation((file: Blob) => apiRequest("POST", "/contacts/import", { body: new Blob([file], { type: "text/vcard" }), schema: ImportResultSchema }));
+  useMutation({
+    mutationFn: (file: Blob) => apiRequest("POST", "/contacts/import", { body: new Blob([file], { type: "text/vcard" }), schema: ContactImportSchema }),
+  });
+
+/**
+ * A running or finished import. The `contact_import.progress` event refetches it after each
+ * chunk (api/events.ts), so it needs no polling.
+ */
+export const useContactImport = (id: string | null) =>
+  useQuery({
+    queryKey: contactKeys.import(id ?? ""),
+    queryFn: () => apiRequest("GET", `/contacts/imports/${encodeURIComponent(id!)}`, { schema: ContactImportSchema }),
+    enabled: id !== null,
+  });
 
 /**
  * Download addresses for `<a download>`: the server sends them as attachments (vCard 4.0), so

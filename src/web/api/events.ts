@@ -1,6 +1,6 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { CONTACT_EVENT_TYPES, ContactEventDataSchema } from "../../shared/contacts.ts";
+import { CONTACT_EVENT_TYPES, CONTACT_IMPORT_PROGRESS, ContactEventDataSchema, ContactImportProgressSchema } from "../../shared/contacts.ts";
 import { REALTIME_RESET } from "../../shared/realtime.ts";
 import { contactKeys } from "./contacts.ts";
 import { roomKeys } from "./rooms.ts";
@@ -37,6 +37,12 @@ const contactChanged: Handler = (client, data) => {
   for (const id of ids) void client.invalidateQueries({ queryKey: contactKeys.contact(id) });
 };
 for (const type of CONTACT_EVENT_TYPES) HANDLERS[type] = contactChanged;
+
+/** A chunk of my vCard import is done: its progress bar (and, at the end, its report) refetch. */
+HANDLERS[CONTACT_IMPORT_PROGRESS] = (client, data) => {
+  const parsed = ContactImportProgressSchema.safeParse(data);
+  if (parsed.success) void client.invalidateQueries({ queryKey: contactKeys.import(parsed.data.importId) });
+};
 
 function parse(event: MessageEvent): Record<string, unknown> {
   try {

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type ChangeEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { LIST_MAX } from "../../../shared/contacts.ts";
-import { useImportVcards, vcardExportUrl } from "../../api/contacts.ts";
+import { LIST_MAX, type ContactImport } from "../../../shared/contacts.ts";
+import { useContactImport, useImportVcards, vcardExportUrl } from "../../api/contacts.ts";
 import { InlineProblem } from "../../components/states.tsx";
 
 /**
@@ -48,99 +48,118 @@ export function ContactInteropBar({ selectedIds, onClearSelection }: { selectedI
   );
 }
 
-interface ImportReport {
+/**
+ * The import this browser started last, kept until its report is dismissed: the import runs on
+ * the server, so leaving the contacts screen (or reloading) and coming back finds it again.
+ */
+const IMPORT_KEY = "tsunagu.contactImport";
+interface TrackedImport {
+  importId: string;
   fileName: string;
-  imported: number;
-  skipped: { card: string; errors: string[] }[];
 }
 
-/** A file picker for .vcf files; the report says how many cards became contacts and why the others did not. */
+function loadTracked(): TrackedImport | null {
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(IMPORT_KEY) ?? "null");
+    const s = saved as Partial<TrackedImport> | null;
+    return typeof s?.importId === "string" && typeof s.fileName === "string" ? { importId: s.importId, fileName: s.fileName } : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveTracked(tracked: TrackedImport | null) {
+  if (tracked) localStorage.setItem(IMPORT_KEY, JSON.stringify(tracked));
+  else localStorage.removeItem(IMPORT_KEY);
+}
+
+/**
+ * A file picker for .vcf files. The server imports in the background; meanwhile a progress bar
+ * shows the cards done of all, and at the end the report says how many became contacts and why
+ * the others did not.
+ */
 function ImportVcards() {
   const { t } = useTranslation();
-  const importCards = useImportVcards();
+  const startImport = useImportVcards();
   const input = useRef<HTMLInputElement>(null);
-  const titleId = useId();
-  const [report, setReport] = useState<ImportReport | null>(null);
+  const [tracked, setTracked] = useState<TrackedImport | null>(loadTracked);
+  const progress = useContactImport(tracked?.importId ?? null);
+  const running = startImport.isPending || progress.data?.state === "running";
+
+  function track(next: TrackedImport | null) {
+    saveTracked(next);
+    setTracked(next);
+  }
 
   async function choose(e: ChangeEvent<HTMLInputElement>) {
     const file = e.target.files?.[0];
     // Cleared so that choosing the same file again (after fixing it) still fires a change.
     e.target.value = "";
     if (!file) return;
-    importCards.reset();
-    setReport(null);
-    const names = cardNames(await file.text());
+    startImport.reset();
+    track(null);
     try {
-      const { results } = await importCards.mutateAsync(file);
-      setReport({
-        fileName: file.name,
-        imported: results.filter((r) => r.ok).length,
-        skipped: results
-          .filter((r) => !r.ok)
-          .map((r) => ({
-            card: names[r.index] ? t("contactsInterop.cardNamed", { n: r.index + 1, name: names[r.index] }) : t("contactsInterop.card", { n: r.index + 1 }),
-            errors: r.errors ?? [],
-          })),
-      });
+      const started = await startImport.mutateAsync(file);
+      track({ importId: started.importId, fileName: file.name });
     } catch {
-      // The refusal (not a vCard file, too large) shows through importCards.error below.
+      // The refusal (not a vCard file, too large) shows through startImport.error below.
     }
   }
 
   return (
     <>
-      <button type="button" className="button button-small" disabled={importCards.isPending} onClick={() => input.current?.click()}>
-        {importCards.isPending ? t("contactsInterop.importing") : t("contactsInterop.importButton")}
+      <button type="button" className="button button-small" disabled={running} onClick={() => input.current?.click()}>
+        {running ? t("contactsInterop.importing") : t("contactsInterop.importButton")}
       </button>
       <input ref={input} type="file" accept=".vcf,text/vcard,text/x-vcard" hidden onChange={(e) => void choose(e)} />
       <div className="contact-import-status" aria-live="polite">
-        <InlineProblem error={importCards.error} />
-        {report && (
-          <section className="card import-report" aria-labelledby={titleId}>
-            <h2 id={titleId}>{t("contactsInterop.importTitle", { file: report.fileName })}</h2>
-            <p>
-              {t("contactsInterop.importedCount", { count: report.imported })}
-              {" · "}
-              {t("contactsInterop.skippedCount", { count: report.skipped.length })}
-            </p>
-            {report.skipped.length > 0 && (
-              <ul className="import-skipped" aria-label={t("contactsInterop.skippedLabel")}>
-                {report.skipped.map((s) => (
-                  <li key={s.card}>
-                    <strong>{s.card}</strong>: {s.errors.join("; ")}
-                  </li>
-                ))}
-              </ul>
-            )}
-            <button type="button" className="button button-small" onClick={() => setReport(null)}>
-              {t("common.dismiss")}
-            </button>
-          </section>
-        )}
+        <InlineProblem error={startImport.error ?? progress.error} />
+        {tracked && progress.data && <ImportReport fileName={tracked.fileName} progress={progress.data} onDismiss={() => track(null)} />}
       </div>
     </>
   );
 }
 
-/**
- * The FN (formatted name) of each card, in the order the server numbers them (one per
- * BEGIN:VCARD … END:VCARD block), so a skipped card is named rather than only counted.
- */
-export function cardNames(text: string): string[] {
-  const names: string[] = [];
-  const lines = text.replace(/\r?\n[ \t]/g, "").split(/\r?\n/);
-  let inCard = false;
-  for (const line of lines) {
-    if (/^BEGIN:VCARD\s*$/i.test(line)) {
-      // Like the server, a card left open is dropped when the next one begins.
-      if (inCard) names[names.length - 1] = "";
-      else names.push("");
-      inCard = true;
-    } else if (inCard && /^END:VCARD\s*$/i.test(line)) {
-      inCard = false;
-    } else if (inCard && /^FN[;:]/i.test(line) && !names.at(-1)) {
-      names[names.length - 1] = line.slice(line.indexOf(":") + 1).replace(/\\([,;\\])/g, "$1").trim();
-    }
-  }
-  return names;
+/** A file of 10,000 broken cards must not become a page of 10,000 items; the first ones show the pattern. */
+const SKIPPED_SHOWN = 100;
+
+function ImportReport({ fileName, progress, onDismiss }: { fileName: string; progress: ContactImport; onDismiss: () => void }) {
+  const { t } = useTranslation();
+  const titleId = useId();
+  const running = progress.state === "running";
+  const cardLabel = (s: ContactImport["skipped"][number]) =>
+    s.name ? t("contactsInterop.cardNamed", { n: s.index + 1, name: s.name }) : t("contactsInterop.card", { n: s.index + 1 });
+  return (
+    <section className="card import-report" aria-labelledby={titleId}>
+      <h2 id={titleId}>{t("contactsInterop.importTitle", { file: fileName })}</h2>
+      {running ? (
+        <>
+          <progress className="import-progress" max={progress.total} value={progress.done} aria-label={t("contactsInterop.progressLabel")} />
+          <p>{t("contactsInterop.progress", { done: progress.done, total: progress.total })}</p>
+          <p className="hint">{t("contactsInterop.leaveHint")}</p>
+        </>
+      ) : (
+        <>
+          <p>
+            {t("contactsInterop.importedCount", { count: progress.imported })}
+            {" · "}
+            {t("contactsInterop.skippedCount", { count: progress.failed })}
+          </p>
+          {progress.skipped.length > 0 && (
+            <ul className="import-skipped" aria-label={t("contactsInterop.skippedLabel")}>
+              {progress.skipped.slice(0, SKIPPED_SHOWN).map((s) => (
+                <li key={s.index}>
+                  <strong>{cardLabel(s)}</strong>: {s.errors.join("; ")}
+                </li>
+              ))}
+            </ul>
+          )}
+          {progress.skipped.length > SKIPPED_SHOWN && <p>{t("contactsInterop.skippedMore", { count: progress.skipped.length - SKIPPED_SHOWN })}</p>}
+          <button type="button" className="button button-small" onClick={onDismiss}>
+            {t("common.dismiss")}
+          </button>
+        </>
+      )}
+    </section>
+  );
 }

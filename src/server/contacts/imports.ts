@@ -1,0 +1,137 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { z } from "zod";
+import { CONTACT_IMPORT_PROGRESS, type ContactImport } from "../../shared/contacts.ts";
+import { cpuTask, type CpuPool } from "../cpu/pool.ts";
+import type { Database, Queryable } from "../db/database.ts";
+import { directoryRepository } from "../directory/repository.ts";
+import type { Auth } from "../directory/service.ts";
+import { Problem, problems } from "../http/problem.ts";
+import { defineJob, enqueue } from "../jobs/queue.ts";
+import { publish } from "../realtime/publish.ts";
+import { contactImportRepository as repo } from "./import-repository.ts";
+import { presentImport } from "./presenter.ts";
+import type { ContactsService } from "./service.ts";
+import type * as Vcard from "./vcard.ts";
+import type { ParsedCard } from "./vcard.ts";
+
+/** The job's whole payload: everything else is in the import's row. */
+const ContactImportJobPayload = z.object({ importId: z.uuid() });
+
+/**
+ * Cards per run of the job: one worker-thread parse each, and one progress event. Large enough
+ * that the per-run costs (job, parse of the whole file to find the range, event) stay small.
+ */
+export const IMPORT_CHUNK_CARDS = 200;
+/**
+ * A run's cards are committed in transactions of about this long, each advancing `done`, with a
+ * turn of the event loop between them. On PGlite a transaction holds the one connection (and
+ * runs on this thread), so every request waits for the one in progress: this bounds the wait.
+ */
+const TRANSACTION_BUDGET_MS = 25;
+
+const COUNT_VCARDS = cpuTask<typeof Vcard, "countVcardsTask">(new URL("./vcard.ts", import.meta.url), "countVcardsTask");
+const PARSE_VCARDS = cpuTask<typeof Vcard, "parseVcardRangeTask">(new URL("./vcard.ts", import.meta.url), "parseVcardRangeTask");
+
+type Who = Pick<Auth, "member" | "tenant">;
+
+export interface ContactImportDeps {
+  db: Database;
+  cpu: CpuPool;
+  clock: () => Date;
+  contacts: ContactsService;
+}
+
+/**
+ * vCard import as background work (issue 4): the request stores the file and queues a job; each
+ * run of the job parses the next chunk on the CPU pool, then creates its contacts in short
+ * transactions that each advance `done`, the last of which queues the next run. A run that is repeated (a crash after the
+ * commit, before the job was marked done) finds `done` moved and takes the next chunk instead:
+ * no card is imported twice. One job per chunk, rather than one for the whole file, lets other
+ * jobs (LINE events) take turns and keeps each run far inside the queue's lease.
+ */
+export function createContactImports(deps: ContactImportDeps) {
+  const { db, cpu, clock } = deps;
+  // No ordering key: after a crash the next chunk's job must not wait out the lease of the run
+  // that crashed; the row lock and the `done` check keep two runs from taking the same chunk.
+  // Chunks commit through the worker's lane: on PGlite requests go first (db/pglite.ts).
+  const work = db.background();
+
+  async function runChunk({ importId }: z.output<typeof ContactImportJobPayload>) {
+    // Requests that arrived during the last run go first.
+    await nextTurn();
+    const at = await repo.position(work, importId);
+    if (!at) return;
+    const cards = await cpu.run(PARSE_VCARDS, { text: at.source, from: at.done, count: IMPORT_CHUNK_CARDS });
+    for (let taken = 0; ; ) {
+      const committed = await work.transaction((tx) => commitSome(tx, importId, at.done + taken, cards.slice(taken)));
+      if (committed === null) return;
+      taken += committed;
+      if (taken >= cards.length) return;
+      await nextTurn();
+    }
+  }
+
+  /**
+   * Imports cards from the front of `cards` (which start at card `from`) for about
+   * TRANSACTION_BUDGET_MS and records them; answers how many it took, or null when another run
+   * of the job has moved the import on (that one goes on from there).
+   */
+  /**
+   * Outside the queue's transaction: the chunk opens its own after the parse, so PGlite's one
+   * connection is not held while a worker thread parses.
+   */
+  const importJob = defineJob({ kind: "contacts.import", payload: ContactImportJobPayload, outsideTransaction: true, run: runChunk });
+
+  async function commitSome(tx: Queryable, importId: string, from: number, cards: (ParsedCard & { name: string })[]): Promise<number | null> {
+    const row = await repo.lock(tx, importId);
+    if (!row || row.state !== "running" || row.done !== from) return null;
+    const member = await directoryRepository.member(tx, row.tenant_id, row.member_id);
+    const tenant = await directoryRepository.tenant(tx, row.tenant_id);
+    if (!member || !tenant) return null;
+    const deadline = performance.now() + TRANSACTION_BUDGET_MS;
+    const { taken, skipped } = await deps.contacts.importCards(
+      tx,
+      { member, tenant },
+      cards.map(({ name, ...card }, i) => ({ index: from + i, name, card })),
+      importId,
+      () => performance.now() >= deadline,
+    );
+    // Fewer cards than counted cannot happen with the same text; finishing then beats looping.
+    const finished = from + taken >= row.total || cards.length === 0;
+    const saved = await repo.advance(tx, importId, { done: finished ? row.total : from + taken, skipped, finished, at: clock() });
+    const endOfRun = taken === cards.length;
+    if (endOfRun && !finished) await enqueue(tx, importJob, { importId });
+    if (endOfRun || finished) {
+      await publish(tx, {
+        tenantId: row.tenant_id,
+        memberIds: [row.member_id],
+        type: CONTACT_IMPORT_PROGRESS,
+        data: { importId, state: saved.state, total: saved.total, done: saved.done, failed: saved.failed },
+      });
+    }
+    return taken;
+  }
+
+  return {
+    /** Stores the vCards and queues their import; the cards are counted off the event loop first. */
+    async start(who: Who, text: string): Promise<ContactImport> {
+      const total = await cpu.run(COUNT_VCARDS, text);
+      if (total === 0) throw new Problem(400, "validation_failed", "No vCards", "The body holds no BEGIN:VCARD … END:VCARD block.");
+      return db.transaction(async (tx) => {
+        const row = await repo.create(tx, { tenantId: who.tenant.id, memberId: who.member.id, source: text, total, at: clock() });
+        await enqueue(tx, importJob, { importId: row.id });
+        return presentImport(row);
+      });
+    },
+
+    async get(who: Who, id: string): Promise<ContactImport> {
+      const row = await repo.ofMember(db, who.tenant.id, who.member.id, id);
+      if (!row) throw problems.notFound("Import");
+      return presentImport(row);
+    },
+
+    jobs: [importJob],
+  };
+}
+
+export type ContactImports = ReturnType<typeof createContactImports>;
