@@ -18,6 +18,7 @@ import {
   TenantSchema,
   UpdateMemberBody,
 } from "../../shared/directory.ts";
+import { serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { SESSION_COOKIE, requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
@@ -203,8 +204,8 @@ export function directoryRoutes(directory: DirectoryService, opts: { secureCooki
       responses: { 200: { description: "The image", content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } } }, ...commonProblems },
     }),
     async (c) => {
-      const { bytes, type } = await directory.photo(auth(c), c.req.valid("param").id);
-      return c.body(bytes, 200, { "Content-Type": type, "Cache-Control": "private, max-age=86400" });
+      const bytes = await directory.photo(auth(c), c.req.valid("param").id);
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 

@@ -3,7 +3,8 @@ import type { z } from "zod";
 import type { CreateMemberBody, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database } from "../db/database.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { lineAccess, lineNameRefusal } from "./gate.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -179,7 +180,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       await memberOrThrow(auth, id);
       if (bytes.length >= PHOTO_MAX_BYTES)
         throw new Problem(413, "payload_too_large", "Photo too large", "A photo must be smaller than 10 MB.");
-      const type = sniffImage(bytes);
+      const type = await sniffImage(bytes);
       if (!type) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Upload a JPG, PNG or GIF image.");
       const key = `photos/members/${id}-${crypto.randomBytes(6).toString("hex")}`;
       await files.put(key, bytes);
@@ -194,7 +195,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (!m?.photo_key) throw problems.notFound("Photo");
       const bytes = await files.get(m.photo_key);
       if (!bytes) throw problems.notFound("Photo");
-      return { bytes, type: sniffImage(bytes) ?? "application/octet-stream" };
+      return bytes;
     },
 
     listTeams: (auth: Auth) => repo.teams(db, auth.tenant.id),

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { InvitationViaSchema, type Locale } from "../../shared/invitations.ts";
+import { serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { InvitationService } from "./service.ts";
 
@@ -110,7 +111,7 @@ export function landingRoutes(invitations: InvitationService) {
   app.get("/:token/photo", async (c) => {
     const photo = await invitations.memberPhoto(c.req.param("token"));
     if (!photo) return c.body(null, 404);
-    return c.body(photo.bytes, 200, { "Content-Type": photo.type, "Cache-Control": "private, max-age=300" });
+    return serveContent(c, photo.bytes, { embed: "same-origin", cacheControl: "private, max-age=300" });
   });
 
   return app;
