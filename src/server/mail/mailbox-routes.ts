@@ -16,7 +16,9 @@ function escapeHtml(s: string): string {
 // Mail HTML is untrusted: the page itself runs no script and embeds the message in a sandboxed
 // iframe (no scripts, opaque origin; only popups allowed, for links), which inherits this
 // policy, so the message cannot load remote trackers either — only its own parts from here.
-const PAGE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'";
+// Inline styles are allowed only because mail HTML is all inline styles and the srcdoc iframe
+// inherits this policy; nothing else is inline, and no other site may frame the mailbox.
+const PAGE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE = `body{font-family:system-ui,'Noto Sans JP','Noto Sans KR',sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
 header{background:#0b8a3e;color:#fff;padding:12px 24px}header a{color:#fff;text-decoration:none;font-weight:bold}
