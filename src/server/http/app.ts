@@ -13,6 +13,7 @@ import { createRouter } from "./openapi.ts";
 import { isConnectionError } from "../db/database.ts";
 import { Problem } from "./problem.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { urlTextGuard } from "./url-text.ts";
 
 /** How long a client (LINE's redelivery, a browser) is told to wait while the database is away. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -59,6 +60,7 @@ export function createHttpApp(deps: HttpDeps) {
   const app = createRouter();
   app.use("*", requestContext(deps.log));
   app.use("*", securityHeaders());
+  app.use("*", urlTextGuard());
 
   app.onError((err, c) => {
     const problem = toProblem(err);
