@@ -151,7 +151,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }, 3600_000);
     pruning.unref();
     cleanups.push(async () => clearInterval(pruning));
-    const mail = await startOutgoingMail({ smtpUrl: config.smtpUrl, db });
+    const mail = await startOutgoingMail({ smtpUrl: config.smtpUrl, db, devTools: config.devTools });
     cleanups.push(() => mail.close());
 
     const messaging = createMessaging({
