@@ -9,6 +9,7 @@ import { davError } from "./responses.ts";
 import { versionFromAccept } from "./vcard-version.ts";
 import { NS, XmlBodyError, dav, el, parseXml } from "./xml.ts";
 import { textProblem } from "../../shared/text.ts";
+import { clientAddress } from "../directory/signin-throttle.ts";
 
 /** Request bodies are small XML documents; a multiget of a few thousand hrefs fits easily. */
 export const DAV_BODY_MAX_BYTES = 1024 * 1024;
@@ -72,7 +73,7 @@ export function carddavRoutes({ appPasswords, book }: CarddavRouteDeps) {
       return c.body(null, 200, { DAV: "1, 3, addressbook", Allow: ALLOW, "Content-Length": "0" });
     }
     const creds = credentials(c.req.header("authorization"));
-    const who: DavUser | undefined = creds && (await appPasswords.verify(creds.login, creds.secret));
+    const who: DavUser | undefined = creds && (await appPasswords.verify(creds.login, creds.secret, clientAddress(c)));
     if (!who) return unauthorized();
 
     const target = resolve(new URL(c.req.url).pathname, who.member.id);

@@ -26,6 +26,7 @@ import { Problem } from "../http/problem.ts";
 import { assertLineAccess } from "./gate.ts";
 import { presentMember, presentTeam, presentTenant } from "./presenter.ts";
 import { PHOTO_MAX_BYTES, type Auth, type DirectoryService } from "./service.ts";
+import { clientAddress } from "./signin-throttle.ts";
 import type { Context } from "hono";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
@@ -53,7 +54,7 @@ export function directoryRoutes(directory: DirectoryService, opts: { secureCooki
     }),
     async (c) => {
       const { login, password } = c.req.valid("json");
-      const result = await directory.signIn(login, password);
+      const result = await directory.signIn(login, password, clientAddress(c));
       setCookie(c, SESSION_COOKIE, result.token, {
         httpOnly: true,
         sameSite: "Lax",

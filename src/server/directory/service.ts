@@ -9,6 +9,7 @@ import { Problem, problems } from "../http/problem.ts";
 import { lineAccess, lineNameRefusal } from "./gate.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { directoryRepository as repo, type MemberRow, type TenantRow } from "./repository.ts";
+import { createSigninThrottle, memberKey, signinKeys } from "./signin-throttle.ts";
 
 export interface Auth {
   member: MemberRow;
@@ -16,9 +17,6 @@ export interface Auth {
   csrfToken: string;
 }
 
-export const SIGNIN_LIMIT = 5;
-const SIGNIN_WINDOW_MS = 15 * 60_000;
-const SIGNIN_LOCK_MS = 15 * 60_000;
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("base64url");
@@ -33,6 +31,7 @@ export interface DirectoryDeps {
 }
 
 export function createDirectoryService({ db, files, clock, sessionTtlMs }: DirectoryDeps) {
+  const throttle = createSigninThrottle(db, clock);
   function requireAdmin(auth: Auth) {
     if (auth.member.role !== "admin") throw problems.adminRequired();
   }
@@ -61,22 +60,18 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
   }
 
   return {
-    async signIn(login: string, password: string) {
+    /** `client` is the caller's address (signin-throttle.ts): failures count per member and per address. */
+    async signIn(login: string, password: string, client: string) {
       const key = login.trim().toLowerCase();
-      const now = clock();
-      const failures = await repo.signinFailures(db, key);
-      if (failures?.locked_until && failures.locked_until > now) {
-        const retryAfter = Math.ceil((failures.locked_until.getTime() - now.getTime()) / 1000);
-        throw new Problem(429, "signin_locked", "Too many failed sign-ins", `Try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
-          retryAfter,
-        });
-      }
       const member = await repo.memberByLogin(db, key);
+      const keys = signinKeys("web", member ? { memberId: member.id } : { login: key }, client);
+      await throttle.assertOpen(keys);
       if (!member || !(await verifyPassword(member.password_hash, password))) {
-        await repo.recordSigninFailure(db, key, now, SIGNIN_WINDOW_MS, SIGNIN_LIMIT, SIGNIN_LOCK_MS);
+        await throttle.failed(keys);
         throw new Problem(401, "signin_failed", "Sign-in failed", "The e-mail/ID or the password is wrong.");
       }
-      await repo.clearSigninFailures(db, key);
+      await throttle.succeeded(keys);
+      const now = clock();
       const token = crypto.randomBytes(32).toString("base64url");
       const csrfToken = crypto.randomBytes(24).toString("base64url");
       await repo.insertSession(db, {
@@ -235,7 +230,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         await db.transaction(async (tx) => {
           await repo.setPasswordHash(tx, member.id, passwordHash);
           await repo.deleteSessionsOf(tx, member.id);
-          await repo.clearSigninFailures(tx, login.trim().toLowerCase());
+          await repo.clearSigninFailures(tx, memberKey("web", member.id));
           await writeAudit(tx, { tenantId: member.tenant_id, actorId: null, action: "member.password_reset", targetType: "member", targetId: member.id });
         });
         return member;
