@@ -29,6 +29,7 @@ import { realtimeRoutes } from "./realtime/routes.ts";
 import { createMessaging } from "./rooms/messages.ts";
 import { lineMediaRoutes } from "./rooms/public-routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
+import { safeErrorSerializer } from "./logging.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -91,7 +92,7 @@ export const LOG_REDACT_PATHS = [
 ];
 
 export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } }, destination);
+  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" }, serializers: { err: safeErrorSerializer } }, destination);
 }
 
 /** config → database → migrations → seed → jobs → http → listen (CONVENTIONS: main.ts). */
