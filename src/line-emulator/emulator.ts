@@ -10,6 +10,7 @@ import { loginRoutes } from "./login/routes.ts";
 import { LinePlatform } from "./platform.ts";
 import { EmulatorState, type EmulatorChannel } from "./state.ts";
 import { uiRoutes } from "./ui/routes.ts";
+import { PAGE_POLICY } from "./ui/html.ts";
 
 export type { EmulatorChannel } from "./state.ts";
 
@@ -47,6 +48,14 @@ export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: 
     c.set("requestId", requestId);
     c.header("x-line-request-id", requestId);
     await next();
+  });
+  app.use("*", async (c, next) => {
+    await next();
+    c.res.headers.set("x-content-type-options", "nosniff");
+    if (/^text\/html/i.test(c.res.headers.get("content-type") ?? "")) {
+      c.res.headers.set("content-security-policy", PAGE_POLICY);
+      c.res.headers.set("referrer-policy", "same-origin");
+    }
   });
   app.use("*", async (c, next) => {
     const limit = isEmulatorPath(c.req.path) ? CONTROL_BODY_LIMIT : LINE_BODY_LIMIT;

@@ -6,11 +6,12 @@ import addFormatsModule from "ajv-formats";
 import YAML from "yaml";
 
 /**
- * Validates JSON against LINE's own OpenAPI documents (`../shared/line-openapi/*.yml`), so the
- * emulator and the connector are checked against LINE's definitions, not against our copy of them.
+ * Validates JSON against LINE's own OpenAPI documents (`spec/line-openapi/*.yml`, copied unchanged
+ * from line/line-openapi, see SOURCE.md there), so the emulator and the connector are checked
+ * against LINE's definitions, not against our reading of them.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const SPEC_DIR = process.env.LINE_OPENAPI_DIR ?? path.resolve(ROOT, "../shared/line-openapi");
+export const SPEC_DIR = process.env.LINE_OPENAPI_DIR ?? path.resolve(ROOT, "spec/line-openapi");
 const FILES = ["messaging-api.yml", "webhook.yml", "channel-access-token.yml"] as const;
 type SpecFile = (typeof FILES)[number];
 

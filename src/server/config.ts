@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   DEMO_SEED: z.enum(["0", "1"]).optional(),
   DEMO_PASSWORD: z.string().min(8).optional(),
   SECRET_KEY: z.string().min(32, "SECRET_KEY needs at least 32 characters").optional(),
+  DEV_TOOLS: z.enum(["0", "1"]).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
@@ -71,6 +72,11 @@ export interface Config {
     eventHoldMs: number;
   };
   smtpUrl: string | undefined;
+  /**
+   * Whether the sign-in-less development pages (the /__mail mailbox) are served: with the built-in
+   * LINE emulator, or when DEV_TOOLS=1. A live deployment never exposes them by accident.
+   */
+  devTools: boolean;
   /** From: of invitation e-mails; default `Tsunagu <no-reply@<public host>>`. */
   mailFrom: string | undefined;
   demoSeed: boolean | undefined;
@@ -115,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       eventHoldMs: e.LINE_EVENT_HOLD_MS,
     },
     smtpUrl: e.SMTP_URL,
+    devTools: e.DEV_TOOLS === "1" || e.LINE_MODE === "emulator",
     mailFrom: e.MAIL_FROM,
     demoSeed: e.DEMO_SEED === undefined ? undefined : e.DEMO_SEED === "1",
     demoPassword: e.DEMO_PASSWORD,

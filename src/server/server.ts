@@ -31,6 +31,7 @@ import { realtimeRoutes } from "./realtime/routes.ts";
 import { createMessaging } from "./rooms/messages.ts";
 import { lineMediaRoutes } from "./rooms/public-routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
+import { safeErrorSerializer } from "./logging.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -95,7 +96,7 @@ export const LOG_REDACT_PATHS = [
 ];
 
 export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" } }, destination);
+  return pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: "[redacted]" }, serializers: { err: safeErrorSerializer } }, destination);
 }
 
 /** config → database → migrations → seed → LINE → domains → jobs → http → listen (CONVENTIONS: main.ts). */
@@ -132,7 +133,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       async (t) => clearInterval(t),
     );
     void pruning;
-    const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db }), (m) => m.close());
+    const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db, devTools: config.devTools }), (m) => m.close());
     const cpu = lifecycle.own("CPU pool", createCpuPool(), (p) => p.close());
 
     const messaging = createMessaging({ db, files, channels: line.channels, publicBaseUrl, urlSecret: secretKey.toString("hex"), clock, log });

@@ -47,7 +47,14 @@ export const AddressSchema = z.object({
 });
 export const WebsiteSchema = z.object({
   type: z.enum(["WORK", "HOME", "OTHER"]).default("WORK"),
-  url: z.string().trim().max(500).url("must be a URL"),
+  // A website is a page to open: `javascript:`, `data:` and the like would run or render in the
+  // reader's browser (e-mail addresses and phone numbers have their own fields).
+  url: z
+    .string()
+    .trim()
+    .max(500)
+    .url("must be a URL")
+    .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// address"),
 });
 
 export const TagSchema = z.string().trim().min(1, "a tag cannot be empty").max(TAG_MAX, `a tag has at most ${TAG_MAX} characters`);

@@ -1,3 +1,5 @@
+import crypto from "node:crypto";
+
 /** Escapes text for HTML bodies and attribute values; every dynamic string goes through it. */
 export function esc(value: unknown): string {
   return String(value ?? "")
@@ -49,11 +51,29 @@ ul.list li{display:flex;align-items:center;gap:10px;padding:8px 0;border-bottom:
 .sender{display:flex;align-items:center;gap:6px;font-size:12px;color:#555;margin-bottom:2px}.sender img{width:20px;height:20px;border-radius:50%}
 .stickers button{font-size:13px;background:#fff;color:#111;border:1px solid #ddd;padding:6px 8px}.sticker{font-size:24px;vertical-align:middle}
 details{margin-top:6px}summary{cursor:pointer;color:#06c755}
+.tagline{color:#eaffea}.msg img{max-width:100%}input.fill{flex:1;width:auto}
 `;
+
+/**
+ * The UI's pages run no inline script (the chat's poller is /ui/chat.js) and allow only their
+ * one inline style, by hash. Images may come from anywhere, as in the LINE app: a bot's pushed
+ * images and sender icons live on the bot's server. Forms may lead anywhere, because LINE Login's
+ * consent form redirects to the service's callback and "Open link" to its invitation page.
+ */
+export const PAGE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  `style-src 'sha256-${crypto.createHash("sha256").update(STYLE).digest("base64")}'`,
+  "img-src 'self' data: http: https:",
+  "connect-src 'self'",
+  "form-action 'self' http: https:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 export function page(title: string, body: Html, opts: { back?: string; script?: string } = {}): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head><body>
-<header>${opts.back ? `<a href="${esc(opts.back)}" aria-label="Back">&#8592;</a>` : ""}<h1>${esc(title)}</h1><span class="muted" style="color:#eaffea">LINE emulator</span></header>
-<main>${body.value}</main>${opts.script ? `<script>${opts.script}</script>` : ""}</body></html>`;
+<header>${opts.back ? `<a href="${esc(opts.back)}" aria-label="Back">&#8592;</a>` : ""}<h1>${esc(title)}</h1><span class="muted tagline">LINE emulator</span></header>
+<main>${body.value}</main>${opts.script ? `<script src="${esc(opts.script)}" defer></script>` : ""}</body></html>`;
 }

@@ -87,8 +87,8 @@ function messageBody(e: ChatEntry): Html {
       return stickerFace(STICKERS.find((s) => s.stickerId === m.stickerId) ?? { emoji: "🧸", label: `Sticker ${m.packageId}/${m.stickerId}` });
     case "image":
       return e.from === "user"
-        ? html`<img src="/__emulator/content/${e.id}" alt="image" style="max-width:100%">`
-        : html`<img src="${m.previewImageUrl}" alt="image" style="max-width:100%">`;
+        ? html`<img src="/__emulator/content/${e.id}" alt="image">`
+        : html`<img src="${m.previewImageUrl}" alt="image">`;
     case "location":
       return html`📍 ${m.title}<br><span class="muted">${m.address}</span>`;
     case "file":
@@ -113,18 +113,28 @@ export function renderMessages(entries: ChatEntry[], channel: ChannelState): Htm
   })}`;
 }
 
+export const CHAT_SCRIPT_PATH = "/ui/chat.js";
+/** Polling keeps the chat live without a socket; the fragment is server-escaped HTML. */
+export const CHAT_SCRIPT = `const el = document.getElementById("messages");
+setInterval(async () => {
+  const r = await fetch(el.dataset.poll);
+  if (!r.ok) return;
+  const t = await r.text();
+  if (el.innerHTML !== t) { el.innerHTML = t; window.scrollTo(0, document.body.scrollHeight); }
+}, 1500);
+window.scrollTo(0, document.body.scrollHeight);
+`;
+
 export function chatPage(channel: ChannelState, entries: ChatEntry[]): string {
   const base = `/ui/chat/${channel.channelId}`;
   const stickers = STICKERS.map(
     (s) => html`<form method="post" action="${base}/sticker"><input type="hidden" name="packageId" value="${s.packageId}"><input type="hidden" name="stickerId" value="${s.stickerId}"><button type="submit" aria-label="sticker ${s.stickerId}">${stickerFace(s)}</button></form>`,
   );
-  // Polling keeps the chat live without a socket; the fragment is server-escaped HTML.
-  const script = `setInterval(async()=>{const r=await fetch(${JSON.stringify(`${base}/messages`)});if(!r.ok)return;const t=await r.text();const el=document.getElementById("messages");if(el.innerHTML!==t){el.innerHTML=t;window.scrollTo(0,document.body.scrollHeight);}},1500);window.scrollTo(0,document.body.scrollHeight);`;
   return page(
     channel.botName,
-    html`<section class="chat" id="messages">${renderMessages(entries, channel)}</section>
+    html`<section class="chat" id="messages" data-poll="${base}/messages">${renderMessages(entries, channel)}</section>
     <section>
-      <form method="post" action="${base}/text" class="row"><input type="text" name="text" id="text" aria-label="Message" required maxlength="5000" style="flex:1"><button type="submit">Send</button></form>
+      <form method="post" action="${base}/text" class="row"><input type="text" name="text" id="text" aria-label="Message" required maxlength="5000" class="fill"><button type="submit">Send</button></form>
       <div class="row stickers">${stickers}</div>
       <details><summary>Photo or file</summary><form method="post" action="${base}/media" enctype="multipart/form-data">
         <input type="file" name="file" required><button type="submit">Send file</button></form></details>
@@ -133,7 +143,7 @@ export function chatPage(channel: ChannelState, entries: ChatEntry[]): string {
         <label>Latitude<input type="number" step="any" name="latitude" value="35.6812" required></label><label>Longitude<input type="number" step="any" name="longitude" value="139.7671" required></label>
         <button type="submit">Send location</button></form></details>
     </section>`,
-    { back: "/", script },
+    { back: "/", script: CHAT_SCRIPT_PATH },
   );
 }
 

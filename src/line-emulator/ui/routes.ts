@@ -4,13 +4,16 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { PlatformError, type LinePlatform, type UserMessageInput } from "../platform.ts";
 import { DISPLAY_NAME_MAX, type Friendship } from "../state.ts";
-import { chatPage, choosePersonaPage, homePage, noticePage, renderMessages } from "./pages.ts";
+import { CHAT_SCRIPT, CHAT_SCRIPT_PATH, chatPage, choosePersonaPage, homePage, noticePage, renderMessages } from "./pages.ts";
 import { PERSONA_COOKIE, rememberPersona } from "./persona-cookie.ts";
 
 async function fileField(v: unknown): Promise<{ base64: string; type: string; name: string } | undefined> {
   if (!(v instanceof File) || v.size === 0) return undefined;
   return { base64: Buffer.from(await v.arrayBuffer()).toString("base64"), type: v.type || "application/octet-stream", name: v.name };
 }
+
+/** Whatever a persona uploaded: shown as an image at most, never run as a page on the emulator's origin. */
+const UPLOADED = { "content-security-policy": "default-src 'none'; sandbox" };
 
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 
@@ -91,6 +94,7 @@ export function uiRoutes(platform: LinePlatform) {
     return c.redirect("/", 303);
   });
 
+  app.get(CHAT_SCRIPT_PATH, (c) => c.body(CHAT_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/ui/chat/:channelId", (c) => {
     const channel = platform.channel(c.req.param("channelId"));
     return c.html(chatPage(channel, platform.state.conversation(channel.channelId, requireMe(c).userId)));
@@ -156,7 +160,7 @@ export function uiRoutes(platform: LinePlatform) {
   app.get("/__emulator/profile/:userId/:file", (c) => {
     const p = platform.state.personas.get(c.req.param("userId"));
     if (!p?.picture) return c.json({ message: "Not found" }, 404);
-    return c.body(Buffer.from(p.picture.base64, "base64"), 200, { "content-type": p.picture.contentType, "cache-control": "public, max-age=31536000, immutable" });
+    return c.body(Buffer.from(p.picture.base64, "base64"), 200, { "content-type": p.picture.contentType, "cache-control": "public, max-age=31536000, immutable", ...UPLOADED });
   });
 
   /** Lets the persona see what it sent (the bot fetches the same bytes via the Messaging API). */
@@ -165,7 +169,7 @@ export function uiRoutes(platform: LinePlatform) {
     const entry = platform.state.chat.find((e) => e.id === c.req.param("messageId") && e.userId === p.userId);
     const content = entry && platform.state.content.get(entry.id);
     if (!content) return c.json({ message: "Not found" }, 404);
-    return c.body(Buffer.from(content.base64, "base64"), 200, { "content-type": content.contentType });
+    return c.body(Buffer.from(content.base64, "base64"), 200, { "content-type": content.contentType, ...UPLOADED });
   });
 
   return app;

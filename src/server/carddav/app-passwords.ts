@@ -3,6 +3,7 @@ import { APP_PASSWORDS_MAX } from "../../shared/carddav.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database } from "../db/database.ts";
 import { directoryRepository } from "../directory/repository.ts";
+import { createSigninThrottle, signinKeys } from "../directory/signin-throttle.ts";
 import type { Auth } from "../directory/service.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { appPasswordRepository as repo } from "./repository.ts";
@@ -42,6 +43,7 @@ const normalize = (secret: string) => secret.replace(/[\s-]/g, "").toLowerCase()
 type Who = Pick<Auth, "member" | "tenant">;
 
 export function createAppPasswords({ db, clock, serverKey }: AppPasswordDeps) {
+  const throttle = createSigninThrottle(db, clock);
   // A key of its own, so the server key's other uses (sealing LINE secrets) never meet this one.
   const hashKey = crypto.createHmac("sha256", serverKey).update("tsunagu/carddav/app-password/v1").digest();
   // A fast hash is enough here, unlike for sign-in passwords (argon2): the secret is 256 random
@@ -73,17 +75,25 @@ export function createAppPasswords({ db, clock, serverKey }: AppPasswordDeps) {
         await writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action: "app_password.revoke", targetType: "app_password", targetId: id, detail: { label: removed.label } });
       }),
 
-    /** The member behind HTTP Basic credentials: their login (e-mail or ID) and one of their app passwords. */
-    async verify(login: string, secret: string): Promise<DavUser | undefined> {
+    /**
+     * The member behind HTTP Basic credentials: their login (e-mail or ID) and one of their app
+     * passwords. Failures count per member and per client address like the web sign-in's, in
+     * their own buckets (signin-throttle.ts); a lock answers 429 with Retry-After.
+     */
+    async verify(login: string, secret: string, client: string): Promise<DavUser | undefined> {
       if (!login || !secret) return undefined;
       const member = await directoryRepository.memberByLogin(db, login.trim());
-      if (!member) return undefined;
+      const keys = signinKeys("dav", member ? { memberId: member.id } : { login }, client);
+      await throttle.assertOpen(keys);
       // Looked up by hash: an attacker cannot steer the lookup's timing toward a valid secret
       // without knowing the key, so no constant-time comparison is needed.
-      const row = await repo.bySecretHash(db, member.id, hashOf(secret));
-      if (!row) return undefined;
-      const tenant = await directoryRepository.tenant(db, member.tenant_id);
-      if (!tenant) return undefined;
+      const row = member && (await repo.bySecretHash(db, member.id, hashOf(secret)));
+      const tenant = member && row && (await directoryRepository.tenant(db, member.tenant_id));
+      if (!member || !row || !tenant) {
+        await throttle.failed(keys);
+        return undefined;
+      }
+      await throttle.succeeded(keys);
       await repo.touch(db, row.id, clock());
       return { member, tenant };
     },

@@ -8,6 +8,8 @@ import { etagOf, hrefOf, resolve, DAV_ROOT } from "./resources.ts";
 import { davError } from "./responses.ts";
 import { versionFromAccept } from "./vcard-version.ts";
 import { NS, XmlBodyError, dav, el, parseXml } from "./xml.ts";
+import { textProblem } from "../../shared/text.ts";
+import { clientAddress } from "../directory/signin-throttle.ts";
 
 /** Request bodies are small XML documents; a multiget of a few thousand hrefs fits easily. */
 export const DAV_BODY_MAX_BYTES = 1024 * 1024;
@@ -22,7 +24,11 @@ function credentials(header: string | undefined): { login: string; secret: strin
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
-  return colon < 0 ? undefined : { login: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  if (colon < 0) return undefined;
+  const login = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  // The shared text rule: such credentials can be no one's, and the database cannot compare them.
+  return textProblem(login) || textProblem(secret) ? undefined : { login, secret };
 }
 
 const unauthorized = () =>
@@ -67,7 +73,7 @@ export function carddavRoutes({ appPasswords, book }: CarddavRouteDeps) {
       return c.body(null, 200, { DAV: "1, 3, addressbook", Allow: ALLOW, "Content-Length": "0" });
     }
     const creds = credentials(c.req.header("authorization"));
-    const who: DavUser | undefined = creds && (await appPasswords.verify(creds.login, creds.secret));
+    const who: DavUser | undefined = creds && (await appPasswords.verify(creds.login, creds.secret, clientAddress(c)));
     if (!who) return unauthorized();
 
     const target = resolve(new URL(c.req.url).pathname, who.member.id);

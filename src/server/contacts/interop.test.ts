@@ -140,6 +140,26 @@ describe("vCard 4.0", () => {
     expect((await sato.request("POST", "/api/v1/contacts/import", { a: 1 })).status).toBe(415);
     expect((await postCards(sato, "hello")).status).toBe(400);
   });
+
+  it("takes only http(s) websites, from the API and from vCards, and no NUL from a vCard", async () => {
+    for (const url of ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"]) {
+      const res = await sato.post("/api/v1/contacts", { contactName: { lastName: "Site" }, emails: [{ email: "site@example.com" }], websites: [{ url }] });
+      expect(`${url}: ${res.status}`).toBe(`${url}: 400`);
+      expect(res.json.errors).toContainEqual({ path: "websites.0.url", message: expect.stringMatching(/http|URL/) });
+    }
+    expect((await sato.post("/api/v1/contacts", { contactName: { lastName: "Site" }, emails: [{ email: "site@example.com" }], websites: [{ url: "HTTPS://ok.example/" }] })).status).toBe(201);
+    const res = await importCards(
+      sato,
+      [
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Script Site\r\nN:Site;Script;;;\r\nEMAIL:s@example.com\r\nURL:javascript:alert(1)\r\nEND:VCARD",
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Nul\r\nN:Nul\u0000x;A;;;\r\nEMAIL:n@example.com\r\nEND:VCARD",
+      ].join("\r\n"),
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.results.map((x: { ok: boolean }) => x.ok)).toEqual([false, false]);
+    expect(res.json.results[0].errors.join()).toContain("websites.0.url");
+    expect(res.json.results[1].errors.join()).toContain("NUL");
+  });
 });
 
 describe("audit log", () => {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { LineEventHandlers } from "../line/handlers.ts";
@@ -57,7 +58,7 @@ export function createContactLineSync({ files, clock, log }: LineSyncDeps) {
     const stale = contacts.filter((c) => source && c.photo_source_key !== source);
     if (!source || stale.length === 0) return;
     const bytes = await files.get(source);
-    if (!bytes || !sniffImage(bytes)) {
+    if (!bytes || !(await sniffImage(bytes))) {
       log.warn({ lineUserId, source }, "cached LINE avatar missing; contact photos unchanged");
       return;
     }

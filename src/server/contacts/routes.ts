@@ -16,6 +16,7 @@ import {
 } from "../../shared/contacts.ts";
 import { IdParam } from "../../shared/directory.ts";
 import type { Auth } from "../directory/service.ts";
+import { serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
@@ -272,8 +273,8 @@ export function contactRoutes(contacts: ContactsService) {
       responses: { 200: binary("The image"), ...commonProblems },
     }),
     async (c) => {
-      const { bytes, type } = await contacts.photo(auth(c), c.req.valid("param").id);
-      return c.body(bytes, 200, { "Content-Type": type, "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff" });
+      const bytes = await contacts.photo(auth(c), c.req.valid("param").id);
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 

@@ -4,7 +4,8 @@ import { writeAudit } from "../audit/audit.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
 import type { Auth } from "../directory/service.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
@@ -164,7 +165,7 @@ export function createContactsService(deps: ContactsDeps) {
         const fields: EditableContact = { ...EMPTY_CONTACT, contactName: { ...EMPTY_CONTACT.contactName, lastName: name, nickName: name } };
         const id = await insert(tx, who, fields, room.line_user_id);
         const avatar = room.picture_file_key ? await files.get(room.picture_file_key) : undefined;
-        if (avatar && sniffImage(avatar)) {
+        if (avatar && (await sniffImage(avatar))) {
           await repo.setPhoto(tx, id, await storeContactPhoto(files, id, avatar), room.picture_file_key, clock());
         } else if (room.picture_url) {
           // The avatar is still being downloaded: copy it once the connector's job has it.
@@ -230,7 +231,7 @@ export function createContactsService(deps: ContactsDeps) {
       const allowed = row && (row.deleted_at ? row.editable : row.visible);
       const bytes = allowed && row.photo_key ? await files.get(row.photo_key) : undefined;
       if (!bytes) throw problems.notFound("Photo");
-      return { bytes, type: sniffImage(bytes) ?? "application/octet-stream" };
+      return bytes;
     },
 
     /** The owner decides who sees the contact; a chatting member cannot be cut off (DESIGN §2.7). */

@@ -1,6 +1,7 @@
 import ICAL from "ical.js";
 import { CreateContactBody, type CreateContactInput } from "../../shared/contacts.ts";
 import type { ContactRow } from "./repository.ts";
+import { textProblems } from "../../shared/text.ts";
 
 /**
  * vCard 4.0 (RFC 6350) through ical.js, which reads and writes vCard/jCard with RFC escaping and
@@ -149,6 +150,9 @@ export function fromVcard(text: string): ParsedCard {
   };
   const parsed = CreateContactBody.safeParse(candidate);
   if (!parsed.success) return { errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  // A vCard is a client string too: the same text rule as every API field.
+  const bad = textProblems(parsed.data);
+  if (bad.length > 0) return { errors: bad.map((b) => `${b.path}: ${b.message}`) };
   return { fields: parsed.data };
 }
 

@@ -18,6 +18,7 @@ import {
   TenantSchema,
   UpdateMemberBody,
 } from "../../shared/directory.ts";
+import { serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { SESSION_COOKIE, requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
@@ -25,6 +26,7 @@ import { Problem } from "../http/problem.ts";
 import { assertLineAccess } from "./gate.ts";
 import { presentMember, presentTeam, presentTenant } from "./presenter.ts";
 import { PHOTO_MAX_BYTES, type Auth, type DirectoryService } from "./service.ts";
+import { clientAddress } from "./signin-throttle.ts";
 import type { Context } from "hono";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
@@ -52,7 +54,7 @@ export function directoryRoutes(directory: DirectoryService, opts: { secureCooki
     }),
     async (c) => {
       const { login, password } = c.req.valid("json");
-      const result = await directory.signIn(login, password);
+      const result = await directory.signIn(login, password, clientAddress(c));
       setCookie(c, SESSION_COOKIE, result.token, {
         httpOnly: true,
         sameSite: "Lax",
@@ -203,8 +205,8 @@ export function directoryRoutes(directory: DirectoryService, opts: { secureCooki
       responses: { 200: { description: "The image", content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } } }, ...commonProblems },
     }),
     async (c) => {
-      const { bytes, type } = await directory.photo(auth(c), c.req.valid("param").id);
-      return c.body(bytes, 200, { "Content-Type": type, "Cache-Control": "private, max-age=86400" });
+      const bytes = await directory.photo(auth(c), c.req.valid("param").id);
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 

@@ -3,11 +3,13 @@ import type { z } from "zod";
 import type { CreateMemberBody, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database } from "../db/database.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { lineAccess, lineNameRefusal } from "./gate.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { directoryRepository as repo, type MemberRow, type TenantRow } from "./repository.ts";
+import { createSigninThrottle, memberKey, signinKeys } from "./signin-throttle.ts";
 
 export interface Auth {
   member: MemberRow;
@@ -15,9 +17,6 @@ export interface Auth {
   csrfToken: string;
 }
 
-export const SIGNIN_LIMIT = 5;
-const SIGNIN_WINDOW_MS = 15 * 60_000;
-const SIGNIN_LOCK_MS = 15 * 60_000;
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("base64url");
@@ -32,6 +31,7 @@ export interface DirectoryDeps {
 }
 
 export function createDirectoryService({ db, files, clock, sessionTtlMs }: DirectoryDeps) {
+  const throttle = createSigninThrottle(db, clock);
   function requireAdmin(auth: Auth) {
     if (auth.member.role !== "admin") throw problems.adminRequired();
   }
@@ -60,22 +60,18 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
   }
 
   return {
-    async signIn(login: string, password: string) {
+    /** `client` is the caller's address (signin-throttle.ts): failures count per member and per address. */
+    async signIn(login: string, password: string, client: string) {
       const key = login.trim().toLowerCase();
-      const now = clock();
-      const failures = await repo.signinFailures(db, key);
-      if (failures?.locked_until && failures.locked_until > now) {
-        const retryAfter = Math.ceil((failures.locked_until.getTime() - now.getTime()) / 1000);
-        throw new Problem(429, "signin_locked", "Too many failed sign-ins", `Try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
-          retryAfter,
-        });
-      }
       const member = await repo.memberByLogin(db, key);
+      const keys = signinKeys("web", member ? { memberId: member.id } : { login: key }, client);
+      await throttle.assertOpen(keys);
       if (!member || !(await verifyPassword(member.password_hash, password))) {
-        await repo.recordSigninFailure(db, key, now, SIGNIN_WINDOW_MS, SIGNIN_LIMIT, SIGNIN_LOCK_MS);
+        await throttle.failed(keys);
         throw new Problem(401, "signin_failed", "Sign-in failed", "The e-mail/ID or the password is wrong.");
       }
-      await repo.clearSigninFailures(db, key);
+      await throttle.succeeded(keys);
+      const now = clock();
       const token = crypto.randomBytes(32).toString("base64url");
       const csrfToken = crypto.randomBytes(24).toString("base64url");
       await repo.insertSession(db, {
@@ -179,7 +175,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       await memberOrThrow(auth, id);
       if (bytes.length >= PHOTO_MAX_BYTES)
         throw new Problem(413, "payload_too_large", "Photo too large", "A photo must be smaller than 10 MB.");
-      const type = sniffImage(bytes);
+      const type = await sniffImage(bytes);
       if (!type) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Upload a JPG, PNG or GIF image.");
       const key = `photos/members/${id}-${crypto.randomBytes(6).toString("hex")}`;
       await files.put(key, bytes);
@@ -194,7 +190,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (!m?.photo_key) throw problems.notFound("Photo");
       const bytes = await files.get(m.photo_key);
       if (!bytes) throw problems.notFound("Photo");
-      return { bytes, type: sniffImage(bytes) ?? "application/octet-stream" };
+      return bytes;
     },
 
     listTeams: (auth: Auth) => repo.teams(db, auth.tenant.id),
@@ -234,7 +230,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         await db.transaction(async (tx) => {
           await repo.setPasswordHash(tx, member.id, passwordHash);
           await repo.deleteSessionsOf(tx, member.id);
-          await repo.clearSigninFailures(tx, login.trim().toLowerCase());
+          await repo.clearSigninFailures(tx, memberKey("web", member.id));
           await writeAudit(tx, { tenantId: member.tenant_id, actorId: null, action: "member.password_reset", targetType: "member", targetId: member.id });
         });
         return member;

@@ -40,13 +40,3 @@ export function localFileStore(root: string): FileStore {
     },
   };
 }
-
-export type ImageType = "image/png" | "image/jpeg" | "image/gif";
-
-/** Recognises an image by its first bytes; the declared Content-Type is not trusted. */
-export function sniffImage(bytes: Uint8Array): ImageType | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return "image/png";
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
-  if (bytes.length >= 6 && bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46 && bytes[3] === 0x38) return "image/gif";
-  return undefined;
-}

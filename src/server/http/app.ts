@@ -12,6 +12,8 @@ import { requestContext, session } from "./middleware.ts";
 import { createRouter } from "./openapi.ts";
 import { isConnectionError } from "../db/database.ts";
 import { Problem } from "./problem.ts";
+import { securityHeaders } from "./security-headers.ts";
+import { urlTextGuard } from "./url-text.ts";
 
 /** How long a client (LINE's redelivery, a browser) is told to wait while the database is away. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -57,6 +59,8 @@ function toProblem(err: unknown): Problem {
 export function createHttpApp(deps: HttpDeps) {
   const app = createRouter();
   app.use("*", requestContext(deps.log));
+  app.use("*", securityHeaders());
+  app.use("*", urlTextGuard());
 
   app.onError((err, c) => {
     const problem = toProblem(err);

@@ -1,12 +1,14 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
 import { ProblemSchema } from "../../shared/problems.ts";
+import { textProblems } from "../../shared/text.ts";
 import type { AppEnv } from "./env.ts";
 import { problems } from "./problem.ts";
 
 /**
  * A router whose request validation failures become 400 problems naming each failing field,
- * the same way for every route.
+ * the same way for every route. Every parsed body, query, path and header also passes the
+ * shared text rule (src/shared/text.ts) here, once, instead of in each of the schemas.
  */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
@@ -17,6 +19,8 @@ export function createRouter() {
           error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(body)", message: i.message })),
         );
       }
+      const bad = textProblems(result.data);
+      if (bad.length > 0) throw problems.validation(bad);
     },
   });
 }

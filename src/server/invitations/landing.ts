@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import { InvitationViaSchema, type Locale } from "../../shared/invitations.ts";
+import { serveContent } from "../files/content-policy.ts";
+import { htmlPolicy } from "../http/security-headers.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { InvitationService } from "./service.ts";
 
@@ -51,18 +53,20 @@ function localeOf(header: string | undefined): Locale {
 
 const fill = (s: string, v: Record<string, string>) => s.replace(/\{(\w+)\}/g, (_, k: string) => v[k] ?? "");
 
-function page(lang: Locale, title: string, body: string) {
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
-<style>
-body{margin:0;font-family:system-ui,"Hiragino Sans","Noto Sans JP","Noto Sans KR",sans-serif;background:#f2f4f7;color:#1d2433}
+/** The page's only style; its hash is the one inline style its CSP allows. */
+const STYLE = `body{margin:0;font-family:system-ui,"Hiragino Sans","Noto Sans JP","Noto Sans KR",sans-serif;background:#f2f4f7;color:#1d2433}
 main{max-width:26rem;margin:0 auto;padding:2rem 1rem}
 .card{background:#fff;border-radius:16px;padding:1.5rem;box-shadow:0 2px 12px rgba(0,0,0,.08);text-align:center}
 .photo{width:96px;height:96px;border-radius:50%;object-fit:cover;background:#d9dee8;display:inline-flex;align-items:center;justify-content:center;font-size:2.5rem;color:#fff}
 h1{font-size:1.35rem;margin:.75rem 0 .25rem}.company{color:#5b6475;margin:0}.status{color:#5b6475;font-size:.9rem;margin:.25rem 0 1rem}
 a.add{display:block;background:#06c755;color:#fff;text-decoration:none;font-weight:600;padding:.9rem;border-radius:10px;margin-top:1rem}
-a.add:focus{outline:3px solid #1d2433;outline-offset:2px}.hint{font-size:.85rem;color:#5b6475}.error{color:#b42318}
-</style></head><body><main>${body}</main></body></html>`;
+a.add:focus{outline:3px solid #1d2433;outline-offset:2px}.hint{font-size:.85rem;color:#5b6475}.error{color:#b42318}`;
+const PAGE_POLICY = htmlPolicy({ inlineStyles: [STYLE] });
+
+function page(lang: Locale, title: string, body: string) {
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
+<style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
 }
 
 /** The public invitation pages: `/i/:token` (mobile-first card + "Add friend"), `/i/:token/add`, `/i/:token/photo`. */
@@ -75,6 +79,7 @@ export function landingRoutes(invitations: InvitationService) {
     const state = await invitations.landing(c.req.param("token"));
     c.header("Cache-Control", "no-store");
     c.header("Referrer-Policy", "no-referrer");
+    c.header("Content-Security-Policy", PAGE_POLICY);
     if (state.kind === "invalid") return c.html(page(lang, t.invalid!, `<div class="card"><h1>${esc(t.invalid!)}</h1><p>${esc(t.invalidText!)}</p></div>`), 410);
     if (state.kind === "unavailable") {
       const text = state.reason === "no_channel" ? t.noChannel! : t.unavailableText!;
@@ -110,7 +115,7 @@ export function landingRoutes(invitations: InvitationService) {
   app.get("/:token/photo", async (c) => {
     const photo = await invitations.memberPhoto(c.req.param("token"));
     if (!photo) return c.body(null, 404);
-    return c.body(photo.bytes, 200, { "Content-Type": photo.type, "Cache-Control": "private, max-age=300" });
+    return serveContent(c, photo.bytes, { embed: "same-origin", cacheControl: "private, max-age=300" });
   });
 
   return app;

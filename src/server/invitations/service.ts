@@ -8,7 +8,8 @@ import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess, lineAccess } from "../directory/gate.ts";
 import { directoryRepository, type MemberRow, type TenantRow } from "../directory/repository.ts";
 import type { Auth } from "../directory/service.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { Problem } from "../http/problem.ts";
 import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
@@ -79,7 +80,7 @@ export function createInvitationService(deps: InvitationDeps) {
   async function photoOf(member: MemberRow) {
     if (!member.photo_key) return null;
     const bytes = await deps.files.get(member.photo_key);
-    const type = bytes && sniffImage(bytes);
+    const type = bytes && (await sniffImage(bytes));
     return bytes && type ? { bytes, type } : null;
   }
 

@@ -4,6 +4,7 @@ import { jwtVerify } from "jose";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";
+import { htmlPolicy } from "../http/security-headers.ts";
 import type { ChannelService } from "./channels.ts";
 import type { LineEndpoints } from "./client.ts";
 import { lineRepository as repo, type ChannelRow } from "./repository.ts";
@@ -38,10 +39,14 @@ const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
 /** A small self-contained page: LINE Login ends in a browser, so failures are shown as pages, not JSON. */
+const LOGIN_PAGE_STYLE = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}h1{font-size:1.3rem}";
+/** The callback page's CSP: its one inline style by hash, nothing else inline. */
+const LOGIN_PAGE_POLICY = htmlPolicy({ inlineStyles: [LOGIN_PAGE_STYLE] });
+
 export function loginPage(title: string, message: string) {
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}h1{font-size:1.3rem}</style>
+<style>${LOGIN_PAGE_STYLE}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
 }
 
@@ -158,6 +163,9 @@ export function createLineLogin(deps: {
   function routes() {
     const app = new Hono<AppEnv>();
     app.get("/login/callback", async (c) => {
+      c.header("Content-Security-Policy", LOGIN_PAGE_POLICY);
+      // The URL carries LINE's one-time code: no page it leads to may see it.
+      c.header("Referrer-Policy", "no-referrer");
       try {
         const result = await completeLogin({
           code: c.req.query("code"),

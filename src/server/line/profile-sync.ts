@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
 import type { Queryable } from "../db/database.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
@@ -58,7 +59,7 @@ export async function fetchAvatar(url: string, extraOrigins: readonly string[]) 
     chunks.push(r.value);
   }
   const bytes = new Uint8Array(Buffer.concat(chunks));
-  const type = sniffImage(bytes);
+  const type = await sniffImage(bytes);
   if (!type) throw new AvatarRefused("avatar is not a PNG, JPEG or GIF");
   return { bytes, type };
 }
@@ -163,7 +164,8 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     async avatar(lineUser: LineUserRow) {
       if (!lineUser.picture_file_key) return undefined;
       const bytes = await files.get(lineUser.picture_file_key);
-      return bytes ? { bytes, type: sniffImage(bytes)! } : undefined;
+      const type = bytes && (await sniffImage(bytes));
+      return bytes && type ? { bytes, type } : undefined;
     },
   };
 }

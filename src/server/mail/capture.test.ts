@@ -95,7 +95,7 @@ describe("mail capture → mailbox", () => {
   });
 
   it("sends through the capture when SMTP_URL is unset, and through SMTP_URL when set", async () => {
-    const embedded = await startOutgoingMail({ smtpUrl: undefined, db: testDb.db });
+    const embedded = await startOutgoingMail({ smtpUrl: undefined, db: testDb.db, devTools: true });
     try {
       await embedded.mailer.send({ from: "a@tsunagu.example", to: "embedded@example.com", subject: "embedded", text: "e" });
       const res = await embedded.mailbox!.request("/api/messages?to=embedded@example.com");
@@ -104,7 +104,7 @@ describe("mail capture → mailbox", () => {
       await embedded.close();
     }
     // An explicit SMTP_URL (here: the suite's own capture) gets no mailbox of its own.
-    const relayed = await startOutgoingMail({ smtpUrl: capture.smtpUrl, db: testDb.db });
+    const relayed = await startOutgoingMail({ smtpUrl: capture.smtpUrl, db: testDb.db, devTools: true });
     try {
       expect(relayed.mailbox).toBeUndefined();
       await relayed.mailer.send({ from: "a@tsunagu.example", to: "relayed@example.com", subject: "relayed", text: "r" });

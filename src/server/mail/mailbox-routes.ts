@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { simpleParser, type Attachment } from "mailparser";
 import type { Database } from "../db/database.ts";
+import { serveContent } from "../files/content-policy.ts";
 import { mailRepository, type CapturedMail } from "./repository.ts";
 
 export interface MailboxOptions {
@@ -15,9 +16,9 @@ function escapeHtml(s: string): string {
 // Mail HTML is untrusted: the page itself runs no script and embeds the message in a sandboxed
 // iframe (no scripts, opaque origin; only popups allowed, for links), which inherits this
 // policy, so the message cannot load remote trackers either — only its own parts from here.
-const PAGE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'";
-// An attachment is served from our origin: never let an HTML or SVG part run as a page here.
-const PART_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+// Inline styles are allowed only because mail HTML is all inline styles and the srcdoc iframe
+// inherits this policy; nothing else is inline, and no other site may frame the mailbox.
+const PAGE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE = `body{font-family:system-ui,'Noto Sans JP','Noto Sans KR',sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
 header{background:#0b8a3e;color:#fff;padding:12px 24px}header a{color:#fff;text-decoration:none;font-weight:bold}
@@ -110,14 +111,10 @@ async function servePart(c: Context, db: Database, pick: (parts: Attachment[]) =
   const parsed = await simpleParser(raw, { keepCidLinks: true });
   const part = pick(parsed.attachments);
   if (!part) return c.text("No such part", 404);
-  const filename = (part.filename ?? "part").replace(/["\\\r\n]/g, "_");
-  return c.body(new Uint8Array(part.content), 200, {
-    "Content-Type": part.contentType,
-    "Content-Disposition": `inline; filename="${filename}"`,
-    "Content-Security-Policy": PART_CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, max-age=3600",
-  });
+  // A part is served from our origin, so it follows the content policy (an HTML or SVG part is a
+  // download, never a page here). Cross-origin embedding: the message's sandboxed iframe has an
+  // opaque origin, and its cid: images must still load.
+  return serveContent(c, new Uint8Array(part.content), { fileName: part.filename ?? "part", embed: "cross-origin", cacheControl: "private, max-age=3600" });
 }
 
 /**

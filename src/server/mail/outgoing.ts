@@ -5,7 +5,7 @@ import { createMailer, type Mailer } from "./mailer.ts";
 
 export interface OutgoingMail {
   mailer: Mailer;
-  /** The /__mail web mailbox; only when the built-in capture is in use (SMTP_URL unset). */
+  /** The /__mail web mailbox; only when the built-in capture is in use (SMTP_URL unset) and development tools are on. */
   mailbox: ReturnType<typeof mailboxRoutes> | undefined;
   close(): Promise<void>;
 }
@@ -14,7 +14,7 @@ export interface OutgoingMail {
  * How the server sends mail (DESIGN §4): through SMTP_URL when it is set, otherwise through the
  * built-in capture on a loopback port, whose messages the mailbox shows.
  */
-export async function startOutgoingMail(opts: { smtpUrl: string | undefined; db: Database; mailboxPath?: string }): Promise<OutgoingMail> {
+export async function startOutgoingMail(opts: { smtpUrl: string | undefined; db: Database; devTools: boolean; mailboxPath?: string }): Promise<OutgoingMail> {
   if (opts.smtpUrl) {
     const mailer = createMailer({ smtpUrl: opts.smtpUrl });
     return { mailer, mailbox: undefined, close: async () => mailer.close() };
@@ -23,7 +23,8 @@ export async function startOutgoingMail(opts: { smtpUrl: string | undefined; db:
   const mailer = createMailer({ smtpUrl: capture.smtpUrl });
   return {
     mailer,
-    mailbox: mailboxRoutes(opts.db, { basePath: opts.mailboxPath ?? "/__mail" }),
+    // Live mode without SMTP_URL still captures (nothing is lost), but shows no one the mail.
+    mailbox: opts.devTools ? mailboxRoutes(opts.db, { basePath: opts.mailboxPath ?? "/__mail" }) : undefined,
     async close() {
       mailer.close();
       await capture.close();

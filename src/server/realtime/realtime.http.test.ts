@@ -221,7 +221,7 @@ beforeAll(async () => {
       password: PASSWORD,
     });
     ids.set(login, { memberId: m.id, tenantId: tenant.id });
-    cookies.set(login, (await directory.signIn(login, PASSWORD)).token);
+    cookies.set(login, (await directory.signIn(login, PASSWORD, "realtime-test")).token);
   }
 });
 

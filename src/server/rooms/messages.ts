@@ -6,7 +6,8 @@ import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess, lineAccess } from "../directory/gate.ts";
 import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import type { Auth } from "../directory/service.ts";
-import { sniffImage, type FileStore } from "../files/store.ts";
+import { sniffImage, storedType } from "../files/content-policy.ts";
+import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
@@ -197,7 +198,8 @@ export function createMessaging(deps: MessagingDeps) {
         const content = await client.getContent(m.line_message_id);
         const key = `messages/${m.room_id}/${m.id}`;
         await files.put(key, content.bytes);
-        await repo.setContent(tx, m.id, { state: "stored", key, type: content.contentType });
+        // What LINE's content API declares is the sender's claim; the bytes decide (files/content-policy.ts).
+        await repo.setContent(tx, m.id, { state: "stored", key, type: await storedType(content.bytes) });
       } catch (err) {
         // Gone at LINE (404/410): retrying cannot help, so record it; anything else retries.
         const status = (err as { status?: number }).status;
@@ -258,7 +260,7 @@ export function createMessaging(deps: MessagingDeps) {
       });
     },
 
-    async send(auth: Auth, roomId: string, body: z.output<typeof SendMessageBody>, upload?: { bytes: Uint8Array; fileName: string; contentType: string }) {
+    async send(auth: Auth, roomId: string, body: z.output<typeof SendMessageBody>, upload?: { bytes: Uint8Array; fileName: string }) {
       const room = await memberRoom(auth, roomId);
       if (room.friendship_state !== "active")
         throw new Problem(409, "line_user_blocked", "This LINE user has blocked the account", "Messages cannot be sent until they unblock it. History is kept.");
@@ -270,11 +272,11 @@ export function createMessaging(deps: MessagingDeps) {
         if (!upload) throw problems.validation([{ path: "(body)", message: "attach the file's bytes" }]);
         if (body.type === "file" && !auth.tenant.line_files_allowed)
           throw new Problem(403, "files_not_allowed", "Files are not allowed in LINE rooms", "Your administrator has turned off sending files to LINE users.");
-        if (body.type === "image" && !sniffImage(upload.bytes))
-          throw new Problem(415, "unsupported_media_type", "Not a supported image", "Send a JPG, PNG or GIF image.");
+        const type = body.type === "image" ? await sniffImage(upload.bytes) : await storedType(upload.bytes);
+        if (!type) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Send a JPG, PNG or GIF image.");
         const key = `messages/${room.id}/out-${crypto.randomUUID()}`;
         await files.put(key, upload.bytes);
-        content = { key, type: body.type === "image" ? sniffImage(upload.bytes)! : upload.contentType };
+        content = { key, type };
         payload = { fileName: upload.fileName, fileSize: upload.bytes.length };
       }
       return db.transaction(async (tx) => {
@@ -314,7 +316,7 @@ export function createMessaging(deps: MessagingDeps) {
       const m = await repo.messageInRoom(db, room.id, messageId);
       const bytes = m?.content_key ? await files.get(m.content_key) : undefined;
       if (!m || !bytes) throw problems.notFound("Content");
-      return { bytes, type: m.content_type ?? "application/octet-stream", fileName: (m.payload.fileName as string | undefined) ?? null };
+      return { bytes, fileName: (m.payload.fileName as string | undefined) ?? null };
     },
 
     /** For LINE's servers: an outbound image/file behind a signed URL. */
@@ -323,7 +325,7 @@ export function createMessaging(deps: MessagingDeps) {
       const m = await repo.message(db, messageId);
       if (!m || m.direction !== "outbound" || !m.content_key) return undefined;
       const bytes = await files.get(m.content_key);
-      return bytes && { bytes, type: m.content_type ?? "application/octet-stream" };
+      return bytes && { bytes, fileName: (m.payload.fileName as string | undefined) ?? null };
     },
 
     /** For LINE's servers: the member's photo as the square PNG a push's sender icon must be. */
@@ -332,7 +334,7 @@ export function createMessaging(deps: MessagingDeps) {
       const [m] = await db.query<{ photo_key: string | null }>("SELECT photo_key FROM members WHERE id = $1", [memberId]);
       if (!m?.photo_key || sig(deps.urlSecret, m.photo_key) !== signature) return undefined;
       const bytes = await files.get(m.photo_key);
-      const type = bytes && sniffImage(bytes);
+      const type = bytes && (await sniffImage(bytes));
       return bytes && type ? squarePngIcon(bytes, type) : undefined;
     },
   };

@@ -1,6 +1,16 @@
 import { Hono } from "hono";
+import { serveContent, type ServeOptions } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { Messaging } from "./messages.ts";
+
+/**
+ * Embeddable from other origins: LINE's apps show pushed images and sender icons, and
+ * Cross-Origin-Resource-Policy: same-origin would break any LINE client that loads them as a
+ * cross-origin image. The URLs are signed and the bytes go through the same content policy as
+ * the API (sniffed type, inline only for images and media, CSP sandbox), so embedding leaks
+ * nothing the URL's holder could not download anyway.
+ */
+const PUBLIC: Omit<ServeOptions, "fileName"> = { embed: "cross-origin", cacheControl: "public, max-age=86400" };
 
 /**
  * URLs LINE's servers fetch (no session): members' sender icons and pushed images/files. Each is
@@ -11,12 +21,12 @@ export function lineMediaRoutes(messaging: Messaging) {
   app.get("/icons/:memberId/:file", async (c) => {
     const png = await messaging.senderIcon(c.req.param("memberId"), c.req.param("file").replace(/\.png$/, ""));
     if (!png) return c.body(null, 404);
-    return c.body(new Uint8Array(png), 200, { "Content-Type": "image/png", "Cache-Control": "public, max-age=86400" });
+    return serveContent(c, new Uint8Array(png), PUBLIC);
   });
   app.get("/media/:messageId/:sig", async (c) => {
     const media = await messaging.publicMedia(c.req.param("messageId"), c.req.param("sig"));
     if (!media) return c.body(null, 404);
-    return c.body(media.bytes, 200, { "Content-Type": media.type, "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff" });
+    return serveContent(c, media.bytes, { ...PUBLIC, fileName: media.fileName });
   });
   return app;
 }

@@ -19,7 +19,7 @@ import type { Database } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
 import type { Auth } from "../directory/service.ts";
 import type { FileStore } from "../files/store.ts";
-import { sniffImage } from "../files/store.ts";
+import { serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json } from "../http/openapi.ts";
@@ -88,7 +88,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
       const room = await repo.room(deps.db, lineAuth(c).member.id, c.req.valid("param").id);
       const bytes = room?.picture_file_key ? await deps.files.get(room.picture_file_key) : undefined;
       if (!bytes) throw problems.notFound("Picture");
-      return c.body(bytes, 200, { "Content-Type": sniffImage(bytes) ?? "application/octet-stream", "Cache-Control": "private, max-age=86400" });
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 
@@ -162,7 +162,6 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
       const m = await deps.messaging.send(c.get("auth")!, c.req.valid("param").id, { type: q.type }, {
         bytes,
         fileName: q.fileName,
-        contentType: c.req.header("content-type") ?? "application/octet-stream",
       });
       return c.json(presentMessage(m), 201);
     },
@@ -210,12 +209,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
     async (c) => {
       const p = c.req.valid("param");
       const content = await deps.messaging.content(c.get("auth")!, p.id, p.messageId);
-      return c.body(content.bytes, 200, {
-        "Content-Type": content.type,
-        "Cache-Control": "private, max-age=86400",
-        "X-Content-Type-Options": "nosniff",
-        ...(content.fileName ? { "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(content.fileName)}` } : {}),
-      });
+      return serveContent(c, content.bytes, { fileName: content.fileName, embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 

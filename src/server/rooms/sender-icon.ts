@@ -1,5 +1,5 @@
 import { Resvg } from "@resvg/resvg-js";
-import type { ImageType } from "../files/store.ts";
+import type { ImageType } from "../files/content-policy.ts";
 
 export const ICON_SIZE = 256;
 
