@@ -3,11 +3,12 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ContactImportSchema } from "../../shared/contacts.ts";
 import { IdParam } from "../../shared/directory.ts";
+import { textProblem } from "../../shared/text.ts";
 import type { Auth } from "../directory/service.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, problemResponse } from "../http/openapi.ts";
-import { Problem } from "../http/problem.ts";
+import { Problem, problems } from "../http/problem.ts";
 import type { ContactImports } from "./imports.ts";
 
 const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
@@ -46,7 +47,11 @@ export function contactImportRoutes(imports: ContactImports) {
     async (c) => {
       const type = c.req.header("content-type") ?? "";
       if (!/^text\/(x-)?vcard\b/i.test(type)) throw new Problem(415, "unsupported_media_type", "Send text/vcard", "The body must be vCards with Content-Type: text/vcard.");
-      const started = await imports.start(auth(c), await c.req.text());
+      const text = await c.req.text();
+      // The file is kept while the import runs: what PostgreSQL cannot store is refused now, not as a 500.
+      const bad = textProblem(text);
+      if (bad) throw problems.validation([{ path: "(body)", message: bad }]);
+      const started = await imports.start(auth(c), text);
       return c.json(started, 202, { Location: `/api/v1/contacts/imports/${started.importId}` });
     },
   );
