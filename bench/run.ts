@@ -78,22 +78,10 @@ const inserts = await rawInsertLimit(limitDb, seconds * 1000);
 await limitDb.close();
 rows.push({ name: `limit: raw INSERT transactions (${dbKind})`, value: `${Math.round(inserts)} rows/s`, ratio: "1.00" });
 
-const config = loadConfig({
-  PORT: "0",
-  DATA_DIR: dataDir,
-  LOG_LEVEL: "silent",
-  DEMO_SEED: "1",
-  DEMO_PASSWORD: "bench-password",
-  ...(database ? { DATABASE_URL: database.url } : {}),
-});
+const config = benchConfig();
 const server = await startServer(config);
 try {
-  const signIn = await fetch(`${server.url}/api/v1/session`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ login: "sato@demo.example", password: "bench-password" }),
-  });
-  const cookie = signIn.headers.getSetCookie()[0]!.split(";")[0]!;
+  const cookie = await sessionCookie(server.url, "sato@demo.example");
   const me = await load({ url: `${server.url}/api/v1/me`, headers: { cookie }, duration: seconds });
   if (me.non2xx || me.errors) throw new Error(`GET /me failed ${me.non2xx + me.errors} times`);
   rows.push({
@@ -187,23 +175,10 @@ async function runPipeline() {
     const limit = await eventInsertLimit({ databaseUrl: database?.url, dataDir, seconds });
     rows.push({ name: `limit: single-row autocommit INSERT of a LINE event (jsonb, unique key), 8 connections (${dbKind === "postgres" ? "pgbench" : "PGlite"})`, value: `${Math.round(limit)} rows/s`, ratio: "1.00" });
     const holdMs = 500;
-    const config = loadConfig({
-      PORT: "0",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "silent",
-      DEMO_SEED: "1",
-      DEMO_PASSWORD: "bench-password",
-      LINE_EVENT_HOLD_MS: String(holdMs),
-      ...(database ? { DATABASE_URL: database.url } : {}),
-    });
+    const config = benchConfig({ LINE_EVENT_HOLD_MS: String(holdMs) });
     const server = await startServer(config);
     try {
-      const signIn = await fetch(`${server.url}/api/v1/session`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ login: "sato@demo.example", password: "bench-password" }),
-      });
-      const cookie = signIn.headers.getSetCookie()[0]!.split(";")[0]!;
+      const cookie = await sessionCookie(server.url, "sato@demo.example");
       const creds = demoChannelCredentials(config);
       rows.push(
         ...(await benchPipeline({ server, channelId: creds.channelId, channelSecret: creds.channelSecret, cookie, seconds, backlog: Number(values.backlog), insertLimit: limit, holdMs })),
@@ -217,4 +192,26 @@ async function runPipeline() {
   }
   console.log("\n| measurement | result | ratio |\n| --- | --- | --- |");
   for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+}
+
+/** The server's configuration for a bench run: the demo company on this run's database. */
+function benchConfig(extra: Record<string, string> = {}) {
+  return loadConfig({
+    PORT: "0",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    DEMO_SEED: "1",
+    DEMO_PASSWORD: "bench-password",
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...extra,
+  });
+}
+
+async function sessionCookie(baseUrl: string, login: string): Promise<string> {
+  const signIn = await fetch(`${baseUrl}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ login, password: "bench-password" }),
+  });
+  return signIn.headers.getSetCookie()[0]!.split(";")[0]!;
 }
