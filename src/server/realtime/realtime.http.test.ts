@@ -167,7 +167,7 @@ class SseStream {
   }
 
   /** Waits until `n` events have arrived (or fails after a timeout) and returns them. */
-  async waitFor(n: number, timeoutMs = 5_000): Promise<SseEvent[]> {
+  async waitFor(n: number, timeoutMs = 15_000): Promise<SseEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.events.length < n) {
       if (this.ended) throw new Error(`stream ended after ${this.events.length} of ${n} events`);
@@ -273,10 +273,11 @@ describe(`real-time events over SSE (${process.env.TEST_DATABASE_URL ? "PostgreS
     expect(Number(m3!.id)).toBeGreaterThan(Number(m2!.id));
 
     await send(dbA, "xavier", "room.updated", { n: 4 });
-    const all = await again.waitFor(4);
-    await sleep(200);
-    expect(again.events.map((e) => (e.event === "ready" ? "ready" : JSON.parse(e.data).n))).toEqual(["ready", 2, 3, 4]);
-    expect(new Set(all.map((e) => e.id)).size).toBe(4);
+    // A later sentinel proves nothing else (no repeat) came in between, without sleeping.
+    await send(dbB, "xavier", "room.updated", { n: 5 });
+    const all = await again.waitFor(5);
+    expect(all.map((e) => (e.event === "ready" ? "ready" : JSON.parse(e.data).n))).toEqual(["ready", 2, 3, 4, 5]);
+    expect(new Set(all.map((e) => e.id)).size).toBe(5);
     again.close();
 
     // A new EventSource created with ?lastEventId= resumes the same way; the header wins when both are sent.
@@ -305,17 +306,15 @@ describe(`real-time events over SSE (${process.env.TEST_DATABASE_URL ? "PostgreS
       ),
     ).rejects.toThrow(/not members of tenant/);
 
-    expect((await x.waitFor(2))[1]!.data).toBe(JSON.stringify({ for: "xavier" }));
-    expect((await y.waitFor(2))[1]!.data).toBe(JSON.stringify({ for: "yuki" }));
-    expect((await z.waitFor(2))[1]!.data).toBe(JSON.stringify({ for: "zoe" }));
-    await sleep(300);
-    for (const s of [x, y, z]) expect(s.events).toHaveLength(2);
+    // Each stream gets its own event and then a sentinel sent last: nothing of another's came between.
+    for (const login of ["xavier", "yuki", "zoe"]) await send(dbB, login, "contact.updated", { sentinel: true });
+    for (const [s, login] of [[x, "xavier"], [y, "yuki"], [z, "zoe"]] as const) {
+      expect((await s.waitFor(3)).slice(1).map((e) => JSON.parse(e.data))).toEqual([{ for: login }, { sentinel: true }]);
+    }
 
-    // Replaying from the very beginning still yields only one's own rows.
+    // Replaying from the very beginning still yields only one's own rows (the sentinel is zoe's last).
     const replay = await SseStream.open(A, "zoe", { lastEventId: "0" });
-    await replay.waitFor(2);
-    await sleep(200);
-    expect(replay.events.slice(1).map((e) => JSON.parse(e.data))).toEqual([{ for: "zoe" }]);
+    expect((await replay.waitFor(3)).slice(1).map((e) => JSON.parse(e.data))).toEqual([{ for: "zoe" }, { sentinel: true }]);
     [x, y, z, replay].forEach((s) => s.close());
   });
 
@@ -330,10 +329,9 @@ describe(`real-time events over SSE (${process.env.TEST_DATABASE_URL ? "PostgreS
       }),
     ).rejects.toThrow("the change failed");
     await send(dbA, "xavier", "message.created", { committed: true });
+    // The committed event comes after the rolled-back one: a stream in id order would have shown that first.
     const [, ev] = await x.waitFor(2);
     expect(JSON.parse(ev!.data)).toEqual({ committed: true });
-    await sleep(200);
-    expect(x.events).toHaveLength(2);
     const stored = await dbA.query("SELECT 1 FROM realtime_events WHERE data ? 'rolledBack'");
     expect(stored).toHaveLength(0);
     x.close();
