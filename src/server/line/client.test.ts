@@ -155,16 +155,18 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
     await emulator.setDelivery(channel.channel_id, { reorder: true, duplicate: true });
     try {
       for (const text of ["one", "two", "three", "four"]) await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text });
+      await emulator.setDelivery(channel.channel_id, { reorder: false, duplicate: false });
+      // A sentinel sent last, in order: once it is handled, every delivery before it has been.
+      await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text: "sentinel" });
       const seen = await waitFor(
         async () => {
           const mine = texts.filter((t) => t.userId === user.userId);
-          return mine.length >= 4 ? mine : undefined;
+          return mine.some((t) => t.text === "sentinel") ? mine : undefined;
         },
-        15_000,
-        "four messages",
+        30_000,
+        "the sentinel message",
       );
-      await new Promise((r) => setTimeout(r, 1000)); // duplicates would arrive by now
-      expect(texts.filter((t) => t.userId === user.userId).map((t) => t.text)).toEqual(["one", "two", "three", "four"]);
+      expect(seen.map((t) => t.text)).toEqual(["one", "two", "three", "four", "sentinel"]);
       expect(seen.map((t) => t.timestamp)).toEqual([...seen.map((t) => t.timestamp)].sort((a, b) => a - b));
     } finally {
       await emulator.setDelivery(channel.channel_id, { reorder: false, duplicate: false });
