@@ -203,6 +203,8 @@ function benchConfig(extra: Record<string, string> = {}) {
     DEMO_SEED: "1",
     DEMO_PASSWORD: "bench-password",
     ...(database ? { DATABASE_URL: database.url } : {}),
+    // Tuning knobs pass through, so a run can say what it changed.
+    ...Object.fromEntries(["DATABASE_POOL_SIZE", "WORKER_CONCURRENCY"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
     ...extra,
   });
 }
