@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { signedIn } from "../../../test/support/server.ts";
-import { freshPostgres, lineEvent, lineUserId, postWebhook, webhookBody } from "../../../test/support/line-webhooks.ts";
+import { freshPostgres, lineEvent, lineUserId, postWebhook, waitFor, webhookBody } from "../../../test/support/line-webhooks.ts";
 
 // Boots the server itself (instead of bootServer) to capture the real logger's output.
 const SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -148,8 +148,7 @@ describe("LINE channel admin API", () => {
 
   it("never writes a secret to the logs, and redacts one if it is logged by mistake", async () => {
     server.log.info({ channel: { channelSecret: SECRET, accessToken: TOKEN } }, "oops");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(logs).toContain('"msg":"oops"');
+    await waitFor(async () => logs.includes('"msg":"oops"'), 10_000, "the log line to be written");
     expect(logs).toContain("[redacted]");
     expect(logs).toContain('"msg":"request"');
     expect(logs).not.toContain(SECRET);
