@@ -15,6 +15,8 @@ import type { Database, Queryable } from "../db/database.ts";
 export interface JobContext {
   /** The job's transaction: its writes commit together with the job's removal (exactly once). Outside-transaction jobs get the database. */
   tx: Queryable;
+  /** The worker's database, for outside-transaction jobs that open short transactions of their own. */
+  db: Database;
   jobId: number;
   attempt: number;
   /** No retry follows if this attempt throws. */
@@ -302,6 +304,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
 
   const context = (job: ClaimedJob, tx: Queryable): JobContext => ({
     tx,
+    db,
     jobId: job.id,
     attempt: job.attempts,
     lastAttempt: job.attempts >= job.max_attempts,

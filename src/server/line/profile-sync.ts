@@ -77,13 +77,29 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     }
   }
 
-  /**
-   * Fetches the profile now and stores it. Returns the updated row; tells the registered
-   * `profileChanged` handlers when something visible changed, and queues the avatar download.
-   */
+  /** Asks LINE for the profile (null: blocked or left); no transaction needs to be open meanwhile. */
+  async function fetchProfile(q: Queryable, channel: ChannelRow, lineUser: LineUserRow) {
+    const client = await channels.clientFor(channel, q);
+    return { client, profile: await client.getProfile(lineUser.user_id) };
+  }
+
+  /** Fetches the profile now and stores it (see applyProfile), inside the caller's transaction. */
   async function syncNow(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow): Promise<LineUserRow> {
-    const client = await channels.clientFor(channel, tx);
-    const profile = await client.getProfile(lineUser.user_id);
+    const { client, profile } = await fetchProfile(tx, channel, lineUser);
+    return applyProfile(tx, channel, lineUser, profile, client);
+  }
+
+  /**
+   * Stores a fetched profile. Returns the updated row; tells the registered `profileChanged`
+   * handlers when something visible changed, and queues the avatar download.
+   */
+  async function applyProfile(
+    tx: Queryable,
+    channel: ChannelRow,
+    lineUser: LineUserRow,
+    profile: Awaited<ReturnType<typeof fetchProfile>>["profile"],
+    client: Awaited<ReturnType<typeof fetchProfile>>["client"],
+  ): Promise<LineUserRow> {
     const now = clock();
     if (!profile) {
       // 404: blocked or left. The unfollow event records that; here only note that we asked.
@@ -111,19 +127,31 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     return after;
   }
 
+  /**
+   * LINE is asked outside any transaction, so a slow LINE holds no database connection (PGlite
+   * has one); the answer is then stored against the row as it is by then.
+   */
   const profileJob = defineJob({
     kind: "line.profile",
     payload: z.object({ lineUserId: z.uuid() }),
-    async run({ lineUserId }, { tx }) {
-      const user = await repo.lineUser(tx, lineUserId);
+    outsideTransaction: true,
+    async run({ lineUserId }, { db }) {
+      const user = await repo.lineUser(db, lineUserId);
       if (!user || user.follow_state === "blocked" || !isStale(user, clock())) return;
-      await syncNow(tx, (await repo.channel(tx, user.channel_id))!, user);
+      const channel = (await repo.channel(db, user.channel_id))!;
+      const { client, profile } = await fetchProfile(db, channel, user);
+      await db.transaction(async (tx) => {
+        const current = await repo.lockLineUser(tx, lineUserId);
+        if (current) await applyProfile(tx, channel, current, profile, client);
+      });
     },
   });
 
+  /** The download holds no transaction; the one write is conditional on the URL (setPictureFile). */
   const avatarJob = defineJob({
     kind: "line.avatar",
     payload: z.object({ lineUserId: z.uuid(), pictureUrl: z.string() }),
+    outsideTransaction: true,
     async run({ lineUserId, pictureUrl }, { tx }) {
       const user = await repo.lineUser(tx, lineUserId);
       if (!user || user.picture_url !== pictureUrl) return; // a newer profile superseded this picture

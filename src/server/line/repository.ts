@@ -264,6 +264,11 @@ export const lineRepository = {
     return row;
   },
 
+  async lockLineUser(tx: Queryable, id: string): Promise<LineUserRow | undefined> {
+    const [row] = await tx.query<LineUserRow>("SELECT * FROM line_users WHERE id = $1 FOR UPDATE", [id]);
+    return row;
+  },
+
   async lineUserByUserId(db: Queryable, channelId: string, userId: string): Promise<LineUserRow | undefined> {
     const [row] = await db.query<LineUserRow>("SELECT * FROM line_users WHERE channel_id = $1 AND user_id = $2", [channelId, userId]);
     return row;
