@@ -12,6 +12,8 @@
  * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
  * Heavy work: `--heavy` runs only the CPU-heavy scenarios (bench/heavy-bench.ts): a 10,000-card
  * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
+ * Start-up: `--start` times the first start, restarts (after a stop and after kill -9) and the
+ * resident memory idle and under load, of the real entry in its own process (bench/start.ts).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,6 +28,7 @@ import { signBody } from "../src/server/line/webhook.ts";
 import { benchContacts } from "./contacts-bench.ts";
 import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
 import { benchHeavy } from "./heavy-bench.ts";
+import { benchStart } from "./start.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -37,11 +40,20 @@ const { values } = parseArgs({
     pipeline: { type: "boolean", default: false },
     backlog: { type: "string", default: "10000" },
     heavy: { type: "boolean", default: false },
+    start: { type: "boolean", default: false },
   },
 });
 const contactCount = Number(values.contacts);
 const seconds = Number(values.seconds);
 const dbKind = values.db === "postgres" ? "postgres" : "pglite";
+
+if (values.start) {
+  console.log(`bench --start: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  const rows = await benchStart({ seconds, restarts: 3 });
+  console.log("\n| measurement | result | ratio |\n| --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+  process.exit(0);
+}
 
 if (values.heavy) {
   const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;

@@ -43,7 +43,9 @@ export function createCpuPool(opts: CpuPoolOptions = {}): CpuPool {
   const maxQueue = opts.maxQueue ?? threads * 64;
   const pool = new Piscina({
     filename: ENTRY,
-    minThreads: threads,
+    // Threads start with the first task, not with the server: most processes render no card
+    // for a while, and an idle thread costs ~35 MB and a second of CPU at start-up.
+    minThreads: 0,
     maxThreads: threads,
     maxQueue,
     // A thread loads the fonts (~23 MB) and tsx once; keep it rather than pay that again.

@@ -8,6 +8,13 @@ import { lockPgliteDir } from "./pglite-lock.ts";
 // bigint counts come back as JS numbers on both engines, so repositories see one shape.
 const INT8_OID = 20;
 const BACKGROUND_MAX_WAIT_MS = 250;
+/**
+ * PGlite's initdb writes PostgreSQL's default 128 MB of shared buffers, all of it resident in the
+ * WebAssembly heap: a third of an idle server's memory. Its files are read through Node's fs, so
+ * the operating system's page cache still holds what does not fit (docs/decisions.md, "Start-up
+ * and footprint").
+ */
+const SHARED_BUFFERS = "32MB";
 
 export async function openPglite(dir: string): Promise<Database> {
   fs.mkdirSync(dir, { recursive: true });
@@ -16,6 +23,7 @@ export async function openPglite(dir: string): Promise<Database> {
   try {
     db = await PGlite.create(dir, {
       extensions: { pg_trgm },
+      startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
       parsers: { [INT8_OID]: (v: string) => Number(v) },
     });
   } catch (err) {
