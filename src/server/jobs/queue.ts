@@ -118,6 +118,42 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
   await tx.notify(JOBS_CHANNEL, "");
 }
 
+/**
+ * Enqueues one job per row that the caller's data-modifying query returns, in the same statement:
+ * the caller's writes and their jobs are one round trip, and outside a transaction one commit
+ * (the webhook ack: LINE waits for it). `source` uses parameters $1…$n and returns the columns
+ * `payload` (jsonb; a NULL payload makes no job), `ordering_key`, `ordered_at` and `run_at` (NULLs
+ * mean none, now, now). Payloads made in SQL cannot be checked before they are stored; the
+ * worker still checks them against the kind's schema before it runs them.
+ * Returns how many rows the source returned and how many jobs were made.
+ */
+export async function enqueueFromQuery(
+  db: Queryable,
+  def: AnyJobDefinition,
+  source: { sql: string; params: readonly unknown[]; maxAttempts?: number },
+): Promise<{ rows: number; jobs: number }> {
+  const n = source.params.length;
+  const [row] = await db.query<{ rows: number; jobs: number }>(
+    `WITH source AS (${source.sql}), inserted AS (
+       INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
+       SELECT $${n + 1}, payload, ordering_key, coalesce(ordered_at, now()), coalesce(run_at, now()), $${n + 2} FROM source
+       WHERE payload IS NOT NULL
+       RETURNING ordering_key, run_at
+     ), keys AS (
+       INSERT INTO job_keys AS k (key, next_run_at)
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM source) AS rows, (SELECT count(*) FROM inserted) AS jobs`,
+    [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
+  );
+  // Not awaited: the caller's answer should not wait for the wake-up's own round trip, and a
+  // wake-up that never arrives only delays the jobs until the workers' next poll.
+  if (row!.jobs > 0) db.notify(JOBS_CHANNEL, "").catch(() => undefined);
+  return row!;
+}
+
 /** Makes sure one copy of a periodic job exists, across every instance. */
 async function schedulePeriodic(db: Queryable, def: AnyJobDefinition) {
   await db.query(

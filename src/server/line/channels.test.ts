@@ -129,6 +129,19 @@ describe("LINE channel admin API", () => {
     expect((await other.get("/api/v1/admin/line/events")).json.items).toEqual([]);
   });
 
+  it("honours a changed channel secret at once: the new one is accepted, the old one refused", async () => {
+    const admin = await signedIn(server, "admin@demo.example");
+    const created = await admin.post("/api/v1/admin/line/channels", body("1700000005"));
+    expect(created.status).toBe(201);
+    const delivery = () => webhookBody([lineEvent("follow", lineUserId(), Date.now())]);
+    // The first delivery makes the server keep the channel and its secret for a while.
+    expect((await postWebhook(server.url, "1700000005", delivery(), { secret: SECRET })).status).toBe(200);
+    const NEW_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    expect((await admin.patch(`/api/v1/admin/line/channels/${created.json.id}`, { channelSecret: NEW_SECRET })).status).toBe(200);
+    expect((await postWebhook(server.url, "1700000005", delivery(), { secret: NEW_SECRET })).status).toBe(200);
+    expect((await postWebhook(server.url, "1700000005", delivery(), { secret: SECRET })).status).toBe(401);
+  });
+
   it("verifies credentials with LINE through the SDK (here: the emulator) and reports refusals", async () => {
     const admin = await signedIn(server, "admin@demo.example");
     const demo = (await admin.get("/api/v1/admin/line/channels")).json.items.find(

@@ -2,7 +2,7 @@ import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
 import { z } from "zod";
-import { defineJob, enqueueMany } from "../jobs/queue.ts";
+import { defineJob, enqueueFromQuery, enqueueMany } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { LineClient } from "./client.ts";
 import { isDispatched, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
@@ -37,11 +37,11 @@ const userOf = (e: InboundEvent) => (e.source?.type === "user" && typeof e.sourc
 
 export function createInbox({ db, channels, handlers, profiles, log, clock, maxAttempts, holdMs }: InboxDeps) {
   /**
-   * Stores a delivery and queues its events in one transaction. Events seen before (same
-   * webhookEventId) are skipped; one user's events are queued under one ordering key, in
-   * timestamp order, so they run in the order they happened even if LINE delivered them out of order.
-   * A later delivery can only overtake within the hold: a queued job blocks every job of its key
-   * with a later timestamp, even while it waits for its run_at.
+   * Stores a delivery and queues its events in one statement (one round trip and one commit,
+   * what LINE waits for). Events seen before (same webhookEventId) are skipped; one user's events
+   * are queued under one ordering key, in timestamp order, so they run in the order they happened
+   * even if LINE delivered them out of order. A later delivery can only overtake within the hold:
+   * a queued job blocks every job of its key with a later timestamp, even while it waits for its run_at.
    */
   async function ingest(channel: ChannelRow, events: InboundEvent[]) {
     const rows = events.map((raw) => {
@@ -58,24 +58,9 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
         state: isDispatched(e.type) && userId ? ("pending" as const) : ("ignored" as const),
       };
     });
-    const runAt = holdMs > 0 ? new Date(clock().getTime() + holdMs) : undefined;
-    // Two set-based statements whatever the delivery's size: the events, then their jobs.
-    return db.transaction(async (tx) => {
-      const inserted = await repo.insertEvents(tx, rows);
-      const pending = inserted.filter((r) => r.state === "pending");
-      await enqueueMany(
-        tx,
-        eventJob,
-        pending.map((row) => ({
-          payload: { eventId: Number(row.id) },
-          orderingKey: `${channel.channel_id}:${row.line_user_id}`,
-          orderedAt: row.event_timestamp,
-          runAt,
-          maxAttempts,
-        })),
-      );
-      return { received: events.length, queued: pending.length };
-    });
+    const runAt = holdMs > 0 ? new Date(clock().getTime() + holdMs) : null;
+    const { jobs } = await enqueueFromQuery(db, eventJob, { ...repo.insertEventsQuery(rows, channel.channel_id, runAt), maxAttempts });
+    return { received: events.length, queued: jobs };
   }
 
   /**
@@ -130,19 +115,18 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
     payload: z.object({ eventId: z.number().int().positive() }),
     async run({ eventId }, job) {
       const tx = job.tx;
-      const row = await repo.lockEvent(tx, eventId);
-      // Exactly once: an event already processed (or parked) is never run again.
-      if (!row || row.state !== "pending") return;
-      await tx.query("SAVEPOINT line_event");
+      // Earlier attempts just throw: the worker rolls the job back and retries it with backoff.
+      // The last one keeps the event for admins, so it needs its own way back from a failure.
+      if (job.lastAttempt) await tx.query("SAVEPOINT line_event");
+      const row = await repo.takeEvent(tx, eventId, job.attempt);
+      if (!row) return;
       try {
         await process(row, tx);
-        await repo.finishEvent(tx, row.id, "processed", job.attempt);
       } catch (err) {
-        // Earlier attempts roll back and retry with backoff; the last one keeps the event for admins.
         if (!job.lastAttempt) throw err;
         await tx.query("ROLLBACK TO SAVEPOINT line_event");
         log.error({ err, webhookEventId: row.webhook_event_id, attempts: job.attempt }, "LINE event failed; parked");
-        await repo.finishEvent(tx, row.id, "failed", job.attempt, String((err as Error)?.stack ?? err).slice(0, 4000));
+        await repo.parkEvent(tx, row.id, job.attempt, String((err as Error)?.stack ?? err).slice(0, 4000));
       }
     },
   });

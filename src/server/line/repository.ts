@@ -54,8 +54,6 @@ export interface WebhookEventRow {
   attempts: number;
 }
 
-export type StoredWebhookEvent = Pick<WebhookEventRow, "id" | "webhook_event_id" | "line_user_id" | "event_timestamp" | "state">;
-
 export interface LoginStateRow {
   state: string;
   channel_id: string;
@@ -164,16 +162,21 @@ export const lineRepository = {
    * Inserts the events LINE has not delivered before, in one statement; returns only the new
    * ones (redeliveries are skipped).
    */
-  async insertEvents(db: Queryable, events: NewWebhookEvent[]): Promise<StoredWebhookEvent[]> {
-    if (!events.length) return [];
-    return db.query<StoredWebhookEvent>(
-      `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
-       SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state
-       FROM jsonb_to_recordset($1::jsonb) AS x(webhook_event_id text, channel_id uuid, event_type text, line_user_id text,
-                                              event_timestamp timestamptz, event jsonb, state text)
-       ON CONFLICT (webhook_event_id) DO NOTHING
-       RETURNING id, webhook_event_id, line_user_id, event_timestamp, state`,
-      [
+  /**
+   * Stores new events (a webhookEventId seen before is skipped) and returns, for the job queue's
+   * enqueueFromQuery, one row per stored event: a `line.event` payload for the pending ones, under
+   * the LINE user's ordering key (`<LINE channel id>:<user id>`) at the event's own time.
+   */
+  insertEventsQuery(events: NewWebhookEvent[], lineChannelId: string, runAt: Date | null) {
+    return {
+      sql: `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
+            SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state
+            FROM jsonb_to_recordset($1::jsonb) AS x(webhook_event_id text, channel_id uuid, event_type text, line_user_id text,
+                                                   event_timestamp timestamptz, event jsonb, state text)
+            ON CONFLICT (webhook_event_id) DO NOTHING
+            RETURNING CASE WHEN state = 'pending' THEN jsonb_build_object('eventId', id) END AS payload,
+                      $2::text || ':' || line_user_id AS ordering_key, event_timestamp AS ordered_at, $3::timestamptz AS run_at`,
+      params: [
         JSON.stringify(
           events.map((e) => ({
             webhook_event_id: e.webhookEventId,
@@ -185,22 +188,29 @@ export const lineRepository = {
             state: e.state,
           })),
         ),
+        lineChannelId,
+        runAt?.toISOString() ?? null,
       ],
-    );
+    };
   },
 
-  async lockEvent(db: Queryable, id: number): Promise<WebhookEventRow | undefined> {
-    const [row] = await db.query<WebhookEventRow>("SELECT * FROM webhook_events WHERE id = $1 FOR UPDATE", [id]);
+  /**
+   * Takes a pending event for processing in one statement: locks it and marks it processed with
+   * this attempt, for the caller's transaction to undo if processing fails. Undefined when the
+   * event is gone or no longer pending (exactly once: it never runs twice).
+   */
+  async takeEvent(db: Queryable, id: number, attempts: number): Promise<WebhookEventRow | undefined> {
+    const [row] = await db.query<WebhookEventRow>(
+      `UPDATE webhook_events SET state = 'processed', last_error = NULL, attempts = $2, processed_at = now()
+       WHERE id = $1 AND state = 'pending' RETURNING *`,
+      [id, attempts],
+    );
     return row;
   },
 
-  async finishEvent(db: Queryable, id: number, state: WebhookEventState, attempts: number, error?: string) {
-    await db.query("UPDATE webhook_events SET state = $2, last_error = $3, attempts = $4, processed_at = now() WHERE id = $1", [
-      id,
-      state,
-      error ?? null,
-      attempts,
-    ]);
+  /** Keeps an event that failed its last attempt for admins to look at and retry. */
+  async parkEvent(db: Queryable, id: number, attempts: number, error: string) {
+    await db.query("UPDATE webhook_events SET state = 'failed', last_error = $3, attempts = $2, processed_at = now() WHERE id = $1", [id, attempts, error]);
   },
 
   tenantEvents: (db: Queryable, tenantId: string, state: WebhookEventState | undefined, limit: number) =>

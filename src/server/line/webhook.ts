@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/env.ts";
 import { Problem, problems } from "../http/problem.ts";
 import type { ChannelService } from "./channels.ts";
 import type { Inbox, InboundEvent } from "./inbox.ts";
-import { lineRepository as repo } from "./repository.ts";
+import { lineRepository as repo, type ChannelRow } from "./repository.ts";
 
 /** LINE's deliveries are a few KB; 1 MB leaves room for large batches and refuses floods. */
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -39,12 +39,38 @@ export function signBody(raw: string | Uint8Array, channelSecret: string): strin
   return crypto.createHmac("sha256", channelSecret).update(raw).digest("base64");
 }
 
+/** How long a channel and its opened secret are reused between deliveries. */
+const CHANNEL_CACHE_MS = 5_000;
+
+/**
+ * The channel and its opened secret per LINE channel id, kept for a few seconds: LINE delivers in
+ * bursts, and each delivery would otherwise pay a query and a decryption before its signature can
+ * be checked. A signature that fails against a cached secret is checked again against the stored
+ * one, so a changed secret takes effect at once.
+ */
+function channelLookup(db: Database, channels: ChannelService) {
+  const cache = new Map<string, { channel: ChannelRow; secret: string; until: number }>();
+  return async (lineChannelId: string, fresh: boolean) => {
+    const hit = cache.get(lineChannelId);
+    if (hit && !fresh && hit.until > Date.now()) return { ...hit, cached: true };
+    const channel = await repo.channelByLineId(db, lineChannelId);
+    if (!channel) {
+      cache.delete(lineChannelId);
+      return undefined;
+    }
+    const entry = { channel, secret: channels.channelSecret(channel), until: Date.now() + CHANNEL_CACHE_MS };
+    cache.set(lineChannelId, entry);
+    return { ...entry, cached: false };
+  };
+}
+
 /**
  * POST /line/webhook/:channelId — outside /api: no session, no CSRF; the signature is the
  * authentication. Answers 200 only once the events and their jobs are committed.
  */
 export function webhookRoutes(deps: { db: Database; channels: ChannelService; inbox: Inbox }) {
   const app = new Hono<AppEnv>();
+  const lookup = channelLookup(deps.db, deps.channels);
   app.post(
     "/webhook/:channelId",
     bodyLimit({
@@ -55,13 +81,20 @@ export function webhookRoutes(deps: { db: Database; channels: ChannelService; in
     }),
     async (c) => {
       const id = c.req.param("channelId");
-      const channel = /^\d{1,20}$/.test(id) ? await repo.channelByLineId(deps.db, id) : undefined;
-      if (!channel) throw problems.notFound("LINE channel");
+      let found = /^\d{1,20}$/.test(id) ? await lookup(id, false) : undefined;
+      if (!found) throw problems.notFound("LINE channel");
       const raw = new Uint8Array(await c.req.arrayBuffer());
       // Header names are case-insensitive in HTTP; Hono's lookup is too.
-      if (!signatureMatches(raw, deps.channels.channelSecret(channel), c.req.header("x-line-signature"))) {
+      const signature = c.req.header("x-line-signature");
+      if (found.cached && !signatureMatches(raw, found.secret, signature)) {
+        // The secret may have changed since it was cached.
+        found = await lookup(id, true);
+        if (!found) throw problems.notFound("LINE channel");
+      }
+      if (!signatureMatches(raw, found.secret, signature)) {
         throw new Problem(401, "invalid_signature", "Invalid signature", "X-Line-Signature does not match the body and the channel secret.");
       }
+      const { channel } = found;
       let body: unknown;
       try {
         body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
