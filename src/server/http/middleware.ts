@@ -12,6 +12,16 @@ export const CSRF_HEADER = "x-csrf-token";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/**
+ * Path segments that are credentials — an invitation token lets anyone befriend its member, a
+ * media signature lets anyone fetch a LINE room's file — are left out of the access log.
+ */
+const SECRET_SEGMENTS: readonly [RegExp, string][] = [
+  [/^\/i\/[^/]+/, "/i/[token]"],
+  [/^(\/line\/media\/[^/]+\/)[^/]+/, "$1[signature]"],
+];
+export const loggablePath = (path: string) => SECRET_SEGMENTS.reduce((p, [re, to]) => p.replace(re, to), path);
+
 /** Gives every request an id (kept from the caller when sane), a child logger and one access log line. */
 export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -25,7 +35,7 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
     await next();
     c.header("X-Request-Id", requestId);
     child.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      { method: c.req.method, path: loggablePath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) },
       "request",
     );
   };

@@ -159,6 +159,19 @@ describe("LINE channel admin API", () => {
     expect(refused.text).not.toContain(TOKEN);
   });
 
+  it("keeps invitation tokens and media signatures out of the access log", async () => {
+    const token = "inv" + "x".repeat(40);
+    const signature = "sig" + "y".repeat(40);
+    await fetch(`${server.url}/i/${token}`);
+    await fetch(`${server.url}/i/${token}/photo`);
+    await fetch(`${server.url}/line/media/00000000-0000-4000-8000-000000000000/${signature}`);
+    await waitFor(async () => logs.includes("/line/media/00000000-0000-4000-8000-000000000000/[signature]"));
+    expect(logs).toContain('"path":"/i/[token]"');
+    expect(logs).toContain('"path":"/i/[token]/photo"');
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(signature);
+  });
+
   it("never writes a secret to the logs, and redacts one if it is logged by mistake", async () => {
     server.log.info({ channel: { channelSecret: SECRET, accessToken: TOKEN } }, "oops");
     await waitFor(async () => logs.includes('"msg":"oops"'), 10_000, "the log line to be written");
