@@ -121,20 +121,23 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
 /**
  * Enqueues one job per row that the caller's data-modifying query returns, in the same statement:
  * the caller's writes and their jobs are one round trip, and outside a transaction one commit
- * (the webhook ack: LINE waits for it). `source` uses parameters $1…$n and returns the columns
+ * (the webhook ack: LINE waits for it). `source.sql` is a query that may read the CTEs of
+ * `source.with` (where the caller's data-modifying statements go: PostgreSQL allows them only at
+ * the top level), uses parameters $1…$n, and returns the columns
  * `payload` (jsonb; a NULL payload makes no job), `ordering_key`, `ordered_at` and `run_at` (NULLs
- * mean none, now, now). Payloads made in SQL cannot be checked before they are stored; the
- * worker still checks them against the kind's schema before it runs them.
- * Returns how many rows the source returned and how many jobs were made.
+ * mean none, now, now), and `part` (an integer naming which of the caller's inputs the row came
+ * from: several callers' writes can share one statement). Payloads made in SQL cannot be checked
+ * before they are stored; the worker checks them against the kind's schema before it runs them.
+ * Returns, per part that returned rows, how many rows it returned and how many jobs it made.
  */
 export async function enqueueFromQuery(
   db: Queryable,
   def: AnyJobDefinition,
-  source: { sql: string; params: readonly unknown[]; maxAttempts?: number },
-): Promise<{ rows: number; jobs: number }> {
+  source: { with?: string; sql: string; params: readonly unknown[]; maxAttempts?: number },
+): Promise<Map<number, { rows: number; jobs: number }>> {
   const n = source.params.length;
-  const [row] = await db.query<{ rows: number; jobs: number }>(
-    `WITH source AS (${source.sql}), inserted AS (
+  const counts = await db.query<{ part: number; rows: number; jobs: number }>(
+    `WITH ${source.with ? `${source.with},` : ""} source AS (${source.sql}), inserted AS (
        INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
        SELECT $${n + 1}, payload, ordering_key, coalesce(ordered_at, now()), coalesce(run_at, now()), $${n + 2} FROM source
        WHERE payload IS NOT NULL
@@ -145,13 +148,14 @@ export async function enqueueFromQuery(
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM source) AS rows, (SELECT count(*) FROM inserted) AS jobs`,
+     -- Data-modifying CTEs run to completion whether read or not; every source row with a payload is one job.
+     SELECT part, count(*) AS rows, count(payload) AS jobs FROM source GROUP BY part`,
     [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
   // Not awaited: the caller's answer should not wait for the wake-up's own round trip, and a
   // wake-up that never arrives only delays the jobs until the workers' next poll.
-  if (row!.jobs > 0) db.notify(JOBS_CHANNEL, "").catch(() => undefined);
-  return row!;
+  if (counts.some((c) => c.jobs > 0)) db.notify(JOBS_CHANNEL, "").catch(() => undefined);
+  return new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }]));
 }
 
 /** Makes sure one copy of a periodic job exists, across every instance. */

@@ -2,12 +2,13 @@ import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
 import { z } from "zod";
+import { createGroupCommit } from "../db/group-commit.ts";
 import { defineJob, enqueueFromQuery, enqueueMany } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { LineClient } from "./client.ts";
 import { isDispatched, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
-import { lineRepository as repo, type ChannelRow, type WebhookEventRow } from "./repository.ts";
+import { lineRepository as repo, type ChannelRow, type NewWebhookEvent, type WebhookEventRow } from "./repository.ts";
 import { replaceUnstorable } from "./unstorable.ts";
 
 
@@ -37,14 +38,29 @@ const userOf = (e: InboundEvent) => (e.source?.type === "user" && typeof e.sourc
 
 export function createInbox({ db, channels, handlers, profiles, log, clock, maxAttempts, holdMs }: InboxDeps) {
   /**
-   * Stores a delivery and queues its events in one statement (one round trip and one commit,
-   * what LINE waits for). Events seen before (same webhookEventId) are skipped; one user's events
-   * are queued under one ordering key, in timestamp order, so they run in the order they happened
-   * even if LINE delivered them out of order. A later delivery can only overtake within the hold:
-   * a queued job blocks every job of its key with a later timestamp, even while it waits for its run_at.
+   * Stores deliveries and queues their events in one statement (one round trip and one commit,
+   * what LINE waits for). Deliveries that arrive while earlier ones are being written share the
+   * next statement (group commit). Events seen before (same webhookEventId) are skipped; one
+   * user's events are queued under one ordering key, in timestamp order, so they run in the order
+   * they happened even if LINE delivered them out of order. A later delivery can only overtake
+   * within the hold: a queued job blocks every job of its key with a later timestamp, even while
+   * it waits for its run_at.
    */
-  async function ingest(channel: ChannelRow, events: InboundEvent[]) {
-    const rows = events.map((raw) => {
+  const store = createGroupCommit({
+    async write(deliveries: { channel: ChannelRow; events: NewWebhookEvent[]; runAt: Date | null }[]) {
+      const query = repo.insertEventsQuery(deliveries.map((d) => ({ events: d.events, lineChannelId: d.channel.channel_id, runAt: d.runAt })));
+      const counts = await enqueueFromQuery(db, eventJob, { ...query, maxAttempts });
+      return deliveries.map((d, part) => ({ received: d.events.length, queued: counts.get(part)?.jobs ?? 0 }));
+    },
+    weight: (d) => d.events.length,
+    // LINE sends at most a few hundred events per delivery; a statement of ~1,000 stays near 1 MB.
+    maxBatch: 1000,
+    // PGlite runs one statement at a time anyway; on PostgreSQL a few in flight keep the pool busy.
+    maxInFlight: db.kind === "pglite" ? 1 : 4,
+  });
+
+  function ingest(channel: ChannelRow, events: InboundEvent[]) {
+    const rows = events.map((raw): NewWebhookEvent => {
       // What LINE sends cannot be refused: characters PostgreSQL cannot store become U+FFFD.
       const e = replaceUnstorable(raw);
       const userId = userOf(e);
@@ -55,12 +71,11 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
         lineUserId: userId ?? e.source?.userId ?? null,
         timestamp: new Date(e.timestamp),
         event: e,
-        state: isDispatched(e.type) && userId ? ("pending" as const) : ("ignored" as const),
+        state: isDispatched(e.type) && userId ? "pending" : "ignored",
       };
     });
     const runAt = holdMs > 0 ? new Date(clock().getTime() + holdMs) : null;
-    const { jobs } = await enqueueFromQuery(db, eventJob, { ...repo.insertEventsQuery(rows, channel.channel_id, runAt), maxAttempts });
-    return { received: events.length, queued: jobs };
+    return store.submit({ channel, events: rows, runAt });
   }
 
   /**

@@ -165,32 +165,39 @@ export const lineRepository = {
   /**
    * Stores new events (a webhookEventId seen before is skipped) and returns, for the job queue's
    * enqueueFromQuery, one row per stored event: a `line.event` payload for the pending ones, under
-   * the LINE user's ordering key (`<LINE channel id>:<user id>`) at the event's own time.
+   * the LINE user's ordering key (`<LINE channel id>:<user id>`) at the event's own time, and the
+   * `part` (the delivery) it came from.
    */
-  insertEventsQuery(events: NewWebhookEvent[], lineChannelId: string, runAt: Date | null) {
+  insertEventsQuery(deliveries: { events: NewWebhookEvent[]; lineChannelId: string; runAt: Date | null }[]) {
+    const rows = deliveries.flatMap((d, part) =>
+      d.events.map((e) => ({
+        part,
+        webhook_event_id: e.webhookEventId,
+        channel_id: e.channelId,
+        event_type: e.type,
+        line_user_id: e.lineUserId,
+        event_timestamp: e.timestamp.toISOString(),
+        event: e.event,
+        state: e.state,
+        ordering_key: `${d.lineChannelId}:${e.lineUserId}`,
+        run_at: d.runAt?.toISOString() ?? null,
+      })),
+    );
     return {
-      sql: `INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
-            SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state
-            FROM jsonb_to_recordset($1::jsonb) AS x(webhook_event_id text, channel_id uuid, event_type text, line_user_id text,
-                                                   event_timestamp timestamptz, event jsonb, state text)
-            ON CONFLICT (webhook_event_id) DO NOTHING
-            RETURNING CASE WHEN state = 'pending' THEN jsonb_build_object('eventId', id) END AS payload,
-                      $2::text || ':' || line_user_id AS ordering_key, event_timestamp AS ordered_at, $3::timestamptz AS run_at`,
-      params: [
-        JSON.stringify(
-          events.map((e) => ({
-            webhook_event_id: e.webhookEventId,
-            channel_id: e.channelId,
-            event_type: e.type,
-            line_user_id: e.lineUserId,
-            event_timestamp: e.timestamp.toISOString(),
-            event: e.event,
-            state: e.state,
-          })),
-        ),
-        lineChannelId,
-        runAt?.toISOString() ?? null,
-      ],
+      with: `delivered AS (
+               SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(part int, webhook_event_id text, channel_id uuid, event_type text,
+                 line_user_id text, event_timestamp timestamptz, event jsonb, state text, ordering_key text, run_at timestamptz)
+             ), stored AS (
+               INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
+               SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state FROM delivered
+               ON CONFLICT (webhook_event_id) DO NOTHING
+               RETURNING id, webhook_event_id, state
+             )`,
+      // One row per stored event; an id delivered twice in one statement is stored once, under its first part.
+      sql: `SELECT DISTINCT ON (s.id) CASE WHEN s.state = 'pending' THEN jsonb_build_object('eventId', s.id) END AS payload,
+                   d.ordering_key, d.event_timestamp AS ordered_at, d.run_at, d.part
+            FROM stored s JOIN delivered d USING (webhook_event_id) ORDER BY s.id, d.part`,
+      params: [JSON.stringify(rows)],
     };
   },
 

@@ -91,6 +91,21 @@ describe("POST /line/webhook/:channelId", () => {
     expect(await count("SELECT count(*) AS n FROM webhook_events WHERE webhook_event_id = $1 AND state = 'processed'", [ev.webhookEventId])).toBe(1);
   });
 
+  it("acknowledges concurrent deliveries (sharing statements) only with their events stored, each once, and processes each once", async () => {
+    const users = [lineUserId(), lineUserId(), lineUserId()];
+    const deliveries = Array.from({ length: 40 }, (_, i) => [lineEvent("message", users[i % 3]!, Date.now() + i)]);
+    // The same event twice in flight at once, as LINE's duplicates can come.
+    deliveries.push(deliveries[0]!, deliveries[1]!);
+    const answers = await Promise.all(deliveries.map((events) => postWebhook(server.url, CH, webhookBody(events))));
+    expect(answers.map((a) => a.status)).toEqual(deliveries.map(() => 200));
+    const ids = [...new Set(deliveries.map((d) => d[0]!.webhookEventId))];
+    // Acknowledged means committed: every event is there before anything is processed.
+    expect(await count("SELECT count(*) AS n FROM webhook_events WHERE webhook_event_id = ANY($1)", [ids])).toBe(40);
+    await server.worker.drain();
+    const handled = seen.filter((s) => ids.includes(s.webhookEventId)).map((s) => s.webhookEventId);
+    expect(handled.sort()).toEqual([...ids].sort());
+  });
+
   it("stores an unknown event type and marks it ignored, never a 500", async () => {
     const ev = lineEvent("somethingNewFromLine", lineUserId(), Date.now(), { novel: { nested: true } });
     const groupEv = { ...lineEvent("message", "ignored", Date.now()), source: { type: "group", groupId: "Cgroup" } };
