@@ -82,3 +82,10 @@ export const MessageListQuery = z.object({
   before: z.string().max(200).optional(),
 });
 export const MessageListSchema = z.object({ items: z.array(MessageSchema), nextCursor: z.string().nullable() });
+
+/**
+ * The room's LINE user as one of my contacts: the one I see (Add LINE Contact then opens it), or
+ * null (Add LINE Contact creates one, or offers to restore the one in my Trash).
+ */
+export const RoomContactSchema = z.object({ contactId: z.string().uuid().nullable() });
+export type RoomContact = z.infer<typeof RoomContactSchema>;

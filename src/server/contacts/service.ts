@@ -178,6 +178,15 @@ export function createContactsService(deps: ContactsDeps) {
       });
     },
 
+    /** Which contact of the room's LINE user I see, so the room shows it across reloads (the rule addFromRoom opens by). */
+    async ofRoom(who: Who, roomId: string): Promise<{ contactId: string | null }> {
+      assertLineAccess(who.tenant, who.member);
+      const room = await repo.room(db, who.tenant.id, who.member.id, roomId);
+      if (!room) throw problems.notFound("Room");
+      const existing = await repo.ofLineUserFor(db, who.tenant.id, who.member.id, room.line_user_id);
+      return { contactId: existing.find((e) => !e.deleted && e.visible)?.id ?? null };
+    },
+
     /** PATCH with optimistic concurrency: `expectedVersion` comes from If-Match. */
     update: (who: Who, id: string, expectedVersion: number | undefined, patch: ContactFields) =>
       db.transaction(async (tx) => {
