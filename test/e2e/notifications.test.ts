@@ -9,7 +9,8 @@ import { ApiClient, bootServer, signedIn, type TestServer } from "../support/ser
 // Issue 14, end to end on PC and phone: a LINE message to a member who is on another page raises the
 // Message tab's badge, the title count and a notification; the room opens at the newest message and
 // follows new ones (or offers a pill when the member scrolled up); the room's contact survives a
-// reload; with the browser closed, a push reaches the device's push endpoint.
+// reload, and the history shows the contact added, a block and the unblock; with the browser closed, a
+// push reaches the device's push endpoint.
 
 let server: TestServer;
 let browser: Browser;
@@ -118,6 +119,15 @@ async function journey(login: string, viewport: { width: number; height: number 
     await room.getByRole("link", { name: "Open contact" }).waitFor();
     expect(await room.getByRole("button", { name: "Add LINE Contact" }).count()).toBe(0);
     await expect.poll(() => distanceFromBottom(page)).toBeLessThanOrEqual(1);
+
+    // The history keeps what happened besides messages: the contact added, a block and the unblock.
+    const systemLines = history.locator(".system-line");
+    await systemLines.filter({ hasText: /added this LINE user to contacts/ }).waitFor();
+    await emulatorOf(server).unfollow(friend.userId, channelId);
+    await systemLines.filter({ hasText: "The LINE user blocked this account" }).waitFor({ timeout: 15_000 });
+    await emulatorOf(server).follow(friend.userId, channelId);
+    await systemLines.filter({ hasText: "The LINE user unblocked this account" }).waitFor({ timeout: 15_000 });
+    expect(await systemLines.allTextContents()).toHaveLength(3);
     await room.getByRole("link", { name: "Open contact" }).click();
     await page.getByRole("heading", { name: friendName, exact: true }).waitFor();
 

@@ -7,6 +7,8 @@ import type { Auth } from "../directory/service.ts";
 import { sniffImage } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
+import { publish } from "../realtime/publish.ts";
+import { messageRepository } from "../rooms/messages-repository.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
@@ -172,6 +174,9 @@ export function createContactsService(deps: ContactsDeps) {
           await deps.queueLinePhoto(tx, room.line_user_id);
         }
         await audit(tx, who, "contact.add", id, { source: "line", lineUserId: room.line_user_id, roomId });
+        // The room's history shows when the LINE user became a contact (issue 14).
+        const line = await messageRepository.insertSystem(tx, { tenantId: who.tenant.id, roomId, line: { event: "contact_added", memberName: who.member.display_name }, at: clock() });
+        await publish(tx, { tenantId: who.tenant.id, memberIds: [who.member.id], type: "message.created", data: { roomId, messageId: line.id } });
         const created = await reload(tx, who, id);
         await announce(tx, who, "contact.created", id);
         return { created: true, row: created };

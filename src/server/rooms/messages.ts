@@ -136,10 +136,11 @@ export function createMessaging(deps: MessagingDeps) {
 
   const lineHandlers: LineEventHandlers = {
     async follow(ctx, ev) {
-      if ((ev.follow as { isUnblocked?: boolean }).isUnblocked) await setFriendshipsState(ctx.tx, ctx.lineUser.id, "active", roomNotifier);
+      if ((ev.follow as { isUnblocked?: boolean }).isUnblocked)
+        await setFriendshipsState(ctx.tx, ctx.lineUser.id, "active", roomNotifier, new Date(ev.timestamp));
     },
-    async unfollow(ctx) {
-      await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier);
+    async unfollow(ctx, ev) {
+      await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier, new Date(ev.timestamp));
     },
     message: storeInbound,
     async postback(ctx, ev) {

@@ -19,7 +19,11 @@ const HANDLERS: Record<string, Handler> = {
     // Reading a room (here or on another device) and a block change the unread count.
     void client.invalidateQueries({ queryKey: notificationKeys.unread });
     const roomId = roomIdOf(data);
-    if (roomId) void client.invalidateQueries({ queryKey: roomKeys.room(roomId) });
+    if (roomId) {
+      void client.invalidateQueries({ queryKey: roomKeys.room(roomId) });
+      // A block or unblock also leaves a line in the history.
+      void client.invalidateQueries({ queryKey: roomKeys.messages(roomId) });
+    }
   },
   "message.created": (client, data) => {
     void client.invalidateQueries({ queryKey: roomKeys.lists() });

@@ -42,3 +42,12 @@ CREATE TABLE live_streams (
   seen_at timestamptz NOT NULL
 );
 CREATE INDEX live_streams_member_idx ON live_streams (member_id, seen_at);
+
+-- System lines in a room's history (issue 14): the LINE user blocked or unblocked the account, the
+-- member added them to contacts. They count as neither unread nor the room's preview.
+ALTER TABLE messages DROP CONSTRAINT messages_direction_check,
+  ADD CONSTRAINT messages_direction_check CHECK (direction IN ('inbound', 'outbound', 'system'));
+ALTER TABLE messages DROP CONSTRAINT messages_type_check,
+  ADD CONSTRAINT messages_type_check CHECK (type IN ('text', 'sticker', 'image', 'video', 'audio', 'file', 'location', 'system'));
+ALTER TABLE messages DROP CONSTRAINT messages_delivery_state_check,
+  ADD CONSTRAINT messages_delivery_state_check CHECK (delivery_state IN ('received', 'sending', 'sent', 'failed', 'none'));
