@@ -140,8 +140,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db, devTools: config.devTools }), (m) => m.close());
     const cpu = lifecycle.own("CPU pool", createCpuPool(), (p) => p.close());
 
+    const mailFrom = config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`;
     const notifications = createNotifications({
       db,
+      mailer: () => mail.mailer,
+      mailFrom,
+      publicBaseUrl,
       box: secretBox(secretKey),
       clock,
       log,
@@ -165,7 +169,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       channels: line.channels,
       login: line.login,
       mailer: () => mail.mailer,
-      mailFrom: config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`,
+      mailFrom,
       publicBaseUrl,
       // Real LINE opens the chat with the account; the emulator has its own chat page.
       chatUrl: (channel) =>

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { LocaleSchema } from "./invitations.ts";
+
+/** How long a room may stay unread before it is in an e-mail digest; null = no digest. */
+export const DIGEST_MINUTES = [15, 30, 60, 120] as const;
 
 /** A member's notification settings, kept on the server so every device of theirs follows them. */
 export const NotificationSettingsSchema = z.object({
@@ -6,6 +10,10 @@ export const NotificationSettingsSchema = z.object({
   desktop: z.boolean(),
   /** A short sound with it. */
   sound: z.boolean(),
+  /** An e-mail listing rooms unread for this many minutes (null: none). */
+  digestMinutes: z.literal(DIGEST_MINUTES).nullable(),
+  /** The language the digest is written in: the web app's, when the member saved. */
+  language: LocaleSchema,
 });
 export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueue } from "../jobs/queue.ts";
+import { mailRepository } from "../mail/repository.ts";
 import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
 import { startPushEndpoint, type PushEndpoint } from "../../../test/support/push-endpoint.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../test/support/server.ts";
@@ -11,8 +13,11 @@ let server: TestServer;
 let push: PushEndpoint;
 let channelId: string;
 
+// The digest waits N minutes: the server's clock runs ahead of LINE's event times when a test says so.
+let aheadMs = 0;
+
 beforeAll(async () => {
-  [server, push] = await Promise.all([bootServer(), startPushEndpoint()]);
+  [server, push] = await Promise.all([bootServer({}, { clock: () => new Date(Date.now() + aheadMs) }), startPushEndpoint()]);
   channelId = server.demoLineChannelId!;
 });
 afterAll(async () => {
@@ -39,14 +44,19 @@ async function subscribeDevice(member: ApiClient) {
 const liveStreams = async (memberId: string) =>
   Number((await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM live_streams WHERE member_id = $1", [memberId]))[0]!.n);
 
+const DEFAULTS = { desktop: true, sound: true, digestMinutes: null, language: "en" };
+
 describe("notification settings", () => {
-  it("are on until the member changes them, and kept per member", async () => {
+  it("are on (and the digest off) until the member changes them, and kept per member", async () => {
     const kim = await signedIn(server, "kim@demo.example");
-    expect((await kim.get("/api/v1/me/notifications")).json).toEqual({ desktop: true, sound: true });
-    expect((await kim.put("/api/v1/me/notifications", { desktop: false, sound: true })).json).toEqual({ desktop: false, sound: true });
-    expect((await (await signedIn(server, "kim@demo.example")).get("/api/v1/me/notifications")).json).toEqual({ desktop: false, sound: true });
-    expect((await (await signedIn(server, "smith@demo.example")).get("/api/v1/me/notifications")).json).toEqual({ desktop: true, sound: true });
-    expect((await kim.put("/api/v1/me/notifications", { desktop: "yes" })).status).toBe(400);
+    expect((await kim.get("/api/v1/me/notifications")).json).toEqual(DEFAULTS);
+    const changed = { desktop: false, sound: true, digestMinutes: 30, language: "ko" };
+    expect((await kim.put("/api/v1/me/notifications", changed)).json).toEqual(changed);
+    expect((await (await signedIn(server, "kim@demo.example")).get("/api/v1/me/notifications")).json).toEqual(changed);
+    expect((await (await signedIn(server, "smith@demo.example")).get("/api/v1/me/notifications")).json).toEqual(DEFAULTS);
+    expect((await kim.put("/api/v1/me/notifications", { ...changed, desktop: "yes" })).status).toBe(400);
+    expect((await kim.put("/api/v1/me/notifications", { ...changed, digestMinutes: 5 })).status).toBe(400);
+    expect((await kim.put("/api/v1/me/notifications", DEFAULTS)).status).toBe(200);
   });
 });
 
@@ -127,5 +137,43 @@ describe("Web Push", () => {
     expect((await sato.put("/api/v1/push/subscription", { endpoint: "https://push.example/abc", keys })).status).toBe(204);
     expect((await sato.post("/api/v1/push/unsubscribe", { endpoint: "https://push.example/abc" })).status).toBe(204);
     expect(await server.db.query("SELECT 1 FROM push_subscriptions WHERE endpoint = 'https://push.example/abc'")).toHaveLength(0);
+  });
+});
+
+describe("e-mail digest", () => {
+  const runDigest = async () => {
+    await server.db.transaction((tx) => enqueue(tx, server.jobs.get("notifications.digest")!, {}));
+    await server.worker.drain();
+  };
+
+  it("mails a member the rooms unread for their N minutes, once, in the language they chose", async () => {
+    const kim = await signedIn(server, "kim@demo.example");
+    const kimEmail = (await kim.get("/api/v1/me")).json.member.email as string;
+    const friend = await lineFriendOf(kim, "Waiting Friend");
+    expect((await kim.put("/api/v1/me/notifications", { ...DEFAULTS, digestMinutes: 15, language: "ja" })).status).toBe(200);
+    await emulatorOf(server).sendMessage(friend.userId, channelId, { type: "text", text: "お返事ください" });
+    await server.worker.drain();
+    const mails = () => mailRepository.list(server.db, { to: kimEmail }).then((all) => all.filter((m) => m.subject?.includes("未読の LINE メッセージ")));
+
+    // Not yet 15 minutes: nothing.
+    await runDigest();
+    expect(await mails()).toHaveLength(0);
+
+    aheadMs = 16 * 60_000;
+    try {
+      await runDigest();
+      await expect.poll(mails, { timeout: 15_000 }).toHaveLength(1);
+      const [mail] = await mails();
+      expect(mail!.subject).toBe("未読の LINE メッセージ（1 件のトークルーム）— Tsunagu");
+      expect(mail!.text).toContain("• Waiting Friend (未読 1 件)");
+      expect(mail!.text).toContain("お返事ください");
+      expect(mail!.text).toContain(`/message/${friend.roomId}`);
+      // The same unread room is not mailed twice.
+      await runDigest();
+      expect(await mails()).toHaveLength(1);
+    } finally {
+      aheadMs = 0;
+      await kim.put("/api/v1/me/notifications", DEFAULTS);
+    }
   });
 });

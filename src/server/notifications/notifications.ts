@@ -9,11 +9,15 @@ import { Problem } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { SecretBox } from "../line/secrets.ts";
 import { livePresence } from "../realtime/presence.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import { composeDigestEmail } from "./digest-mail.ts";
 import { notificationRepository as repo } from "./repository.ts";
 import { loadVapidKeys, type VapidKeys } from "./vapid.ts";
 import { isAllowedEndpoint, sendPush } from "./web-push.ts";
 
-export const DEFAULT_SETTINGS: NotificationSettings = { desktop: true, sound: true };
+export const DEFAULT_SETTINGS: NotificationSettings = { desktop: true, sound: true, digestMinutes: null, language: "en" };
+const DIGEST_EVERY_MS = 60_000;
+const DIGEST_BATCH = 500;
 
 export interface NotificationDeps {
   db: Database;
@@ -24,6 +28,10 @@ export interface NotificationDeps {
   subject: string;
   /** Accept plain-HTTP loopback push endpoints (the emulator set-up and tests; web-push.ts). */
   allowLoopbackHttp: boolean;
+  mailer: () => Mailer;
+  mailFrom: string;
+  /** Where the digest's links to rooms point. */
+  publicBaseUrl: () => string;
 }
 
 /**
@@ -70,18 +78,54 @@ export function createNotifications(deps: NotificationDeps) {
     },
   });
 
+  /**
+   * Every minute: members whose rooms have stayed unread for their N minutes get one e-mail listing
+   * them. Sent before the mark is moved (at least once, like all mail); a room is mailed again only
+   * when newer messages in it have waited N minutes too.
+   */
+  const digestJob = defineJob({
+    kind: "notifications.digest",
+    payload: z.object({}),
+    everyMs: DIGEST_EVERY_MS,
+    outsideTransaction: true,
+    async run() {
+      const now = clock();
+      const rows = await repo.dueDigests(db, now, DIGEST_BATCH);
+      const byMember = new Map<string, typeof rows>();
+      for (const r of rows) byMember.set(r.member_id, [...(byMember.get(r.member_id) ?? []), r]);
+      for (const [memberId, rooms] of byMember) {
+        const first = rooms[0]!;
+        const [tenant, member] = await Promise.all([directoryRepository.tenant(db, first.tenant_id), directoryRepository.member(db, first.tenant_id, memberId)]);
+        const through = new Date(now.getTime() - first.digest_minutes * 60_000);
+        if (tenant && member && lineAccess(tenant, member).allowed) {
+          await deps.mailer().send(
+            composeDigestEmail({
+              locale: first.language,
+              memberName: member.display_name,
+              from: deps.mailFrom,
+              to: member.email,
+              rooms: rooms.map((r) => ({ name: r.display_name, unread: r.unread_count, preview: r.preview, url: `${deps.publicBaseUrl()}/message/${r.room_id}` })),
+            }),
+          );
+        }
+        await repo.markDigested(db, memberId, through);
+      }
+    },
+  });
+
   return {
-    jobs: [pushJob],
+    jobs: [pushJob, digestJob],
 
     /** Called in the transaction that stores an inbound message: the push is decided once it committed. */
     onInboundMessage: (tx: Queryable, messageId: string) => enqueue(tx, pushJob, { messageId }),
 
     async settings(auth: Auth): Promise<NotificationSettings> {
-      return (await repo.settings(db, auth.member.id)) ?? DEFAULT_SETTINGS;
+      const row = await repo.settings(db, auth.member.id);
+      return row ? { desktop: row.desktop, sound: row.sound, digestMinutes: row.digest_minutes, language: row.language } : DEFAULT_SETTINGS;
     },
 
     async saveSettings(auth: Auth, s: NotificationSettings): Promise<NotificationSettings> {
-      await repo.saveSettings(db, auth.member.id, s, clock());
+      await repo.saveSettings(db, auth.member.id, { desktop: s.desktop, sound: s.sound, digest_minutes: s.digestMinutes, language: s.language }, clock());
       return s;
     },
 

@@ -1,5 +1,23 @@
 import type { Queryable } from "../db/database.ts";
 
+export interface SettingsRow {
+  desktop: boolean;
+  sound: boolean;
+  digest_minutes: 15 | 30 | 60 | 120 | null;
+  language: "en" | "ja" | "ko";
+}
+
+export interface DigestRoomRow {
+  member_id: string;
+  tenant_id: string;
+  language: "en" | "ja" | "ko";
+  digest_minutes: number;
+  room_id: string;
+  display_name: string | null;
+  unread_count: number;
+  preview: string | null;
+}
+
 export interface PushSubscriptionRow {
   id: string;
   endpoint: string;
@@ -20,17 +38,45 @@ export interface InboundNoticeRow {
 }
 
 export const notificationRepository = {
-  async settings(db: Queryable, memberId: string): Promise<{ desktop: boolean; sound: boolean } | undefined> {
-    const [row] = await db.query<{ desktop: boolean; sound: boolean }>("SELECT desktop, sound FROM notification_settings WHERE member_id = $1", [memberId]);
+  async settings(db: Queryable, memberId: string): Promise<SettingsRow | undefined> {
+    const [row] = await db.query<SettingsRow>("SELECT desktop, sound, digest_minutes, language FROM notification_settings WHERE member_id = $1", [memberId]);
     return row;
   },
 
-  async saveSettings(db: Queryable, memberId: string, s: { desktop: boolean; sound: boolean }, at: Date) {
+  /** Turning the digest on starts it from now: what was unread before is not mailed all at once. */
+  async saveSettings(db: Queryable, memberId: string, s: SettingsRow, at: Date) {
     await db.query(
-      `INSERT INTO notification_settings (member_id, desktop, sound, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (member_id) DO UPDATE SET desktop = $2, sound = $3, updated_at = $4`,
-      [memberId, s.desktop, s.sound, at],
+      `INSERT INTO notification_settings (member_id, desktop, sound, digest_minutes, language, digested_through, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (member_id) DO UPDATE SET desktop = $2, sound = $3, digest_minutes = $4, language = $5, updated_at = $6,
+         digested_through = CASE WHEN notification_settings.digest_minutes IS NULL THEN $6 ELSE notification_settings.digested_through END`,
+      [memberId, s.desktop, s.sound, s.digest_minutes, s.language, at],
     );
+  },
+
+  /**
+   * Members with a digest due: rooms still unread with an inbound message newer than their last
+   * digest and at least their N minutes old. One row per room.
+   */
+  async dueDigests(db: Queryable, now: Date, limit: number): Promise<DigestRoomRow[]> {
+    return db.query<DigestRoomRow>(
+      `SELECT s.member_id, m.tenant_id, s.language, s.digest_minutes, r.id AS room_id, lu.display_name, r.unread_count, r.last_message_preview AS preview
+       FROM notification_settings s
+       JOIN members m ON m.id = s.member_id
+       JOIN rooms r ON r.member_id = s.member_id AND r.unread_count > 0
+       JOIN line_users lu ON lu.id = r.line_user_id
+       WHERE s.digest_minutes IS NOT NULL
+         AND EXISTS (SELECT 1 FROM messages x WHERE x.room_id = r.id AND x.direction = 'inbound'
+                     AND x.created_at > coalesce(s.digested_through, '-infinity')
+                     AND x.created_at <= $1::timestamptz - make_interval(mins => s.digest_minutes))
+       ORDER BY s.member_id, r.last_activity_at DESC
+       LIMIT $2`,
+      [now, limit],
+    );
+  },
+
+  async markDigested(db: Queryable, memberId: string, through: Date) {
+    await db.query("UPDATE notification_settings SET digested_through = $2 WHERE member_id = $1", [memberId, through]);
   },
 
   /** A browser subscribing again (new keys, or another member signing in on it) takes the endpoint over. */

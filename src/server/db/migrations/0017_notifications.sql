@@ -51,3 +51,11 @@ ALTER TABLE messages DROP CONSTRAINT messages_type_check,
   ADD CONSTRAINT messages_type_check CHECK (type IN ('text', 'sticker', 'image', 'video', 'audio', 'file', 'location', 'system'));
 ALTER TABLE messages DROP CONSTRAINT messages_delivery_state_check,
   ADD CONSTRAINT messages_delivery_state_check CHECK (delivery_state IN ('received', 'sending', 'sent', 'failed', 'none'));
+
+-- The optional e-mail digest of rooms left unread for N minutes, in the language the member set it in.
+ALTER TABLE notification_settings
+  ADD COLUMN digest_minutes integer CHECK (digest_minutes IN (15, 30, 60, 120)),
+  ADD COLUMN language text NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'ja', 'ko')),
+  -- Messages up to here have been in a digest; a room comes back only with newer ones.
+  ADD COLUMN digested_through timestamptz;
+CREATE INDEX notification_settings_digest_idx ON notification_settings (member_id) WHERE digest_minutes IS NOT NULL;

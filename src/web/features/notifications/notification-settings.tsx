@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { NotificationSettings } from "../../../shared/notifications.ts";
+import { DIGEST_MINUTES, type NotificationSettings } from "../../../shared/notifications.ts";
 import { useNotificationSettings, useSaveNotificationSettings } from "../../api/notifications.ts";
 import { InlineProblem, LoadError, Loading } from "../../components/states.tsx";
 import { playChime } from "./chime.ts";
@@ -14,13 +14,16 @@ const currentPermission = (): Permission => ("Notification" in window ? Notifica
  * and this browser's permission, which only the member can grant, with a button.
  */
 export function NotificationSettingsSection() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const settings = useNotificationSettings();
   const save = useSaveNotificationSettings();
   const [permission, setPermission] = useState<Permission>(currentPermission);
   const [push, setPush] = useState<boolean | null>(null);
+  const digestId = useId();
 
-  const change = (patch: Partial<NotificationSettings>) => settings.data && save.mutate({ ...settings.data, ...patch });
+  // The digest is written in the language of the screen the member saved from.
+  const change = (patch: Partial<NotificationSettings>) =>
+    settings.data && save.mutate({ ...settings.data, ...patch, language: i18n.language === "ja" || i18n.language === "ko" ? i18n.language : "en" });
   const allow = async () => {
     const answer = await Notification.requestPermission();
     setPermission(answer);
@@ -54,6 +57,24 @@ export function NotificationSettingsSection() {
             />
             {t("notifications.sound")}
           </label>
+          <div className="field">
+            <label htmlFor={digestId} className="field-label">
+              {t("notifications.digest")}
+            </label>
+            <select
+              id={digestId}
+              value={settings.data.digestMinutes ?? ""}
+              disabled={save.isPending}
+              onChange={(e) => change({ digestMinutes: e.target.value ? (Number(e.target.value) as NotificationSettings["digestMinutes"]) : null })}
+            >
+              <option value="">{t("notifications.digestOff")}</option>
+              {DIGEST_MINUTES.map((m) => (
+                <option key={m} value={m}>
+                  {t("notifications.digestAfter", { count: m })}
+                </option>
+              ))}
+            </select>
+          </div>
           <InlineProblem error={save.error} />
           <p className="notification-permission" role="status">
             {permission === "granted"
