@@ -175,8 +175,11 @@ describe("installable app", () => {
 
     const context = await newContext(browser, server.url, { viewport: MOBILE_VIEWPORT });
     try {
-      await context.grantPermissions(["notifications"], { origin: server.url });
       const page = await context.newPage();
+      // Installed from the first visit, before any sign-in or permission.
+      await page.goto("/signin");
+      expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${server.url}/sw.js`);
+      await context.grantPermissions(["notifications"], { origin: server.url });
       await signInThroughUi(page, "smith@demo.example");
       expect(await page.locator('link[rel="manifest"]').getAttribute("href")).toBe("/manifest.webmanifest");
       const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
