@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { DIGEST_MINUTES, type NotificationSettings } from "../../../shared/notifications.ts";
 import { useNotificationSettings, useSaveNotificationSettings } from "../../api/notifications.ts";
@@ -18,8 +18,12 @@ export function NotificationSettingsSection() {
   const settings = useNotificationSettings();
   const save = useSaveNotificationSettings();
   const [permission, setPermission] = useState<Permission>(currentPermission);
-  const [push, setPush] = useState<boolean | null>(null);
+  const [push, setPush] = useState(false);
   const digestId = useId();
+  // Say whether pushes reach this browser when Tsunagu is closed only once its subscription is registered.
+  useEffect(() => {
+    if (currentPermission() === "granted") void subscribeThisDevice().then(setPush);
+  }, []);
 
   // The digest is written in the language of the screen the member saved from.
   const change = (patch: Partial<NotificationSettings>) =>
@@ -78,9 +82,9 @@ export function NotificationSettingsSection() {
           <InlineProblem error={save.error} />
           <p className="notification-permission" role="status">
             {permission === "granted"
-              ? push === false
-                ? t("notifications.allowedNoPush")
-                : t("notifications.allowed")
+              ? push
+                ? t("notifications.allowed")
+                : t("notifications.allowedNoPush")
               : permission === "denied"
                 ? t("notifications.denied")
                 : permission === "unsupported"
