@@ -12,4 +12,5 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  { files: ["src/web/public/sw.js"], languageOptions: { globals: globals.serviceworker } },
 );

@@ -23,9 +23,12 @@ import { createInvitationService } from "./invitations/service.ts";
 import { createCarddav } from "./carddav/carddav.ts";
 import { createContacts } from "./contacts/contacts.ts";
 import { createCpuPool } from "./cpu/pool.ts";
-import { loadSecretKey } from "./line/secrets.ts";
+import { loadSecretKey, secretBox } from "./line/secrets.ts";
 import { startOutgoingMail } from "./mail/outgoing.ts";
+import { createNotifications } from "./notifications/notifications.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
 import { createRealtimeHub } from "./realtime/hub.ts";
+import { livePresence } from "./realtime/presence.ts";
 import { pruneRealtimeEvents } from "./realtime/retention.ts";
 import { realtimeRoutes } from "./realtime/routes.ts";
 import { createMessaging } from "./rooms/messages.ts";
@@ -148,6 +151,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       "real-time pruning",
       setInterval(() => {
         pruneRealtimeEvents(db, { now: clock() }).catch((err: unknown) => log.warn({ err }, "pruning real-time events failed"));
+        livePresence.prune(db, clock()).catch((err: unknown) => log.warn({ err }, "pruning stale stream presence failed"));
       }, 3600_000).unref(),
       async (t) => clearInterval(t),
     );
@@ -155,14 +159,36 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db, devTools: config.devTools }), (m) => m.close());
     const cpu = lifecycle.own("CPU pool", createCpuPool(), (p) => p.close());
 
-    const messaging = createMessaging({ db, files, channels: line.channels, publicBaseUrl, urlSecret: secretKey.toString("hex"), clock, log });
+    const mailFrom = config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`;
+    const notifications = createNotifications({
+      db,
+      mailer: () => mail.mailer,
+      mailFrom,
+      publicBaseUrl,
+      box: secretBox(secretKey),
+      clock,
+      log,
+      subject: config.publicBaseUrl?.startsWith("https://") ? config.publicBaseUrl : `mailto:no-reply@${new URL(config.publicBaseUrl ?? "http://localhost").hostname}`,
+      // The local push endpoint of a one-machine set-up and of the tests is plain HTTP on loopback.
+      allowLoopbackHttp: config.devTools,
+    });
+    const messaging = createMessaging({
+      db,
+      files,
+      channels: line.channels,
+      publicBaseUrl,
+      urlSecret: secretKey.toString("hex"),
+      clock,
+      log,
+      onInboundMessage: notifications.onInboundMessage,
+    });
     const invitations = createInvitationService({
       db,
       files,
       channels: line.channels,
       login: line.login,
       mailer: () => mail.mailer,
-      mailFrom: config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`,
+      mailFrom,
       publicBaseUrl,
       // Real LINE opens the chat with the account; the emulator has its own chat page.
       chatUrl: (channel) =>
@@ -179,7 +205,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     line.handlers.register(messaging.lineHandlers);
     line.handlers.register(contacts.lineHandlers);
 
-    const jobs = createJobRegistry([...line.jobs, ...invitations.jobs, ...messaging.jobs, ...contacts.jobs]);
+    const jobs = createJobRegistry([...line.jobs, ...invitations.jobs, ...messaging.jobs, ...contacts.jobs, ...notifications.jobs]);
     const worker = lifecycle.own("job worker", await startWorker({ db: db.background(), log, registry: jobs, concurrency: config.workerConcurrency }), (w) => w.stop());
 
     const app = createHttpApp({
@@ -195,7 +221,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         invitationRoutes(invitations),
         roomRoutes({ db, files, messaging }),
         contacts.routes(),
-        realtimeRoutes(realtime),
+        realtimeRoutes(realtime, { db, clock }),
+        notificationRoutes(notifications),
         carddav.apiRoutes(),
       ],
       publicRoutes: [

@@ -63,13 +63,17 @@ export const UploadQuery = z.object({
 export const MessageSchema = z.object({
   id: z.string().uuid(),
   roomId: z.string().uuid(),
-  direction: z.enum(["inbound", "outbound"]),
-  type: z.enum(["text", "sticker", "image", "video", "audio", "file", "location"]),
-  /** Type-specific: text/emojis, sticker ids, fileName/fileSize, location title/address/latitude/longitude. */
+  /** `system`: a line in the history that is no one's message (type `system`, payload `{ event, … }`). */
+  direction: z.enum(["inbound", "outbound", "system"]),
+  type: z.enum(["text", "sticker", "image", "video", "audio", "file", "location", "system"]),
+  /**
+   * Type-specific: text/emojis, sticker ids, fileName/fileSize, location title/address/latitude/longitude;
+   * for `system`, `event`: `blocked` | `unblocked` | `contact_added` (with `memberName`).
+   */
   payload: z.record(z.string(), z.unknown()),
   contentUrl: z.string().nullable(),
   contentState: z.enum(["none", "pending", "stored", "failed"]),
-  deliveryState: z.enum(["received", "sending", "sent", "failed"]),
+  deliveryState: z.enum(["received", "sending", "sent", "failed", "none"]),
   deliveryError: z.string().nullable(),
   senderMemberId: z.string().nullable(),
   unsent: z.boolean(),
@@ -82,3 +86,10 @@ export const MessageListQuery = z.object({
   before: z.string().max(200).optional(),
 });
 export const MessageListSchema = z.object({ items: z.array(MessageSchema), nextCursor: z.string().nullable() });
+
+/**
+ * The room's LINE user as one of my contacts: the one I see (Add LINE Contact then opens it), or
+ * null (Add LINE Contact creates one, or offers to restore the one in my Trash).
+ */
+export const RoomContactSchema = z.object({ contactId: z.string().uuid().nullable() });
+export type RoomContact = z.infer<typeof RoomContactSchema>;

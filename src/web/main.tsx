@@ -5,6 +5,7 @@ import { RouterProvider } from "react-router";
 import { ApiProblem, isProblem } from "./api/client.ts";
 import { meKey } from "./api/session.ts";
 import { ToastProvider } from "./components/toast.tsx";
+import { serviceWorker } from "./features/notifications/service-worker.ts";
 import "./i18n/i18n.ts";
 import { createAppRouter } from "./routes/router.tsx";
 import "./styles.css";
@@ -27,6 +28,9 @@ const queryClient = new QueryClient({
 });
 
 const router = createAppRouter();
+
+// Installable app and offline page from the first visit, signed in or not (public/sw.js).
+void serviceWorker();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

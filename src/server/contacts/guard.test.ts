@@ -42,7 +42,7 @@ describe("delete guard", () => {
     expect((await sato.get("/api/v1/contacts/trash")).json.items).toEqual([]);
 
     // The LINE user blocks the account (what the unfollow handler does to every friendship).
-    await h.server.db.transaction((tx) => setFriendshipsState(tx, lineUserId, "blocked", async () => undefined));
+    await h.server.db.transaction((tx) => setFriendshipsState(tx, lineUserId, "blocked", async () => undefined, new Date()));
     expect((await sato.delete(`/api/v1/contacts/${contactId}`)).status).toBe(204);
     expect((await sato.get("/api/v1/contacts/trash")).json.items.map((c: { contactId: string }) => c.contactId)).toEqual([contactId]);
   });

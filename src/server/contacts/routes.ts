@@ -14,6 +14,7 @@ import {
   IdsBody,
   PermissionBody,
 } from "../../shared/contacts.ts";
+import { RoomContactSchema } from "../../shared/rooms.ts";
 import { IdParam } from "../../shared/directory.ts";
 import type { Auth } from "../directory/service.ts";
 import { serveContent } from "../files/content-policy.ts";
@@ -276,6 +277,18 @@ export function contactRoutes(contacts: ContactsService) {
       const bytes = await contacts.photo(auth(c), c.req.valid("param").id);
       return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/rooms/{id}/contact",
+      tags: ["contacts"],
+      summary: "The room's LINE user as my contact: the one I see (what Add LINE Contact would open), or null",
+      request: { params: IdParam },
+      responses: { 200: json(RoomContactSchema, "The link (nulls when there is none)"), ...commonProblems },
+    }),
+    async (c) => c.json(await contacts.ofRoom(auth(c), c.req.valid("param").id), 200),
   );
 
   app.openapi(

@@ -7,6 +7,8 @@ import type { Auth } from "../directory/service.ts";
 import { sniffImage } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
+import { publish } from "../realtime/publish.ts";
+import { messageRepository } from "../rooms/messages-repository.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
@@ -172,10 +174,22 @@ export function createContactsService(deps: ContactsDeps) {
           await deps.queueLinePhoto(tx, room.line_user_id);
         }
         await audit(tx, who, "contact.add", id, { source: "line", lineUserId: room.line_user_id, roomId });
+        // The room's history shows when the LINE user became a contact (issue 14).
+        const line = await messageRepository.insertSystem(tx, { tenantId: who.tenant.id, roomId, line: { event: "contact_added", memberName: who.member.display_name }, at: clock() });
+        await publish(tx, { tenantId: who.tenant.id, memberIds: [who.member.id], type: "message.created", data: { roomId, messageId: line.id } });
         const created = await reload(tx, who, id);
         await announce(tx, who, "contact.created", id);
         return { created: true, row: created };
       });
+    },
+
+    /** Which contact of the room's LINE user I see, so the room shows it across reloads (the rule addFromRoom opens by). */
+    async ofRoom(who: Who, roomId: string): Promise<{ contactId: string | null }> {
+      assertLineAccess(who.tenant, who.member);
+      const room = await repo.room(db, who.tenant.id, who.member.id, roomId);
+      if (!room) throw problems.notFound("Room");
+      const existing = await repo.ofLineUserFor(db, who.tenant.id, who.member.id, room.line_user_id);
+      return { contactId: existing.find((e) => !e.deleted && e.visible)?.id ?? null };
     },
 
     /** PATCH with optimistic concurrency: `expectedVersion` comes from If-Match. */

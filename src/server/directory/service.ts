@@ -15,6 +15,8 @@ export interface Auth {
   member: MemberRow;
   tenant: TenantRow;
   csrfToken: string;
+  /** Names this sign-in (a device): what a push subscription is tied to, so signing out revokes it. */
+  sessionTokenHash: string;
 }
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
@@ -84,10 +86,11 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
     },
 
     async authenticate(token: string): Promise<Auth | undefined> {
-      const row = await repo.sessionMember(db, sha256(token), clock());
+      const tokenHash = sha256(token);
+      const row = await repo.sessionMember(db, tokenHash, clock());
       if (!row) return undefined;
       const { csrf_token, tenant, ...member } = row;
-      return { member, tenant, csrfToken: csrf_token };
+      return { member, tenant, csrfToken: csrf_token, sessionTokenHash: tokenHash };
     },
 
     signOut: (token: string) => repo.deleteSession(db, sha256(token)),

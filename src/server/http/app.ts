@@ -110,7 +110,13 @@ export function createHttpApp(deps: HttpDeps) {
 /** The SPA: built assets, and index.html for every other GET so client-side routes work on reload. */
 function mountWeb(app: ReturnType<typeof createRouter>, webRoot: string) {
   const index = path.join(webRoot, "index.html");
-  app.use("/assets/*", serveStatic({ root: path.relative(process.cwd(), webRoot) }));
+  const root = path.relative(process.cwd(), webRoot);
+  app.use("/assets/*", serveStatic({ root }));
+  // The installable app's files (src/web/public): manifest, icons, service worker, offline page.
+  app.use("/icons/*", serveStatic({ root }));
+  for (const file of ["/manifest.webmanifest", "/sw.js", "/offline.html", "/offline.css"]) {
+    app.get(file, serveStatic({ root, onFound: (_path, c) => c.header("Cache-Control", "no-cache") }));
+  }
   app.get("*", async (c, next) => {
     const p = c.req.path;
     if (p.startsWith("/api/") || p.startsWith("/line/") || p.startsWith("/__")) return next();

@@ -76,7 +76,7 @@ async function startInstance(db: Database, opts: { sweepMs?: number } = {}): Pro
   });
   const api = createRouter();
   api.use("*", session(directory));
-  api.route("/", realtimeRoutes(hub, { heartbeatMs: 150, retryMs: 1_234 }));
+  api.route("/", realtimeRoutes(hub, { db, clock: () => new Date() }, { heartbeatMs: 150, retryMs: 1_234 }));
   app.route("/api/v1", api);
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve({ server: s, port: info.port }));

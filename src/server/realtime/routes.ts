@@ -3,7 +3,9 @@ import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { LastEventIdSchema } from "../../shared/realtime.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter } from "../http/openapi.ts";
+import type { Database } from "../db/database.ts";
 import type { RealtimeHub } from "./hub.ts";
+import { livePresence } from "./presence.ts";
 
 export interface RealtimeRouteOptions {
   /** Comment lines on an idle stream, so proxies and load balancers keep it open. */
@@ -31,7 +33,8 @@ const eventsRoute = createRoute({
   },
 });
 
-export function realtimeRoutes(hub: RealtimeHub, opts: RealtimeRouteOptions = {}) {
+/** `db` and `clock` record the open stream (presence.ts): a member without one is reached by Web Push instead. */
+export function realtimeRoutes(hub: RealtimeHub, deps: { db: Database; clock: () => Date }, opts: RealtimeRouteOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const retryMs = opts.retryMs ?? 3_000;
   const app = createRouter();
@@ -70,11 +73,16 @@ export function realtimeRoutes(hub: RealtimeHub, opts: RealtimeRouteOptions = {}
       );
       stream.onAbort(subscription.unsubscribe);
       if (stream.aborted) subscription.unsubscribe();
-      const heartbeat = setInterval(() => void stream.write(": ping\n\n"), heartbeatMs);
+      const presence = await livePresence.open(deps.db, member.id, deps.clock());
+      const heartbeat = setInterval(() => {
+        void stream.write(": ping\n\n");
+        livePresence.touch(deps.db, presence, deps.clock()).catch((err: unknown) => log.warn({ err }, "could not refresh the stream's presence"));
+      }, heartbeatMs);
       try {
         await subscription.closed;
       } finally {
         clearInterval(heartbeat);
+        await livePresence.close(deps.db, presence).catch((err: unknown) => log.warn({ err }, "could not end the stream's presence; it goes stale"));
       }
     }
   });

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.ts";
+import { messageRepository } from "./messages-repository.ts";
 
 export type FriendVia = "link" | "qr" | "card" | "email" | "copy_link" | "message_id" | "follow";
 export const INVITATION_VIAS = ["link", "qr", "card", "email", "copy_link"] as const satisfies readonly FriendVia[];
@@ -61,12 +62,16 @@ export async function friendshipsOfLineUser(tx: Queryable, lineUserId: string): 
   return tx.query<FriendshipRow>("SELECT * FROM friendships WHERE line_user_id = $1 ORDER BY updated_at DESC", [lineUserId]);
 }
 
-/** Blocking the account (unfollow) blocks every friendship of that LINE user in the channel; unblocking restores them. */
+/**
+ * Blocking the account (unfollow) blocks every friendship of that LINE user in the channel; unblocking
+ * restores them. `at` is when the LINE user did it (the event's time), for the line in each room's history.
+ */
 export async function setFriendshipsState(
   tx: Queryable,
   lineUserId: string,
   state: "active" | "blocked",
   notify: RoomNotifier,
+  at: Date,
 ): Promise<void> {
   const changed = await tx.query<{ tenant_id: string; member_id: string; room_id: string }>(
     `UPDATE friendships f SET state = $2, updated_at = now()
@@ -74,5 +79,9 @@ export async function setFriendshipsState(
      RETURNING f.tenant_id, f.member_id, r.id AS room_id`,
     [lineUserId, state],
   );
-  for (const c of changed) await notify(tx, { tenantId: c.tenant_id, memberId: c.member_id, type: "room.updated", roomId: c.room_id });
+  for (const c of changed) {
+    // The history keeps the moment the LINE user blocked or came back (the room.updated refreshes it).
+    await messageRepository.insertSystem(tx, { tenantId: c.tenant_id, roomId: c.room_id, line: { event: state === "blocked" ? "blocked" : "unblocked" }, at });
+    await notify(tx, { tenantId: c.tenant_id, memberId: c.member_id, type: "room.updated", roomId: c.room_id });
+  }
 }

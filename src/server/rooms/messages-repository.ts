@@ -1,12 +1,15 @@
 import type { Queryable } from "../db/database.ts";
 
-export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "file" | "location";
+export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "file" | "location" | "system";
+
+/** What a system line in the history records; its payload is `{ event, ...details }`. */
+export type SystemEvent = { event: "blocked" } | { event: "unblocked" } | { event: "contact_added"; memberName: string };
 
 export interface MessageRow {
   id: string;
   tenant_id: string;
   room_id: string;
-  direction: "inbound" | "outbound";
+  direction: "inbound" | "outbound" | "system";
   type: MessageType;
   payload: Record<string, unknown>;
   content_key: string | null;
@@ -14,7 +17,7 @@ export interface MessageRow {
   content_state: "none" | "pending" | "stored" | "failed";
   line_message_id: string | null;
   sender_member_id: string | null;
-  delivery_state: "received" | "sending" | "sent" | "failed";
+  delivery_state: "received" | "sending" | "sent" | "failed" | "none";
   delivery_error: string | null;
   retry_key: string | null;
   unsent_at: Date | null;
@@ -56,6 +59,16 @@ export const messageRepository = {
          content_key, content_type, content_state)
        VALUES ($1, $2, 'outbound', $3, $4, $5, 'sending', $6, $7, $8, CASE WHEN $7::text IS NULL THEN 'none' ELSE 'stored' END) RETURNING *`,
       [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.senderId, m.retryKey, m.contentKey ?? null, m.contentType ?? null],
+    );
+    return row!;
+  },
+
+  /** A line in the history that is no one's message (a block, a contact added); not unread, not the preview. */
+  async insertSystem(db: Queryable, m: { tenantId: string; roomId: string; line: SystemEvent; at: Date }): Promise<MessageRow> {
+    const [row] = await db.query<MessageRow>(
+      `INSERT INTO messages (tenant_id, room_id, direction, type, payload, delivery_state, created_at)
+       VALUES ($1, $2, 'system', 'system', $3, 'none', $4) RETURNING *`,
+      [m.tenantId, m.roomId, JSON.stringify(m.line), m.at],
     );
     return row!;
   },

@@ -49,6 +49,8 @@ export interface MessagingDeps {
   urlSecret: string;
   clock: () => Date;
   log: Logger;
+  /** In the transaction that stored a LINE user's message: Web Push to a member with no web app open. */
+  onInboundMessage: (tx: Queryable, messageId: string) => Promise<void>;
 }
 
 export function createMessaging(deps: MessagingDeps) {
@@ -118,17 +120,27 @@ export function createMessaging(deps: MessagingDeps) {
     if (!stored) return;
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
     if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
-    await repo.touchRoom(ctx.tx, room.id, previewOf(type, payload), at, true);
+    const preview = previewOf(type, payload);
+    await repo.touchRoom(ctx.tx, room.id, preview, at, true);
     // Messages are kept even while the member is revoked; they see them when access returns.
-    await announce(ctx.tx, room.tenant_id, memberId, "message.created", { roomId: room.id, messageId: stored.id });
+    // An open web app shows a notification from this event alone (MessageNotice), without asking again.
+    await announce(ctx.tx, room.tenant_id, memberId, "message.created", {
+      roomId: room.id,
+      messageId: stored.id,
+      inbound: true,
+      title: ctx.lineUser.display_name ?? "LINE",
+      body: preview,
+    });
+    await deps.onInboundMessage(ctx.tx, stored.id);
   }
 
   const lineHandlers: LineEventHandlers = {
     async follow(ctx, ev) {
-      if ((ev.follow as { isUnblocked?: boolean }).isUnblocked) await setFriendshipsState(ctx.tx, ctx.lineUser.id, "active", roomNotifier);
+      if ((ev.follow as { isUnblocked?: boolean }).isUnblocked)
+        await setFriendshipsState(ctx.tx, ctx.lineUser.id, "active", roomNotifier, new Date(ev.timestamp));
     },
-    async unfollow(ctx) {
-      await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier);
+    async unfollow(ctx, ev) {
+      await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier, new Date(ev.timestamp));
     },
     message: storeInbound,
     async postback(ctx, ev) {

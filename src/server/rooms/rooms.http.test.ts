@@ -125,6 +125,16 @@ describe("blocks", () => {
     expect((await sato.get(`/api/v1/rooms/${roomId}`)).json.state).toBe("active");
     expect((await messages(sato, roomId)).map((m) => (m.payload as { text?: string }).text)).toContain("before block");
     expect((await sato.post(`/api/v1/rooms/${roomId}/messages`, { type: "text", text: "welcome back" })).status).toBe(201);
+    // The history keeps the block and the unblock as system lines, in order, neither unread nor the preview.
+    const history = (await messages(sato, roomId)).reverse();
+    expect(history.map((m) => (m.direction === "system" ? `system:${(m.payload as { event: string }).event}` : (m.payload as { text?: string }).text))).toEqual([
+      "before block",
+      "system:blocked",
+      "system:unblocked",
+      "welcome back",
+    ]);
+    expect(history.find((m) => m.direction === "system")).toMatchObject({ type: "system", deliveryState: "none", contentUrl: null });
+    expect((await sato.get(`/api/v1/rooms/${roomId}`)).json).toMatchObject({ unreadCount: 1, lastMessagePreview: "welcome back" });
   });
 });
 

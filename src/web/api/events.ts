@@ -1,8 +1,10 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { CONTACT_EVENT_TYPES, CONTACT_IMPORT_PROGRESS, ContactEventDataSchema, ContactImportProgressSchema } from "../../shared/contacts.ts";
+import { MessageNoticeSchema, type MessageNotice } from "../../shared/notifications.ts";
 import { REALTIME_RESET } from "../../shared/realtime.ts";
 import { contactKeys } from "./contacts.ts";
+import { notificationKeys } from "./notifications.ts";
 import { roomKeys } from "./rooms.ts";
 
 type Handler = (client: QueryClient, data: Record<string, unknown>) => void;
@@ -14,11 +16,18 @@ const HANDLERS: Record<string, Handler> = {
   "room.created": (client) => void client.invalidateQueries({ queryKey: roomKeys.lists() }),
   "room.updated": (client, data) => {
     void client.invalidateQueries({ queryKey: roomKeys.lists() });
+    // Reading a room (here or on another device) and a block change the unread count.
+    void client.invalidateQueries({ queryKey: notificationKeys.unread });
     const roomId = roomIdOf(data);
-    if (roomId) void client.invalidateQueries({ queryKey: roomKeys.room(roomId) });
+    if (roomId) {
+      void client.invalidateQueries({ queryKey: roomKeys.room(roomId) });
+      // A block or unblock also leaves a line in the history.
+      void client.invalidateQueries({ queryKey: roomKeys.messages(roomId) });
+    }
   },
   "message.created": (client, data) => {
     void client.invalidateQueries({ queryKey: roomKeys.lists() });
+    void client.invalidateQueries({ queryKey: notificationKeys.unread });
     const roomId = roomIdOf(data);
     if (roomId) void client.invalidateQueries({ queryKey: roomKeys.messages(roomId) });
   },
@@ -32,6 +41,8 @@ HANDLERS["message.updated"] = HANDLERS["message.created"]!;
 const contactChanged: Handler = (client, data) => {
   void client.invalidateQueries({ queryKey: contactKeys.lists() });
   void client.invalidateQueries({ queryKey: contactKeys.trash() });
+  // Which contact a room links to follows adds, deletes, restores and sharing changes.
+  void client.invalidateQueries({ queryKey: roomKeys.contacts() });
   const parsed = ContactEventDataSchema.safeParse(data);
   const ids = !parsed.success ? [] : "contactId" in parsed.data ? [parsed.data.contactId] : parsed.data.contactIds;
   for (const id of ids) void client.invalidateQueries({ queryKey: contactKeys.contact(id) });
@@ -56,16 +67,24 @@ function parse(event: MessageEvent): Record<string, unknown> {
 /**
  * Keeps the signed-in member's screens live over `GET /api/v1/events`. EventSource reconnects
  * by itself and resumes with Last-Event-ID; when the server no longer has that point it sends
- * `reset`, and everything shown is refetched.
+ * `reset`, and everything shown is refetched. `onNotice` hears of each message a LINE user sent
+ * (notifications); a replayed event after a reconnect is one the member has not been told of yet.
  */
-export function useRealtimeEvents() {
+export function useRealtimeEvents(onNotice: (notice: MessageNotice) => void) {
   const client = useQueryClient();
+  const notice = useRef(onNotice);
+  notice.current = onNotice;
   useEffect(() => {
     const source = new EventSource("/api/v1/events");
     // Named events never reach onmessage: each type needs its own listener.
     for (const [type, handle] of Object.entries(HANDLERS)) {
       source.addEventListener(type, (event) => handle(client, parse(event)));
     }
+    source.addEventListener("message.created", (event) => {
+      const data = parse(event);
+      const parsed = MessageNoticeSchema.safeParse(data);
+      if (data.inbound === true && parsed.success) notice.current(parsed.data);
+    });
     source.addEventListener(REALTIME_RESET, () => void client.invalidateQueries());
     return () => source.close();
   }, [client]);

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { MessageListSchema, MessageSchema, RoomListSchema, RoomSchema, type Message } from "../../shared/rooms.ts";
+import { MessageListSchema, MessageSchema, RoomContactSchema, RoomListSchema, RoomSchema, type Message } from "../../shared/rooms.ts";
 import { apiRequest } from "./client.ts";
 
 export type RoomFilter = "all" | "line";
@@ -11,6 +11,8 @@ export const roomKeys = {
   list: (q: string, filter: RoomFilter) => ["rooms", "list", { q, filter }] as const,
   room: (id: string) => ["rooms", "room", id] as const,
   messages: (id: string) => ["rooms", "messages", id] as const,
+  contacts: () => ["rooms", "contact"] as const,
+  contact: (id: string) => ["rooms", "contact", id] as const,
 };
 
 const ROOM_PAGE = 30;
@@ -32,6 +34,10 @@ export function useRooms(q: string, filter: RoomFilter) {
 
 export const useRoom = (id: string) =>
   useQuery({ queryKey: roomKeys.room(id), queryFn: () => apiRequest("GET", `/rooms/${encodeURIComponent(id)}`, { schema: RoomSchema }) });
+
+/** The room's LINE user as my contact (or in my Trash): what the room header shows after a reload. */
+export const useRoomContact = (id: string) =>
+  useQuery({ queryKey: roomKeys.contact(id), queryFn: () => apiRequest("GET", `/rooms/${encodeURIComponent(id)}/contact`, { schema: RoomContactSchema }) });
 
 /** Pages come newest first; `before` walks back in time (the screen scrolls upward for more). */
 export function useMessages(roomId: string) {

@@ -4,11 +4,13 @@ import { Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-route
 import type { Me } from "../../shared/directory.ts";
 import { isProblem } from "../api/client.ts";
 import { useRealtimeEvents } from "../api/events.ts";
+import { useUnread } from "../api/notifications.ts";
 import { useMe, useSignOut } from "../api/session.ts";
 import { Avatar } from "../components/avatar.tsx";
 import { Icon } from "../components/icons.tsx";
 import { LanguageSwitch } from "../components/language-switch.tsx";
 import { LoadError, Loading } from "../components/states.tsx";
+import { useMessageAlerts } from "../features/notifications/use-message-alerts.ts";
 import { SessionContext } from "../features/session/session-context.tsx";
 
 /**
@@ -39,7 +41,9 @@ export function AppShell() {
 /** Mounted only with a session, so the real-time stream opens signed in and closes on sign-out. */
 function SignedInShell({ me }: { me: Me }) {
   const { t } = useTranslation();
-  useRealtimeEvents();
+  useRealtimeEvents(useMessageAlerts());
+  const unread = useUnread().data?.total ?? 0;
+  useUnreadTitle(unread);
   const { member, tenant } = me;
   const isAdmin = member.role === "admin";
   return (
@@ -55,7 +59,7 @@ function SignedInShell({ me }: { me: Me }) {
           </div>
           <nav className="nav" aria-label={t("nav.label")}>
             <ul>
-              <NavItem to="/message" icon="message" label={t("nav.message")} />
+              <NavItem to="/message" icon="message" label={t("nav.message")} count={unread} />
               <NavItem to="/contacts" icon="contacts" label={t("nav.contacts")} />
               {isAdmin && <NavItem to="/admin" icon="admin" label={t("nav.admin")} />}
               <NavItem to="/me" icon="me" label={t("nav.me")} className="mobile-only" />
@@ -81,16 +85,47 @@ function SignedInShell({ me }: { me: Me }) {
   );
 }
 
-function NavItem({ to, icon, label, className }: { to: string; icon: Parameters<typeof Icon>[0]["name"]; label: string; className?: string }) {
+function NavItem({
+  to,
+  icon,
+  label,
+  className,
+  count = 0,
+}: {
+  to: string;
+  icon: Parameters<typeof Icon>[0]["name"];
+  label: string;
+  className?: string;
+  /** Unread items, shown as a badge on the tab (and read out with the label). */
+  count?: number;
+}) {
+  const { t } = useTranslation();
   return (
     <li className={className}>
       {/* NavLink marks the active item with aria-current="page". */}
       <NavLink to={to} className="nav-link">
-        <Icon name={icon} />
+        <span className="nav-icon">
+          <Icon name={icon} />
+          {count > 0 && (
+            <span className="nav-badge" aria-hidden="true">
+              {count > 99 ? "99+" : count}
+            </span>
+          )}
+        </span>
         <span>{label}</span>
+        {count > 0 && <span className="visually-hidden">{t("nav.unread", { count })}</span>}
       </NavLink>
     </li>
   );
+}
+
+/** "(3) Tsunagu": the unread count in the tab's title, where a member in another tab still sees it. */
+function useUnreadTitle(count: number) {
+  const { t } = useTranslation();
+  const name = t("app.name");
+  useEffect(() => {
+    document.title = count > 0 ? `(${count > 99 ? "99+" : count}) ${name}` : name;
+  }, [count, name]);
 }
 
 export function SignOutButton() {

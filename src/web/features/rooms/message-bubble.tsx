@@ -9,6 +9,7 @@ const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "n
 /** One message; everything from LINE is rendered as text (React escapes it), never as HTML. */
 export function MessageBubble({ message }: { message: Message }) {
   const { i18n } = useTranslation();
+  if (message.direction === "system") return <SystemLine message={message} />;
   const mine = message.direction === "outbound";
   return (
     <li className={`bubble-row ${mine ? "bubble-row-mine" : ""}`} data-message-id={message.id}>
@@ -86,6 +87,26 @@ function MessageContent({ message }: { message: Message }) {
     default:
       return <em className="hint">{t("rooms.unsupported")}</em>;
   }
+}
+
+/** A block, an unblock or a contact added: a centred line with its time, between the messages. */
+function SystemLine({ message }: { message: Message }) {
+  const { t, i18n } = useTranslation();
+  const p = message.payload;
+  const time = new Date(message.createdAt).toLocaleString(i18n.language, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  const text =
+    p.event === "blocked"
+      ? t("rooms.systemBlocked")
+      : p.event === "unblocked"
+        ? t("rooms.systemUnblocked")
+        : p.event === "contact_added"
+          ? t("rooms.systemContactAdded", { name: str(p.memberName) })
+          : t("rooms.unsupported");
+  return (
+    <li className="system-line" data-message-id={message.id}>
+      <span>{text}</span> <time dateTime={message.createdAt}>{time}</time>
+    </li>
+  );
 }
 
 function MediaPlaceholder({ message }: { message: Message }) {

@@ -1,8 +1,10 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { Room } from "../../../shared/rooms.ts";
 import { isProblem } from "../../api/client.ts";
 import { useAddLineContact, useRestoreContact } from "../../api/contacts.ts";
+import { roomKeys, useRoomContact } from "../../api/rooms.ts";
 import { Avatar } from "../../components/avatar.tsx";
 import { InlineProblem } from "../../components/states.tsx";
 import { useToast } from "../../components/toast.tsx";
@@ -30,21 +32,27 @@ export function RoomHeader({ room }: { room: Room }) {
 }
 
 /**
- * "Add LINE Contact": once added (or found already added) it says so and links to the contact;
- * when the contact sits in my Trash, it offers to restore it instead of adding a second one.
+ * "Add LINE Contact". The room knows its contact from the server, so after a reload it still shows
+ * the linked contact instead of the button; adding says "added" only when a contact was created,
+ * and opens the one I already see otherwise. One in my Trash is offered for restore.
  */
 function AddLineContact({ roomId }: { roomId: string }) {
   const { t } = useTranslation();
   const toast = useToast();
+  const client = useQueryClient();
+  const link = useRoomContact(roomId);
   const add = useAddLineContact(roomId);
   const restore = useRestoreContact();
+  const relink = () => client.invalidateQueries({ queryKey: roomKeys.contact(roomId) });
   const inTrash = isProblem(add.error, "contact_in_trash") ? add.error.problem.contactId : undefined;
-  const contactId = restore.data?.contactId ?? add.data?.contact.contactId;
+  const contactId = restore.data?.contactId ?? add.data?.contact.contactId ?? link.data?.contactId;
+  // Until the link is known, neither the button nor the link: a flash of "Add" invites a wrong tap.
+  if (link.isPending) return <div className="room-header-actions" />;
   if (contactId) {
     return (
       <div className="room-header-actions">
         <p className="contact-added">
-          <span>{t("rooms.added")}</span>{" "}
+          <span>{add.data?.created ? t("rooms.added") : t("rooms.contactLinked")}</span>{" "}
           <Link to={`/contacts/${contactId}`} className="button button-small">
             {t("rooms.openContact")}
           </Link>
@@ -54,17 +62,36 @@ function AddLineContact({ roomId }: { roomId: string }) {
   }
   return (
     <div className="room-header-actions">
-      <button type="button" className="button" disabled={add.isPending} onClick={() => add.mutate(undefined, { onSuccess: () => toast(t("rooms.contactAdded")) })}>
+      <button
+        type="button"
+        className="button"
+        disabled={add.isPending}
+        onClick={() =>
+          add.mutate(undefined, {
+            onSuccess: (result) => {
+              toast(result.created ? t("rooms.contactAdded") : t("rooms.contactAlready"));
+              void relink();
+            },
+          })
+        }
+      >
         {t("rooms.addContact")}
       </button>
-      <InlineProblem error={add.error} />
+      <InlineProblem error={add.error ?? link.error} />
       {inTrash && (
         <>
           <button
             type="button"
             className="button button-small"
             disabled={restore.isPending}
-            onClick={() => restore.mutate(inTrash, { onSuccess: () => toast(t("rooms.contactRestored")) })}
+            onClick={() =>
+              restore.mutate(inTrash, {
+                onSuccess: () => {
+                  toast(t("rooms.contactRestored"));
+                  void relink();
+                },
+              })
+            }
           >
             {t("rooms.restoreContact")}
           </button>
