@@ -9,7 +9,7 @@ import { migrate } from "./db/migrate.ts";
 import { directoryRepository } from "./directory/repository.ts";
 import { seedDemo } from "./directory/seed.ts";
 import { createDirectoryService } from "./directory/service.ts";
-import { localFileStore } from "./files/store.ts";
+import { openFileStore } from "./files/open-store.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createJobRegistry, startWorker, type JobRegistry, type Worker } from "./jobs/queue.ts";
 import { createLifecycle } from "./lifecycle.ts";
@@ -111,7 +111,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, "migrations applied");
 
-    const files = localFileStore(path.join(config.dataDir, "files"));
+    const { store: files } = lifecycle.own("file store", await openFileStore(config.fileStore), async (f) => f.close());
     const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
     const directory = createDirectoryService({ db, files, clock, sessionTtlMs: config.sessionTtlMs });
     const demo = await seedIfWanted(config, db, directory);
