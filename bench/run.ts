@@ -12,6 +12,8 @@
  * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
  * Heavy work: `--heavy` runs only the CPU-heavy scenarios (bench/heavy-bench.ts): a 10,000-card
  * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
+ * Rolling restart: `--db postgres --rolling [--rate 200] [--seconds 30]` replaces both of two instances, one at a
+ * time, while webhooks arrive at `--rate` per second, and counts what was lost or duplicated (bench/rolling-restart.ts).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,6 +28,7 @@ import { signBody } from "../src/server/line/webhook.ts";
 import { benchContacts } from "./contacts-bench.ts";
 import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
 import { benchHeavy } from "./heavy-bench.ts";
+import { benchRollingRestart } from "./rolling-restart.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     pipeline: { type: "boolean", default: false },
     backlog: { type: "string", default: "10000" },
     heavy: { type: "boolean", default: false },
+    rolling: { type: "boolean", default: false },
+    rate: { type: "string", default: "200" },
   },
 });
 const contactCount = Number(values.contacts);
@@ -57,6 +62,30 @@ if (values.heavy) {
     console.log(`| ${r.cards.renders} card renders, 10 at a time | ${r.cards.seconds.toFixed(1)} s | ${r.cards.health.maxMs} ms | ${r.cards.health.p99Ms} ms | ${r.cards.health.count} |`);
   } finally {
     await database?.drop();
+  }
+  process.exit(0);
+}
+
+if (values.rolling) {
+  if (dbKind !== "postgres") throw new Error("--rolling needs --db postgres: PGlite is one process at a time");
+  const database = await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench");
+  const limitDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
+  console.log(`bench --rolling: 2 instances, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  try {
+    const limit = await eventInsertLimit({ databaseUrl: database.url, dataDir: limitDir, seconds: 5 });
+    const r = await benchRollingRestart({ databaseUrl: database.url, rate: Number(values.rate), seconds: Math.max(seconds, 20), drainMs: 1_000 });
+    const achieved = r.acknowledged / r.seconds;
+    console.log("\n| measurement | result |\n| --- | --- |");
+    console.log(`| limit: event INSERTs, 8 connections (pgbench) | ${Math.round(limit)} rows/s |`);
+    console.log(`| webhooks offered / acknowledged | ${r.sent} / ${r.acknowledged} over ${r.seconds} s (${Math.round(achieved)}/s = ${(achieved / limit).toFixed(3)} of the limit) |`);
+    console.log(`| deliveries sent again to another instance / waits with no healthy instance | ${r.redelivered} / ${r.noInstance} |`);
+    console.log(`| ack latency incl. redeliveries | p50 ${r.ackP50Ms.toFixed(0)} ms, p99 ${r.ackP99Ms.toFixed(0)} ms, max ${r.ackMaxMs.toFixed(0)} ms |`);
+    console.log(`| SIGTERM → exit (SHUTDOWN_DRAIN_MS 1000) | ${r.stopsMs.map((x) => `${(x / 1000).toFixed(1)} s`).join(", ")} |`);
+    console.log(`| end of load → every acknowledged event processed | ${(r.catchUpMs / 1000).toFixed(1)} s |`);
+    console.log(`| lost / duplicated / unprocessed | ${r.lost} / ${r.duplicated} / ${r.unprocessed} |`);
+  } finally {
+    await database.drop();
+    fs.rmSync(limitDir, { recursive: true, force: true });
   }
   process.exit(0);
 }
