@@ -105,8 +105,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   fs.mkdirSync(config.dataDir, { recursive: true });
-  // Each resource closes within the shutdown bound; the HTTP server bounds itself just below it.
-  const lifecycle = createLifecycle(log, config.shutdown.timeoutMs + 1_000);
+  const lifecycle = createLifecycle(log, config.shutdown.timeoutMs);
   let phase: "starting" | "serving" | "draining" = "starting";
   let closing: Promise<void> | undefined;
   try {
@@ -194,7 +193,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const { server, port } = await listen(app, config.host, config.port);
     // Closing first (owned last): SSE streams end here with a retry hint instead of holding the
     // close open, then in-flight requests finish while the worker and database are still up.
-    lifecycle.own("HTTP server", server, (srv) => closeGracefully(srv, { endStreams: () => realtime.close(), timeoutMs: config.shutdown.timeoutMs, log }));
+    // Its own deadline a second inside the shutdown budget, so it cuts its connections itself
+    // before the lifecycle would move on without them.
+    const httpTimeoutMs = Math.max(500, config.shutdown.timeoutMs - 1_000);
+    lifecycle.own("HTTP server", server, (srv) => closeGracefully(srv, { endStreams: () => realtime.close(), timeoutMs: httpTimeoutMs, log }));
     serverUrl = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
     if (emulator && demoChannel) {
       // Through the real Messaging API call, as an operator would point LINE at Tsunagu.
@@ -206,7 +208,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // before connections are refused (SHUTDOWN_DRAIN_MS: as long as its health checks take).
       phase = "draining";
       if (config.shutdown.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainMs));
-      await lifecycle.closeAll();
+      // SHUTDOWN_TIMEOUT_MS bounds the requests and the running jobs together; what is closed after
+      // them gets a second each (lifecycle.ts), so the process is gone in bounded time.
+      await lifecycle.closeAll(config.shutdown.timeoutMs);
     };
     phase = "serving";
     return {
