@@ -64,7 +64,8 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
 
-export async function benchRollingRestart(opts: { databaseUrl: string; rate: number; seconds: number; drainMs: number }): Promise<RollingResult> {
+/** `restart: false` runs the same load on the same two instances without stopping any: the baseline the restart is read against. */
+export async function benchRollingRestart(opts: { databaseUrl: string; rate: number; seconds: number; drainMs: number; restart: boolean }): Promise<RollingResult> {
   const s3 = await startS3Server("tsunagu-bench");
   const emulator = await startLineEmulator({ port: 0, log: pino({ level: "silent" }) });
   const dirs: string[] = [];
@@ -220,7 +221,7 @@ export async function benchRollingRestart(opts: { databaseUrl: string; rate: num
         await startInstance(`${name}2`);
       }
     };
-    const rolling = roll();
+    const rolling = opts.restart ? roll() : Promise.resolve();
     const started = performance.now();
     const total = opts.rate * opts.seconds;
     while (sent < total) {

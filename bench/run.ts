@@ -13,7 +13,8 @@
  * Heavy work: `--heavy` runs only the CPU-heavy scenarios (bench/heavy-bench.ts): a 10,000-card
  * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
  * Rolling restart: `--db postgres --rolling [--rate 200] [--seconds 30]` replaces both of two instances, one at a
- * time, while webhooks arrive at `--rate` per second, and counts what was lost or duplicated (bench/rolling-restart.ts).
+ * time, while webhooks arrive at `--rate` per second, and counts what was lost or duplicated (bench/rolling-restart.ts);
+ * `--no-restart` runs the same load without stopping anything, as the baseline.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     heavy: { type: "boolean", default: false },
     rolling: { type: "boolean", default: false },
     rate: { type: "string", default: "200" },
+    "no-restart": { type: "boolean", default: false },
   },
 });
 const contactCount = Number(values.contacts);
@@ -70,10 +72,10 @@ if (values.rolling) {
   if (dbKind !== "postgres") throw new Error("--rolling needs --db postgres: PGlite is one process at a time");
   const database = await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench");
   const limitDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
-  console.log(`bench --rolling: 2 instances, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  console.log(`bench --rolling${values["no-restart"] ? " (baseline: no restart)" : ""}: 2 instances, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
   try {
     const limit = await eventInsertLimit({ databaseUrl: database.url, dataDir: limitDir, seconds: 5 });
-    const r = await benchRollingRestart({ databaseUrl: database.url, rate: Number(values.rate), seconds: Math.max(seconds, 20), drainMs: 1_000 });
+    const r = await benchRollingRestart({ databaseUrl: database.url, rate: Number(values.rate), seconds: Math.max(seconds, 20), drainMs: 1_000, restart: !values["no-restart"] });
     const achieved = r.acknowledged / r.seconds;
     console.log("\n| measurement | result |\n| --- | --- |");
     console.log(`| limit: event INSERTs, 8 connections (pgbench) | ${Math.round(limit)} rows/s |`);
