@@ -14,6 +14,9 @@
  * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
  * Start-up: `--start` times the first start, restarts (after a stop and after kill -9) and the
  * resident memory idle and under load, of the real entry in its own process (bench/start.ts).
+ * Rolling restart: `--db postgres --rolling [--rate 200] [--seconds 30]` replaces both of two instances, one at a
+ * time, while webhooks arrive at `--rate` per second, and counts what was lost or duplicated (bench/rolling-restart.ts);
+ * `--no-restart` runs the same load without stopping anything, as the baseline.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -29,6 +32,7 @@ import { benchContacts } from "./contacts-bench.ts";
 import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
 import { benchHeavy } from "./heavy-bench.ts";
 import { benchStart } from "./start.ts";
+import { benchRollingRestart } from "./rolling-restart.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -41,6 +45,9 @@ const { values } = parseArgs({
     backlog: { type: "string", default: "10000" },
     heavy: { type: "boolean", default: false },
     start: { type: "boolean", default: false },
+    rolling: { type: "boolean", default: false },
+    rate: { type: "string", default: "200" },
+    "no-restart": { type: "boolean", default: false },
   },
 });
 const contactCount = Number(values.contacts);
@@ -69,6 +76,30 @@ if (values.heavy) {
     console.log(`| ${r.cards.renders} card renders, 10 at a time | ${r.cards.seconds.toFixed(1)} s | ${r.cards.health.maxMs} ms | ${r.cards.health.p99Ms} ms | ${r.cards.health.count} |`);
   } finally {
     await database?.drop();
+  }
+  process.exit(0);
+}
+
+if (values.rolling) {
+  if (dbKind !== "postgres") throw new Error("--rolling needs --db postgres: PGlite is one process at a time");
+  const database = await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench");
+  const limitDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
+  console.log(`bench --rolling${values["no-restart"] ? " (baseline: no restart)" : ""}: 2 instances, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  try {
+    const limit = await eventInsertLimit({ databaseUrl: database.url, dataDir: limitDir, seconds: 5 });
+    const r = await benchRollingRestart({ databaseUrl: database.url, rate: Number(values.rate), seconds: Math.max(seconds, 20), drainMs: 1_000, restart: !values["no-restart"] });
+    const achieved = r.acknowledged / r.seconds;
+    console.log("\n| measurement | result |\n| --- | --- |");
+    console.log(`| limit: event INSERTs, 8 connections (pgbench) | ${Math.round(limit)} rows/s |`);
+    console.log(`| webhooks offered / acknowledged | ${r.sent} / ${r.acknowledged} over ${r.seconds} s (${Math.round(achieved)}/s = ${(achieved / limit).toFixed(3)} of the limit) |`);
+    console.log(`| deliveries sent again to another instance / waits with no healthy instance | ${r.redelivered} / ${r.noInstance} |`);
+    console.log(`| ack latency incl. redeliveries | p50 ${r.ackP50Ms.toFixed(0)} ms, p99 ${r.ackP99Ms.toFixed(0)} ms, max ${r.ackMaxMs.toFixed(0)} ms |`);
+    console.log(`| SIGTERM → exit (SHUTDOWN_DRAIN_MS 1000) | ${r.stopsMs.map((x) => `${(x / 1000).toFixed(1)} s`).join(", ")} |`);
+    console.log(`| end of load → every acknowledged event processed | ${(r.catchUpMs / 1000).toFixed(1)} s |`);
+    console.log(`| lost / duplicated / unprocessed | ${r.lost} / ${r.duplicated} / ${r.unprocessed} |`);
+  } finally {
+    await database.drop();
+    fs.rmSync(limitDir, { recursive: true, force: true });
   }
   process.exit(0);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import path from "node:path";
+import type { S3StoreConfig } from "./files/s3-store.ts";
 
 /**
  * Every environment variable the server reads, parsed once. The README's configuration table
@@ -38,6 +39,18 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9_.-]*\/)*$/, "S3_PREFIX is empty or folder names each ending in /")
+    .default(""),
+  S3_FORCE_PATH_STYLE: z.enum(["0", "1"]).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -87,6 +100,17 @@ export interface Config {
   /** Job loops per process; default 4 on PostgreSQL, 1 on PGlite (one connection). */
   workerConcurrency: number | undefined;
   databasePoolSize: number;
+  /** Where files live: `$DATA_DIR/files`, or an S3-compatible bucket all instances share (S3_BUCKET). */
+  fileStore: { kind: "local"; root: string } | ({ kind: "s3" } & S3StoreConfig);
+  shutdown: {
+    /**
+     * How long /healthz answers 503 while the instance still serves, before it stops accepting:
+     * the time a load balancer needs to notice and send new requests elsewhere.
+     */
+    drainMs: number;
+    /** The bound on finishing in-flight requests and running jobs once accepting stopped. */
+    timeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -98,10 +122,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) throw new ConfigError("Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
+  if (!e.S3_BUCKET && (e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID)) throw new ConfigError("Invalid configuration:\n  S3_BUCKET: required when other S3_* variables are set");
+  const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ""),
     lineMode: e.LINE_MODE,
@@ -130,5 +157,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     workerConcurrency: e.WORKER_CONCURRENCY,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    fileStore: e.S3_BUCKET
+      ? {
+          kind: "s3",
+          bucket: e.S3_BUCKET,
+          prefix: e.S3_PREFIX,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          // Self-hosted servers (the ones that need an endpoint) mostly have no per-bucket host names.
+          forcePathStyle: e.S3_FORCE_PATH_STYLE === undefined ? e.S3_ENDPOINT !== undefined : e.S3_FORCE_PATH_STYLE === "1",
+          credentials: e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : undefined,
+        }
+      : { kind: "local", root: path.join(dataDir, "files") },
+    shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
   };
 }

@@ -9,8 +9,9 @@ import { migrate } from "./db/migrate.ts";
 import { directoryRepository } from "./directory/repository.ts";
 import { seedDemo } from "./directory/seed.ts";
 import { createDirectoryService } from "./directory/service.ts";
-import { localFileStore } from "./files/store.ts";
+import { openFileStore } from "./files/open-store.ts";
 import { createHttpApp } from "./http/app.ts";
+import { closeGracefully } from "./http/graceful-close.ts";
 import { createJobRegistry, startWorker, type JobRegistry, type Worker } from "./jobs/queue.ts";
 import { createLifecycle } from "./lifecycle.ts";
 import { createLineConnector, type LineConnector } from "./line/connector.ts";
@@ -126,14 +127,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? (() => new Date());
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const lifecycle = createLifecycle(log);
-  let ready = false;
+  const lifecycle = createLifecycle(log, config.shutdown.timeoutMs);
+  let phase: "starting" | "serving" | "draining" = "starting";
+  let closing: Promise<void> | undefined;
   try {
     const db = lifecycle.own("database", await openDatabase({ ...config, log: log.child({ component: "database" }) }), (d) => d.close());
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, "migrations applied");
 
-    const files = localFileStore(path.join(config.dataDir, "files"));
+    const { store: files } = lifecycle.own("file store", await openFileStore(config.fileStore), async (f) => f.close());
     const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
     const directory = createDirectoryService({ db, files, clock, sessionTtlMs: config.sessionTtlMs });
     const demo = await seedIfWanted(config, db, directory);
@@ -214,7 +216,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       webRoot: opts.webRoot ?? path.join(ROOT, "dist/web"),
       secureCookies: (config.publicBaseUrl ?? "").startsWith("https://"),
       sessionTtlMs: config.sessionTtlMs,
-      isReady: () => ready,
+      phase: () => phase,
       databaseReachable: () => db.ping(2_000),
       apiRoutes: [
         line.adminRoutes(),
@@ -235,14 +237,28 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       lineEmulatorUrl: emulator?.url,
     });
     const { server, port } = await listen(app, config.host, config.port);
-    lifecycle.own("HTTP server", server, (srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
+    // Closing first (owned last): SSE streams end here with a retry hint instead of holding the
+    // close open, then in-flight requests finish while the worker and database are still up.
+    // Its own deadline a second inside the shutdown budget, so it cuts its connections itself
+    // before the lifecycle would move on without them.
+    const httpTimeoutMs = Math.max(500, config.shutdown.timeoutMs - 1_000);
+    lifecycle.own("HTTP server", server, (srv) => closeGracefully(srv, { endStreams: () => realtime.close(), timeoutMs: httpTimeoutMs, log }));
     serverUrl = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
     if (emulator && demoChannel) {
       // Through the real Messaging API call, as an operator would point LINE at Tsunagu.
       const client = await line.channels.clientFor(demoChannel);
       await client.setWebhookEndpoint(`${serverUrl}/line/webhook/${demoChannel.channel_id}`);
     }
-    ready = true;
+    const drainThenClose = async () => {
+      // /healthz turns 503 while the instance still serves, so the load balancer stops sending
+      // before connections are refused (SHUTDOWN_DRAIN_MS: as long as its health checks take).
+      phase = "draining";
+      if (config.shutdown.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainMs));
+      // SHUTDOWN_TIMEOUT_MS bounds the requests and the running jobs together; what is closed after
+      // them gets a second each (lifecycle.ts), so the process is gone in bounded time.
+      await lifecycle.closeAll(config.shutdown.timeoutMs);
+    };
+    phase = "serving";
     return {
       url: serverUrl,
       port,
@@ -255,9 +271,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       ...(emulator && { lineEmulator: { url: emulator.url } }),
       ...(demoChannel && { demoLineChannelId: demoChannel.channel_id }),
       demo,
-      async close() {
-        ready = false;
-        await lifecycle.closeAll();
+      close() {
+        closing ??= drainThenClose();
+        return closing;
       },
     };
   } catch (err) {

@@ -2,13 +2,12 @@
  * `npm run admin -- <command>`: operator tasks against the configured database (DATA_DIR's PGlite,
  * or DATABASE_URL). Exit codes: 0 done, 1 refused or failed, 2 bad usage or configuration.
  */
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
 import { createDirectoryService } from "../directory/service.ts";
-import { localFileStore } from "../files/store.ts";
+import { openFileStore } from "../files/open-store.ts";
 import { Problem } from "../http/problem.ts";
 import { COMMANDS, USAGE, UsageError, runAdminCommand } from "./admin-commands.ts";
 
@@ -59,11 +58,12 @@ async function main(): Promise<number> {
     console.error((err as Error).message);
     return 1;
   }
+  const files = await openFileStore(config.fileStore);
   try {
     await migrate(db);
     const directory = createDirectoryService({
       db,
-      files: localFileStore(path.join(config.dataDir, "files")),
+      files: files.store,
       clock: () => new Date(),
       sessionTtlMs: config.sessionTtlMs,
     });
@@ -77,6 +77,7 @@ async function main(): Promise<number> {
     console.error(err instanceof Problem ? `${err.title}: ${err.detail ?? ""}` : err);
     return 1;
   } finally {
+    files.close();
     await db.close();
   }
 }

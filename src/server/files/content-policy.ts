@@ -1,5 +1,8 @@
+import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { fileTypeFromBuffer } from "file-type";
+import type { StoredFile } from "./store.ts";
+import { peekHead } from "./streaming.ts";
 
 /**
  * The one policy for every response that carries bytes a user or LINE gave us (message content,
@@ -75,4 +78,11 @@ export async function contentHeaders(bytes: Uint8Array, opts: ServeOptions): Pro
 
 export async function serveContent(c: Context, bytes: Uint8Array<ArrayBuffer>, opts: ServeOptions): Promise<Response> {
   return c.body(bytes, 200, await contentHeaders(bytes, opts));
+}
+
+/** The same policy for a file of any size, streamed from the store: the type is read from its head. */
+export async function serveStoredFile(c: Context, file: StoredFile, opts: ServeOptions): Promise<Response> {
+  const { head, whole } = await peekHead(file.stream);
+  const headers = await contentHeaders(head, opts);
+  return c.body(Readable.toWeb(whole) as ReadableStream<Uint8Array>, 200, { ...headers, "Content-Length": String(file.size) });
 }

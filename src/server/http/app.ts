@@ -24,7 +24,8 @@ export interface HttpDeps {
   webRoot: string;
   secureCookies: boolean;
   sessionTtlMs: number;
-  isReady: () => boolean;
+  /** /healthz answers 200 only while serving: not before start-up finished, nor once a shutdown began. */
+  phase: () => "starting" | "serving" | "draining";
   /** Whether the database answers now; /healthz reports it so a load balancer can drain. */
   databaseReachable: () => Promise<boolean>;
   /** Each domain's API, mounted under /api/v1 behind the session and CSRF middleware. */
@@ -78,7 +79,8 @@ export function createHttpApp(deps: HttpDeps) {
   });
 
   app.get("/healthz", async (c) => {
-    if (!deps.isReady()) return c.json({ status: "starting" }, 503);
+    const phase = deps.phase();
+    if (phase !== "serving") return c.json({ status: phase }, 503);
     if (!(await deps.databaseReachable())) return c.json({ status: "database_unavailable" }, 503);
     return c.json({ status: "ok" });
   });

@@ -525,9 +525,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     async stop() {
       stopped = true;
       clearInterval(maintenance);
-      clearInterval(heartbeat);
       wakeAll();
+      // Leases are renewed until the running jobs finish: a slow one must not be taken over meanwhile.
       await Promise.all(loops);
+      clearInterval(heartbeat);
       [...idleWaiters].forEach((r) => r());
       await unlisten();
     },

@@ -146,8 +146,10 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
 
     const { user: u2 } = await friend("Photo Rokuro");
     const sent = await emulator.sendMessage(u2.userId, channel.channel_id, { type: "image", contentBase64: PNG_B64, contentType: "image/png" });
-    const content = await client.getContent(sent.messageId);
-    expect(Buffer.from(content.bytes).toString("base64")).toBe(PNG_B64);
+    const content = await client.openContent(sent.messageId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of content.stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString("base64")).toBe(PNG_B64);
   });
 
   it("runs one user's messages in the order they were sent when the emulator reorders and duplicates deliveries", async () => {

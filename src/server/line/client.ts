@@ -1,4 +1,6 @@
+import { pipeline, type Readable } from "node:stream";
 import { channelAccessToken, HTTPFetchError, messagingApi } from "@line/bot-sdk";
+import { sizeLimit } from "../files/streaming.ts";
 
 /** Where LINE's hosts are: LINE itself in live mode, the emulator's origin in emulator mode. */
 export interface LineEndpoints {
@@ -150,22 +152,18 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
       }
     },
 
-    /** The bytes of an image, video, audio or file message the user sent. */
-    async getContent(messageId: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+    /**
+     * The bytes of an image, video, audio or file message the user sent, as a stream (videos and
+     * files run to CONTENT_MAX_BYTES); it fails once more than that arrives.
+     */
+    async openContent(messageId: string): Promise<{ stream: Readable; contentType: string }> {
       try {
         const res = await blob.getMessageContentWithHttpInfo(messageId);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
-          if (size > CONTENT_MAX_BYTES) {
-            res.body.destroy();
-            throw new LineApiError(`content of message ${messageId} exceeds ${CONTENT_MAX_BYTES} bytes`, null);
-          }
-          chunks.push(chunk as Buffer);
-        }
+        const tooLarge = () => new LineApiError(`content of message ${messageId} exceeds ${CONTENT_MAX_BYTES} bytes`, null);
         return {
-          bytes: new Uint8Array(Buffer.concat(chunks)),
+          // pipeline carries a failure either way: LINE's connection dropping fails the reader, and
+          // a reader giving up (the store failed) closes LINE's connection.
+          stream: pipeline(res.body, sizeLimit(CONTENT_MAX_BYTES, tooLarge), () => {}),
           contentType: res.httpResponse.headers.get("content-type") ?? "application/octet-stream",
         };
       } catch (err) {

@@ -8,10 +8,20 @@ export type RealtimeEvent = RealtimeEventRow;
 /** Called once per event, never concurrently for one subscription; delivery waits for it. */
 export type OnRealtimeEvent = (ev: RealtimeEvent) => void | Promise<void>;
 
+/** Why a subscription ended: the subscriber left or its delivery failed, or this instance is shutting down. */
+export type SubscriptionEnd = "ended" | "hub closed";
+
+/** Subscribing to an instance that is shutting down: the subscriber should reconnect elsewhere. */
+export class HubClosedError extends Error {
+  constructor() {
+    super("the real-time hub is closed");
+  }
+}
+
 export interface Subscription {
   unsubscribe(): void;
   /** Settles when the subscription ends: unsubscribed, delivery failed, or the hub closed. */
-  closed: Promise<void>;
+  closed: Promise<SubscriptionEnd>;
 }
 
 export interface RealtimeHub {
@@ -41,7 +51,7 @@ interface Subscriber {
   pumping: boolean;
   dirty: boolean;
   done: boolean;
-  end: () => void;
+  end: (why?: SubscriptionEnd) => void;
 }
 
 /**
@@ -149,9 +159,9 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
 
   return {
     async subscribe(recipient, lastEventId, onEvent) {
-      if (closed) throw new Error("the real-time hub is closed");
-      let resolveClosed!: () => void;
-      const closedPromise = new Promise<void>((r) => (resolveClosed = r));
+      if (closed) throw new HubClosedError();
+      let resolveClosed!: (why: SubscriptionEnd) => void;
+      const closedPromise = new Promise<SubscriptionEnd>((r) => (resolveClosed = r));
       // Registered before the starting point is read, with pumping held, so a notification that
       // arrives meanwhile is remembered (dirty) instead of lost or read from the wrong point.
       const s: Subscriber = {
@@ -161,13 +171,13 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
         pumping: true,
         dirty: false,
         done: false,
-        end() {
+        end(why = "ended") {
           if (s.done) return;
           s.done = true;
           const set = byMember.get(recipient.memberId);
           set?.delete(s);
           if (set?.size === 0) byMember.delete(recipient.memberId);
-          resolveClosed();
+          resolveClosed(why);
         },
       };
       const set = byMember.get(recipient.memberId) ?? new Set<Subscriber>();
@@ -191,7 +201,7 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
       }
       s.pumping = false;
       if (!s.done) void pump(s);
-      return { unsubscribe: s.end, closed: closedPromise };
+      return { unsubscribe: () => s.end(), closed: closedPromise };
     },
     subscriberCount() {
       let n = 0;
@@ -202,7 +212,7 @@ export async function createRealtimeHub(db: Database, log: Logger, opts: HubOpti
       if (closed) return;
       closed = true;
       if (sweepTimer) clearInterval(sweepTimer);
-      for (const set of [...byMember.values()]) for (const s of [...set]) s.end();
+      for (const set of [...byMember.values()]) for (const s of [...set]) s.end("hub closed");
       await unlisten();
       await unlistenOutbox();
       await sequencing;

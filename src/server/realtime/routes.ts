@@ -4,7 +4,7 @@ import { LastEventIdSchema } from "../../shared/realtime.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter } from "../http/openapi.ts";
 import type { Database } from "../db/database.ts";
-import type { RealtimeHub } from "./hub.ts";
+import { HubClosedError, type RealtimeHub } from "./hub.ts";
 import { livePresence } from "./presence.ts";
 
 export interface RealtimeRouteOptions {
@@ -12,6 +12,12 @@ export interface RealtimeRouteOptions {
   heartbeatMs?: number;
   /** How long a browser waits before reconnecting (the SSE `retry:` field). */
   retryMs?: number;
+  /**
+   * When this instance shuts down, each stream ends with a `retry:` drawn from this range: soon
+   * enough that the member misses nothing for long, spread so that the streams of a stopping
+   * instance do not all land on the others in the same instant.
+   */
+  shutdownRetryMs?: { min: number; max: number };
 }
 
 const eventsRoute = createRoute({
@@ -37,6 +43,8 @@ const eventsRoute = createRoute({
 export function realtimeRoutes(hub: RealtimeHub, deps: { db: Database; clock: () => Date }, opts: RealtimeRouteOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const retryMs = opts.retryMs ?? 3_000;
+  const shutdownRetry = opts.shutdownRetryMs ?? { min: 250, max: 2_000 };
+  const shutdownRetryField = () => `retry: ${shutdownRetry.min + Math.floor(Math.random() * (shutdownRetry.max - shutdownRetry.min))}\n\n`;
   const app = createRouter();
   app.use("/events", requireAuth);
 
@@ -51,7 +59,9 @@ export function realtimeRoutes(hub: RealtimeHub, deps: { db: Database; clock: ()
       try {
         await relay(stream);
       } catch (err) {
-        log.error({ err, memberId: member.id }, "real-time stream failed");
+        // A stream opened as this instance stops: sent on its way like the streams it had.
+        if (err instanceof HubClosedError) await stream.write(shutdownRetryField());
+        else log.error({ err, memberId: member.id }, "real-time stream failed");
       }
     });
 
@@ -79,7 +89,8 @@ export function realtimeRoutes(hub: RealtimeHub, deps: { db: Database; clock: ()
         livePresence.touch(deps.db, presence, deps.clock()).catch((err: unknown) => log.warn({ err }, "could not refresh the stream's presence"));
       }, heartbeatMs);
       try {
-        await subscription.closed;
+        // The browser reconnects with Last-Event-ID, through the load balancer to an instance still serving.
+        if ((await subscription.closed) === "hub closed" && !stream.aborted) await stream.write(shutdownRetryField());
       } finally {
         clearInterval(heartbeat);
         await livePresence.close(deps.db, presence).catch((err: unknown) => log.warn({ err }, "could not end the stream's presence; it goes stale"));

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { pipeline } from "node:stream";
 import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import type { SendMessageBody } from "../../shared/rooms.ts";
@@ -8,6 +9,7 @@ import { directoryRepository, type MemberRow } from "../directory/repository.ts"
 import type { Auth } from "../directory/service.ts";
 import { sniffImage, storedType } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
+import { keepHead } from "../files/streaming.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
@@ -207,11 +209,13 @@ export function createMessaging(deps: MessagingDeps) {
       const channel = (await lineRepository.channel(tx, room.channel_row_id))!;
       const client = await deps.channels.clientFor(channel, tx);
       try {
-        const content = await client.getContent(m.line_message_id);
+        const content = await client.openContent(m.line_message_id);
         const key = `messages/${m.room_id}/${m.id}`;
-        await files.put(key, content.bytes);
+        // Streamed into the store (videos and files run to tens of MB); the head is kept to sniff.
+        const head = keepHead();
+        await files.putStream(key, pipeline(content.stream, head, () => {}));
         // What LINE's content API declares is the sender's claim; the bytes decide (files/content-policy.ts).
-        await repo.setContent(tx, m.id, { state: "stored", key, type: await storedType(content.bytes) });
+        await repo.setContent(tx, m.id, { state: "stored", key, type: await storedType(head.head()) });
       } catch (err) {
         // Gone at LINE (404/410): retrying cannot help, so record it; anything else retries.
         const status = (err as { status?: number }).status;
@@ -326,9 +330,9 @@ export function createMessaging(deps: MessagingDeps) {
     async content(auth: Auth, roomId: string, messageId: string) {
       const room = await memberRoom(auth, roomId);
       const m = await repo.messageInRoom(db, room.id, messageId);
-      const bytes = m?.content_key ? await files.get(m.content_key) : undefined;
-      if (!m || !bytes) throw problems.notFound("Content");
-      return { bytes, fileName: (m.payload.fileName as string | undefined) ?? null };
+      const file = m?.content_key ? await files.open(m.content_key) : undefined;
+      if (!m || !file) throw problems.notFound("Content");
+      return { file, fileName: (m.payload.fileName as string | undefined) ?? null };
     },
 
     /** For LINE's servers: an outbound image/file behind a signed URL. */
@@ -336,8 +340,8 @@ export function createMessaging(deps: MessagingDeps) {
       if (!/^[0-9a-f-]{36}$/.test(messageId) || sig(deps.urlSecret, messageId) !== signature) return undefined;
       const m = await repo.message(db, messageId);
       if (!m || m.direction !== "outbound" || !m.content_key) return undefined;
-      const bytes = await files.get(m.content_key);
-      return bytes && { bytes, fileName: (m.payload.fileName as string | undefined) ?? null };
+      const file = await files.open(m.content_key);
+      return file && { file, fileName: (m.payload.fileName as string | undefined) ?? null };
     },
 
     /** For LINE's servers: the member's photo as the square PNG a push's sender icon must be. */

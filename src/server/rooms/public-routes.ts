@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { serveContent, type ServeOptions } from "../files/content-policy.ts";
+import { serveContent, serveStoredFile, type ServeOptions } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { Messaging } from "./messages.ts";
 
@@ -26,7 +26,7 @@ export function lineMediaRoutes(messaging: Messaging) {
   app.get("/media/:messageId/:sig", async (c) => {
     const media = await messaging.publicMedia(c.req.param("messageId"), c.req.param("sig"));
     if (!media) return c.body(null, 404);
-    return serveContent(c, media.bytes, { ...PUBLIC, fileName: media.fileName });
+    return serveStoredFile(c, media.file, { ...PUBLIC, fileName: media.fileName });
   });
   return app;
 }

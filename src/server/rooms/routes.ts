@@ -19,7 +19,7 @@ import type { Database } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
 import type { Auth } from "../directory/service.ts";
 import type { FileStore } from "../files/store.ts";
-import { serveContent } from "../files/content-policy.ts";
+import { serveContent, serveStoredFile } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json } from "../http/openapi.ts";
@@ -209,7 +209,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
     async (c) => {
       const p = c.req.valid("param");
       const content = await deps.messaging.content(c.get("auth")!, p.id, p.messageId);
-      return serveContent(c, content.bytes, { fileName: content.fileName, embed: "same-origin", cacheControl: "private, max-age=86400" });
+      return serveStoredFile(c, content.file, { fileName: content.fileName, embed: "same-origin", cacheControl: "private, max-age=86400" });
     },
   );
 
