@@ -10,7 +10,7 @@ import { directoryRepository } from "../src/server/directory/repository.ts";
 import { lineRepository } from "../src/server/line/repository.ts";
 import { decodeCursor, encodeCursor } from "../src/server/contacts/presenter.ts";
 import { contactRepository, type ListFilter } from "../src/server/contacts/repository.ts";
-import { foldForSearch, phoneQueryDigits } from "../src/server/contacts/search-text.ts";
+import { searchQuery } from "../src/server/search/normalize.ts";
 import { seedContacts, type SeedResult } from "./contacts-seed.ts";
 import { load, type LoadResult } from "./limits.ts";
 
@@ -53,7 +53,7 @@ export function filterFor(query: string, tenantId: string, memberId: string): Li
     tenantId,
     memberId,
     lineOnly: opts.tab === "line",
-    search: opts.q ? { text: foldForSearch(opts.q), digits: phoneQueryDigits(opts.q) } : undefined,
+    search: opts.q ? searchQuery(opts.q) : undefined,
     tag: opts.tag,
     sort: opts.sort,
     after,
@@ -168,7 +168,9 @@ export async function benchContacts(o: ContactsBenchOptions): Promise<{ seed: Se
   const queries: QueryMeasurement[] = [];
   for (const [label, query] of cases) {
     const url = `${o.baseUrl}/api/v1/contacts?${query}`;
-    const first = await fetch(url, { headers: { cookie: o.cookie } });
+    // A fresh connection: the previous query's SQL timing can outlast the server's keep-alive, and
+    // reusing the closed socket fails the request.
+    const first = await fetch(url, { headers: { cookie: o.cookie, connection: "close" } });
     if (first.status !== 200) throw new Error(`${label}: HTTP ${first.status} ${await first.text()}`);
     const items = ((await first.json()) as { items: unknown[] }).items.length;
     const http = await load({ url, headers: { cookie: o.cookie }, duration: o.seconds });

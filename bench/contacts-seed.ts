@@ -8,6 +8,7 @@
  */
 import type { Database, Queryable } from "../src/server/db/database.ts";
 import { NO_MEMBER } from "../src/server/contacts/repository.ts";
+import { foldForSearch } from "../src/server/search/normalize.ts";
 import { makeContact, prng, type Owners, type SeedContact } from "./contacts-data.ts";
 
 export interface SeedOptions {
@@ -48,10 +49,18 @@ async function insertBatch(tx: Queryable, tenantId: string, channelId: string, b
   const line = batch.filter((c) => c.line);
   if (line.length) {
     await tx.query(
-      `INSERT INTO line_users (id, channel_id, user_id, display_name, follow_state, followed_at, synced_at, current_member_id)
-       SELECT u.id, $1, u.user_id, u.display_name, 'followed', u.at, now(), u.member FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[])
-         AS u(id, user_id, display_name, at, member)`,
-      [channelId, line.map((c) => c.line!.lineUserId), line.map((c) => c.line!.userId), line.map((c) => c.line!.displayName), line.map((c) => c.createdAt), line.map((c) => c.ownerId)],
+      `INSERT INTO line_users (id, channel_id, user_id, display_name, search_name, follow_state, followed_at, synced_at, current_member_id)
+       SELECT u.id, $1, u.user_id, u.display_name, u.search_name, 'followed', u.at, now(), u.member
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[]) AS u(id, user_id, display_name, search_name, at, member)`,
+      [
+        channelId,
+        line.map((c) => c.line!.lineUserId),
+        line.map((c) => c.line!.userId),
+        line.map((c) => c.line!.displayName),
+        line.map((c) => foldForSearch(c.line!.displayName)),
+        line.map((c) => c.createdAt),
+        line.map((c) => c.ownerId),
+      ],
     );
     // The owner's room with the LINE user, as befriend() makes it.
     await tx.query(

@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.ts";
-import { likeEscape } from "./search-text.ts";
+import { likeEscape, type SearchQuery } from "../search/normalize.ts";
 
 /** The nil uuid: "no member" where a uuid parameter is needed (admin views, company tags). */
 export const NO_MEMBER = "00000000-0000-0000-0000-000000000000";
@@ -69,7 +69,7 @@ export interface ContactWrite {
  */
 const memberKeysSql = (m: string, t: string) =>
   `(SELECT ARRAY[${t}::uuid, ${m}::uuid] || coalesce(array_agg(tm.team_id), '{}') FROM team_members tm WHERE tm.member_id = ${m})`;
-const visibleSql = (m: string, t = "$1") => `(c.audience && ${memberKeysSql(m, t)})`;
+export const visibleSql = (m: string, t = "$1") => `(c.audience && ${memberKeysSql(m, t)})`;
 const editableSql = (m: string) => `(c.owner_id = ${m} OR (c.co_editing AND ${visibleSql(m)}))`;
 
 const selectFor = (m: string, extra = "", from = "contacts c") => `SELECT ${extra} c.id, c.tenant_id, c.line_user_id, c.last_name, c.first_name, c.phonetic_last_name,
@@ -117,7 +117,7 @@ export interface ListFilter {
   /** The member whose visibility applies; undefined for the admin views (every contact of the tenant). */
   memberId?: string;
   lineOnly?: boolean;
-  search?: { text: string; digits?: string };
+  search?: SearchQuery;
   tag?: string;
   trash?: boolean;
   adminFilter?: "no_visible_members" | "no_owner";
@@ -154,7 +154,7 @@ export const contactRepository = {
     const walk: string[] = [];
     const collect: string[] = [];
     if (f.search) {
-      const digits = f.search.digits ? ` OR c.search_digits LIKE '%' || ${p.add(f.search.digits)} || '%'` : "";
+      const digits = (f.search.digits ?? []).map((d) => ` OR c.search_digits LIKE '%' || ${p.add(d)} || '%'`).join("");
       if ([...f.search.text].length <= 2) {
         const q = p.add(f.search.text);
         const contains = `strpos(c.search_text, ${q}) > 0`;
@@ -405,6 +405,28 @@ export const contactRepository = {
       "SELECT id, tenant_id, nick_name, photo_key, photo_source_key FROM contacts WHERE line_user_id = $1 FOR UPDATE",
       [lineUserId],
     ),
+
+  /** Contacts by id after `after`, with what their search columns are derived from (search-refresh job). */
+  searchSources: (db: Queryable, after: string | null, limit: number) =>
+    db.query<
+      Pick<ContactRow, "id" | "version" | "last_name" | "first_name" | "phonetic_last_name" | "phonetic_first_name" | "nick_name" | "organizations" | "emails" | "telephones"> &
+        Pick<ContactWrite, "search_text" | "search_digits" | "sort_name">
+    >(
+      `SELECT id, version, last_name, first_name, phonetic_last_name, phonetic_first_name, nick_name, organizations, emails, telephones,
+         search_text, search_digits, sort_name
+       FROM contacts WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [after, limit],
+    ),
+
+  /** Rewrites derived search columns unless the contact was saved since it was read (a save derives them itself). */
+  setSearchColumns: (db: Queryable, id: string, version: number, c: Pick<ContactWrite, "search_text" | "search_digits" | "sort_name">) =>
+    db.query("UPDATE contacts SET search_text = $3, search_digits = $4, sort_name = $5 WHERE id = $1 AND version = $2", [
+      id,
+      version,
+      c.search_text,
+      c.search_digits,
+      c.sort_name,
+    ]),
 
   setNickName: (db: Queryable, id: string, nickName: string, searchText: string, sortName: string, at: Date) =>
     db.query("UPDATE contacts SET nick_name = $2, search_text = $3, sort_name = $4, version = version + 1, updated_at = $5 WHERE id = $1", [
