@@ -20,7 +20,7 @@ let kimId: string;
 
 beforeAll(async () => {
   h = await bootContactsServer();
-  [sato, kim, smith, admin] = await Promise.all(["sato", "kim", "smith", "admin"].map((m) => client(h, `${m}@demo.example`)));
+  [sato, kim, smith, admin] = await Promise.all([client(h, "sato@demo.example"), client(h, "kim@demo.example"), client(h, "smith@demo.example"), client(h, "admin@demo.example")]);
   kimId = await memberId(h, "kim@demo.example");
 });
 afterAll(async () => {
