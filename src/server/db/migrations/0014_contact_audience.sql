@@ -20,11 +20,17 @@ CREATE FUNCTION contact_owner(contact uuid) RETURNS uuid LANGUAGE sql STABLE AS 
   SELECT a.member_id FROM contact_access a WHERE a.contact_id = contact AND a.is_owner
 $$;
 
--- A new contact has no access rows yet; a privacy change flips the tenant entry.
+-- A new contact has no access rows yet (they reference it), so an insert needs no lookup; a
+-- privacy change flips the tenant entry.
 CREATE FUNCTION contacts_set_audience() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.audience := contact_audience(NEW.id, NEW.tenant_id, NEW.access_range);
-  NEW.owner_id := contact_owner(NEW.id);
+  IF TG_OP = 'INSERT' THEN
+    NEW.audience := CASE WHEN NEW.access_range = 'ALL' THEN ARRAY[NEW.tenant_id] ELSE '{}'::uuid[] END;
+    NEW.owner_id := NULL;
+  ELSE
+    NEW.audience := contact_audience(NEW.id, NEW.tenant_id, NEW.access_range);
+    NEW.owner_id := contact_owner(NEW.id);
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -32,12 +38,21 @@ CREATE TRIGGER contacts_audience BEFORE INSERT OR UPDATE OF access_range ON cont
   FOR EACH ROW EXECUTE FUNCTION contacts_set_audience();
 
 -- Any change to access rows — a share, an owner hand-over, a member or team deleted (their rows
--- go by cascade) — recomputes the affected contacts in the same transaction, once per statement,
--- so a bulk insert of access rows costs one UPDATE, not one per row.
+-- go by cascade) — recomputes the affected contacts in the same transaction, once per statement
+-- and set-based (the same result as contact_audience / contact_owner), so a bulk insert of access
+-- rows costs one join, not a lookup per contact.
 CREATE FUNCTION contact_access_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE contacts c SET audience = contact_audience(c.id, c.tenant_id, c.access_range), owner_id = contact_owner(c.id)
-   WHERE c.id IN (SELECT DISTINCT contact_id FROM changed);
+  UPDATE contacts c
+     SET audience = CASE WHEN c.access_range = 'ALL' THEN ARRAY[c.tenant_id] ELSE '{}'::uuid[] END || x.ids,
+         owner_id = x.owner
+    FROM (SELECT ch.contact_id,
+                 coalesce(array_agg(coalesce(a.member_id, a.team_id) ORDER BY coalesce(a.member_id, a.team_id))
+                            FILTER (WHERE a.id IS NOT NULL), '{}') AS ids,
+                 (array_agg(a.member_id) FILTER (WHERE a.is_owner))[1] AS owner
+            FROM (SELECT DISTINCT contact_id FROM changed) ch LEFT JOIN contact_access a ON a.contact_id = ch.contact_id
+           GROUP BY ch.contact_id) x
+   WHERE c.id = x.contact_id;
   RETURN NULL;
 END
 $$;
