@@ -8,6 +8,7 @@
  */
 import type { Database, Queryable } from "../src/server/db/database.ts";
 import { NO_MEMBER } from "../src/server/contacts/repository.ts";
+import { foldForSearch } from "../src/server/search/normalize.ts";
 import { makeContact, prng, type Owners, type SeedContact } from "./contacts-data.ts";
 
 export interface SeedOptions {
@@ -44,14 +45,38 @@ async function secondaryIndexes(db: Queryable) {
   );
 }
 
+/**
+ * What 0014's triggers store for the contact (their trigger is off during the load, as
+ * pg_restore --disable-triggers would have it): the tenant for ALL, then every member and team
+ * id of its access rows in uuid order (lower-case hex sorts as the bytes do).
+ */
+function audienceOf(tenantId: string, c: SeedContact): string[] {
+  const ids = [c.ownerId, ...c.shares.map((s) => s.memberId ?? s.teamId!)].sort();
+  return [...(c.accessRange === "ALL" ? [tenantId] : []), ...ids];
+}
+
+/** 0014's triggers, which keep `audience` and `owner_id`: the load writes both itself instead of a second pass over every contact. */
+const AUDIENCE_TRIGGERS = [
+  ["contacts", "contacts_audience"],
+  ["contact_access", "contact_access_inserted"],
+];
+
 async function insertBatch(tx: Queryable, tenantId: string, channelId: string, batch: SeedContact[]) {
   const line = batch.filter((c) => c.line);
   if (line.length) {
     await tx.query(
-      `INSERT INTO line_users (id, channel_id, user_id, display_name, follow_state, followed_at, synced_at, current_member_id)
-       SELECT u.id, $1, u.user_id, u.display_name, 'followed', u.at, now(), u.member FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[])
-         AS u(id, user_id, display_name, at, member)`,
-      [channelId, line.map((c) => c.line!.lineUserId), line.map((c) => c.line!.userId), line.map((c) => c.line!.displayName), line.map((c) => c.createdAt), line.map((c) => c.ownerId)],
+      `INSERT INTO line_users (id, channel_id, user_id, display_name, search_name, follow_state, followed_at, synced_at, current_member_id)
+       SELECT u.id, $1, u.user_id, u.display_name, u.search_name, 'followed', u.at, now(), u.member
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[]) AS u(id, user_id, display_name, search_name, at, member)`,
+      [
+        channelId,
+        line.map((c) => c.line!.lineUserId),
+        line.map((c) => c.line!.userId),
+        line.map((c) => c.line!.displayName),
+        line.map((c) => foldForSearch(c.line!.displayName)),
+        line.map((c) => c.createdAt),
+        line.map((c) => c.ownerId),
+      ],
     );
     // The owner's room with the LINE user, as befriend() makes it.
     await tx.query(
@@ -69,15 +94,15 @@ async function insertBatch(tx: Queryable, tenantId: string, channelId: string, b
   await tx.query(
     `INSERT INTO contacts (id, tenant_id, line_user_id, last_name, first_name, phonetic_last_name, phonetic_first_name, nick_name,
        emails, telephones, organizations, addresses, websites, memo, search_text, search_digits, sort_name,
-       access_range, co_editing, version, created_by, created_at, updated_at, deleted_at, deleted_by)
+       access_range, co_editing, version, created_by, created_at, updated_at, deleted_at, deleted_by, owner_id, audience)
      SELECT u.id, $1, u.line_user_id, u.last_name, u.first_name, u.pl, u.pf, u.nick, u.emails::jsonb, u.phones::jsonb, u.orgs::jsonb,
        u.addresses::jsonb, u.websites::jsonb, u.memo, u.st, u.sd, u.sn, u.access, u.co, u.version, u.owner, u.created, u.updated,
-       u.deleted, CASE WHEN u.deleted IS NOT NULL THEN u.owner END
+       u.deleted, CASE WHEN u.deleted IS NOT NULL THEN u.owner END, u.owner, u.audience::uuid[]
      FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
        $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::int[], $21::uuid[],
-       $22::timestamptz[], $23::timestamptz[], $24::timestamptz[])
+       $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::text[])
        AS u(id, line_user_id, last_name, first_name, pl, pf, nick, emails, phones, orgs, addresses, websites, memo, st, sd, sn, access, co,
-         version, owner, created, updated, deleted)`,
+         version, owner, created, updated, deleted, audience)`,
     [
       tenantId,
       batch.map((c) => c.id),
@@ -103,6 +128,7 @@ async function insertBatch(tx: Queryable, tenantId: string, channelId: string, b
       batch.map((c) => c.createdAt),
       batch.map((c) => c.updatedAt),
       batch.map((c) => c.deletedAt),
+      batch.map((c) => `{${audienceOf(tenantId, c).join(",")}}`),
     ],
   );
   const access = batch.flatMap((c) => [
@@ -133,6 +159,7 @@ export async function seedContacts(db: Database, o: SeedOptions): Promise<SeedRe
   await db.query("UPDATE tenants SET contact_quota = greatest(contact_quota, $2) WHERE id = $1", [o.tenantId, o.count * 2]);
   const indexes = await secondaryIndexes(db);
   for (const ix of indexes) await db.query(`DROP INDEX ${ix.name}`);
+  for (const [table, trigger] of AUDIENCE_TRIGGERS) await db.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
 
   const r = prng(o.seed);
   const started = performance.now();
@@ -145,6 +172,7 @@ export async function seedContacts(db: Database, o: SeedOptions): Promise<SeedRe
     o.onProgress?.(done);
   }
   const loadMs = performance.now() - started;
+  for (const [table, trigger] of AUDIENCE_TRIGGERS) await db.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
 
   const indexStarted = performance.now();
   for (const ix of indexes) {

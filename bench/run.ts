@@ -1,12 +1,15 @@
 /**
  * `npm run bench` — Tsunagu's throughput as ratios to this machine's own limits, measured in
  * the same run: a bare Node HTTP handler, and raw single-row INSERT transactions on the same
- * database. Usage: npm run bench [-- --db pglite|postgres] [--seconds 5]
- * PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres); a fresh
- * database is created and dropped.
- * Contacts: `--contacts N` seeds N contacts into the demo company and measures listing and search
- * at that size (`npm run bench -- --contacts 1000000` for the figures at 1M; `--seed S` changes
- * the generated data). The default, 0, skips that part so a plain `npm run bench` stays short.
+ * database. PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres); a
+ * fresh database is created and dropped.
+ * Contacts (the default): seeds `--contacts N` (default 100,000, LINE WORKS' quota per company)
+ * contacts into the demo company and measures listing and search at that size, on PGlite and then
+ * PostgreSQL (`--db pglite|postgres` for one of them): SQL p50/p95 per query and over the whole
+ * query set, pages touched, and HTTP through 10 connections for `--seconds` (default 2) each.
+ * `npm run bench -- --db postgres --contacts 1000000` gives the figures at 1M; `--seed S` changes
+ * the generated data.
+ * API: `--api` measures `GET /me` and webhook ingest instead (`--db` picks one database, PGlite by default).
  * Pipeline: `--pipeline` measures the LINE event pipeline instead (bench/pipeline.ts): acks,
  * processing of a `--backlog N` (default 10000) backlog, what else is served meanwhile, and message →
  * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
@@ -37,9 +40,10 @@ import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
   options: {
-    db: { type: "string", default: "pglite" },
-    seconds: { type: "string", default: "5" },
-    contacts: { type: "string", default: "0" },
+    db: { type: "string", default: "both" },
+    seconds: { type: "string" },
+    contacts: { type: "string", default: "100000" },
+    api: { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
     pipeline: { type: "boolean", default: false },
     backlog: { type: "string", default: "10000" },
@@ -51,8 +55,11 @@ const { values } = parseArgs({
   },
 });
 const contactCount = Number(values.contacts);
-const seconds = Number(values.seconds);
+// Contacts time 15 queries on two databases: 2 s each keeps the default run under 5 minutes.
+const seconds = Number(values.seconds ?? (values.pipeline || values.api ? 5 : 2));
+// The single-database scenarios keep PGlite as their default.
 const dbKind = values.db === "postgres" ? "postgres" : "pglite";
+const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
 
 if (values.start) {
   console.log(`bench --start: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
@@ -63,7 +70,7 @@ if (values.start) {
 }
 
 if (values.heavy) {
-  const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;
+  const database = dbKind === "postgres" ? await createFreshDatabase(adminUrl, "tsunagu_bench") : undefined;
   console.log(`bench --heavy: ${dbKind}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
   try {
     const r = await benchHeavy({ databaseUrl: database?.url });
@@ -82,7 +89,7 @@ if (values.heavy) {
 
 if (values.rolling) {
   if (dbKind !== "postgres") throw new Error("--rolling needs --db postgres: PGlite is one process at a time");
-  const database = await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench");
+  const database = await createFreshDatabase(adminUrl, "tsunagu_bench");
   const limitDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
   console.log(`bench --rolling${values["no-restart"] ? " (baseline: no restart)" : ""}: 2 instances, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
   try {
@@ -104,121 +111,176 @@ if (values.rolling) {
   process.exit(0);
 }
 
-const rows: { name: string; value: string; ratio: string }[] = [];
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
-const database = dbKind === "postgres" ? await createFreshDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres", "tsunagu_bench") : undefined;
+type Row = { name: string; value: string; ratio: string };
+const printRows = (rows: Row[], ratioHeader = "ratio to the machine's limit") => {
+  console.log(`\n| measurement | result | ${ratioHeader} |\n| --- | --- | --- |`);
+  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+};
 
-console.log(`bench: ${dbKind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
 if (values.pipeline) {
-  await runPipeline();
-  process.exit(0);
+  await runPipeline(dbKind);
+} else if (values.api) {
+  await runApi(dbKind);
+} else {
+  const kinds: ("pglite" | "postgres")[] = values.db === "both" ? ["pglite", "postgres"] : [dbKind];
+  for (const kind of kinds) await runContacts(kind);
 }
-const bare = await bareHttpLimit(seconds);
-rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms)`, ratio: "1.00" });
+process.exit(0);
 
-const limitDb = await openDatabase({ dataDir: path.join(dataDir, "limit"), databaseUrl: database?.url });
-const inserts = await rawInsertLimit(limitDb, seconds * 1000);
-await limitDb.close();
-rows.push({ name: `limit: raw INSERT transactions (${dbKind})`, value: `${Math.round(inserts)} rows/s`, ratio: "1.00" });
-
-const config = benchConfig();
-const server = await startServer(config);
-try {
-  const cookie = await sessionCookie(server.url, "sato@demo.example");
-  const me = await load({ url: `${server.url}/api/v1/me`, headers: { cookie }, duration: seconds });
-  if (me.non2xx || me.errors) throw new Error(`GET /me failed ${me.non2xx + me.errors} times`);
-  rows.push({
-    name: "GET /api/v1/me (session lookup + tenant)",
-    value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms)`,
-    ratio: (me.requestsPerSec / bare.requestsPerSec).toFixed(2) + " of bare HTTP",
-  });
-
-  // Webhook ingest: each request is one signed delivery with one message event from one of 50
-  // LINE users; the 200 means the event and its job are committed (DESIGN §7).
-  const creds = demoChannelCredentials(config);
-  let n = 0;
-  const hook = await load({
-    url: `${server.url}/line/webhook/${creds.channelId}`,
-    method: "POST",
-    duration: seconds,
-    requests: [
-      {
-        setupRequest(req) {
-          n++;
-          const body = JSON.stringify({
-            destination: "Ubench",
-            events: [
-              {
-                type: "message",
-                mode: "active",
-                timestamp: Date.now(),
-                webhookEventId: `01BENCH${String(n).padStart(19, "0")}`,
-                deliveryContext: { isRedelivery: false },
-                source: { type: "user", userId: `U${(n % 50).toString(16).padStart(32, "0")}` },
-                replyToken: `r${n}`,
-                message: { id: String(n), type: "text", quoteToken: "q", text: "bench" },
-              },
-            ],
-          });
-          return { ...req, body, headers: { "content-type": "application/json", "x-line-signature": signBody(body, creds.channelSecret) } };
-        },
-      },
-    ],
-  });
-  if (hook.non2xx || hook.errors) throw new Error(`webhook failed ${hook.non2xx + hook.errors} times`);
-  rows.push({
-    name: "POST /line/webhook (verify, store event + job, commit, 200)",
-    value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit)`,
-    ratio: `${(hook.requestsPerSec / inserts).toFixed(2)} of raw INSERT, ${(hook.requestsPerSec / bare.requestsPerSec).toFixed(2)} of bare HTTP`,
-  });
-
-  if (contactCount > 0) {
-    // The webhook events are still being processed; let the worker finish so it does not share the measurements.
-    await server.worker.drain();
-    console.log(`contacts: seeding ${contactCount} into the demo company`);
-    const { seed, queries } = await benchContacts({
-      db: server.db,
-      baseUrl: server.url,
-      cookie,
-      memberLogin: "sato@demo.example",
-      demoLineChannelId: server.demoLineChannelId!,
-      count: contactCount,
-      seed: Number(values.seed),
-      seconds,
-      bareHttp: bare,
-      rawInsertsPerSec: inserts,
-    });
-    const seedRate = seed.rows / ((seed.loadMs + seed.indexMs) / 1000);
-    rows.push({
-      name: `seed ${seed.rows} contacts (batched INSERT … unnest, then ${seed.indexes.length} indexes built)`,
-      value: `${Math.round(seedRate)} contacts/s (${((seed.loadMs + seed.indexMs) / 1000).toFixed(0)} s; indexes ${(seed.indexMs / 1000).toFixed(0)} s)`,
-      ratio: `${(seedRate / inserts).toFixed(1)}× raw INSERT`,
-    });
-    for (const q of queries) {
-      rows.push({
-        name: `GET /contacts: ${q.label} (${q.items} items)`,
-        value:
-          `${Math.round(q.http.requestsPerSec)} req/s (p50 ${q.http.p50Ms} ms, p99 ${q.http.p99Ms} ms); ` +
-          `SQL p50 ${q.sql.p50Ms.toFixed(1)} ms, EXPLAIN ${q.explain.executionMs.toFixed(1)} ms${q.explain.seqScans.length ? " (seq scan)" : ""}`,
-        ratio: `${(q.http.requestsPerSec / bare.requestsPerSec).toFixed(3)} of bare HTTP`,
-      });
-    }
-  }
-} finally {
-  await server.close();
-  await database?.drop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+/** A data folder and, on PostgreSQL, a fresh database for one scenario; `dispose()` removes both. */
+async function benchDatabase(kind: "pglite" | "postgres") {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-bench-"));
+  const database = kind === "postgres" ? await createFreshDatabase(adminUrl, "tsunagu_bench") : undefined;
+  return {
+    dataDir,
+    url: database?.url,
+    async dispose() {
+      await database?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
-console.log("\n| measurement | result | ratio to the machine's limit |\n| --- | --- | --- |");
-for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+/** The machine's limits for this database, measured now. */
+async function limits(kind: "pglite" | "postgres", where: { dataDir: string; url?: string }, rows: Row[]) {
+  const bare = await bareHttpLimit(seconds);
+  rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms)`, ratio: "1.00" });
+  const limitDb = await openDatabase({ dataDir: path.join(where.dataDir, "limit"), databaseUrl: where.url });
+  const inserts = await rawInsertLimit(limitDb, seconds * 1000);
+  await limitDb.close();
+  rows.push({ name: `limit: raw INSERT transactions (${kind})`, value: `${Math.round(inserts)} rows/s`, ratio: "1.00" });
+  return { bare, inserts };
+}
 
-async function runPipeline() {
+async function runApi(kind: "pglite" | "postgres") {
+  console.log(`bench --api: ${kind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
+  const where = await benchDatabase(kind);
+  const rows: Row[] = [];
   try {
-    const limit = await eventInsertLimit({ databaseUrl: database?.url, dataDir, seconds });
-    rows.push({ name: `limit: single-row autocommit INSERT of a LINE event (jsonb, unique key), 8 connections (${dbKind === "postgres" ? "pgbench" : "PGlite"})`, value: `${Math.round(limit)} rows/s`, ratio: "1.00" });
+    const { bare, inserts } = await limits(kind, where, rows);
+    const config = benchConfig(where);
+    const server = await startServer(config);
+    try {
+      const cookie = await sessionCookie(server.url, "sato@demo.example");
+      const me = await load({ url: `${server.url}/api/v1/me`, headers: { cookie }, duration: seconds });
+      if (me.non2xx || me.errors) throw new Error(`GET /me failed ${me.non2xx + me.errors} times`);
+      rows.push({
+        name: "GET /api/v1/me (session lookup + tenant)",
+        value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms)`,
+        ratio: (me.requestsPerSec / bare.requestsPerSec).toFixed(2) + " of bare HTTP",
+      });
+
+      // Webhook ingest: each request is one signed delivery with one message event from one of 50
+      // LINE users; the 200 means the event and its job are committed (DESIGN §7).
+      const creds = demoChannelCredentials(config);
+      let n = 0;
+      const hook = await load({
+        url: `${server.url}/line/webhook/${creds.channelId}`,
+        method: "POST",
+        duration: seconds,
+        requests: [
+          {
+            setupRequest(req) {
+              n++;
+              const body = JSON.stringify({
+                destination: "Ubench",
+                events: [
+                  {
+                    type: "message",
+                    mode: "active",
+                    timestamp: Date.now(),
+                    webhookEventId: `01BENCH${String(n).padStart(19, "0")}`,
+                    deliveryContext: { isRedelivery: false },
+                    source: { type: "user", userId: `U${(n % 50).toString(16).padStart(32, "0")}` },
+                    replyToken: `r${n}`,
+                    message: { id: String(n), type: "text", quoteToken: "q", text: "bench" },
+                  },
+                ],
+              });
+              return { ...req, body, headers: { "content-type": "application/json", "x-line-signature": signBody(body, creds.channelSecret) } };
+            },
+          },
+        ],
+      });
+      if (hook.non2xx || hook.errors) throw new Error(`webhook failed ${hook.non2xx + hook.errors} times`);
+      rows.push({
+        name: "POST /line/webhook (verify, store event + job, commit, 200)",
+        value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit)`,
+        ratio: `${(hook.requestsPerSec / inserts).toFixed(2)} of raw INSERT, ${(hook.requestsPerSec / bare.requestsPerSec).toFixed(2)} of bare HTTP`,
+      });
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await where.dispose();
+  }
+  printRows(rows);
+}
+
+async function runContacts(kind: "pglite" | "postgres") {
+  const started = performance.now();
+  console.log(`bench contacts: ${kind}, ${contactCount} contacts, ${seconds}s of HTTP per query, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  const where = await benchDatabase(kind);
+  const rows: Row[] = [];
+  try {
+    const { bare, inserts } = await limits(kind, where, rows);
+    const server = await startServer(benchConfig(where));
+    try {
+      const cookie = await sessionCookie(server.url, "sato@demo.example");
+      console.log(`contacts: seeding ${contactCount} into the demo company`);
+      const { seed, queries } = await benchContacts({
+        db: server.db,
+        baseUrl: server.url,
+        cookie,
+        memberLogin: "sato@demo.example",
+        demoLineChannelId: server.demoLineChannelId!,
+        count: contactCount,
+        seed: Number(values.seed),
+        seconds,
+        sqlBudgetMs: 1000,
+        bareHttp: bare,
+        rawInsertsPerSec: inserts,
+      });
+      const seedRate = seed.rows / ((seed.loadMs + seed.indexMs) / 1000);
+      rows.push({
+        name: `seed ${seed.rows} contacts (batched INSERT … unnest, then ${seed.indexes.length} indexes built)`,
+        value: `${Math.round(seedRate)} contacts/s (${((seed.loadMs + seed.indexMs) / 1000).toFixed(0)} s; indexes ${(seed.indexMs / 1000).toFixed(0)} s)`,
+        ratio: `${(seedRate / inserts).toFixed(1)}× raw INSERT`,
+      });
+      for (const q of queries) {
+        rows.push({
+          name: `GET /contacts: ${q.label} (${q.items} items)`,
+          value:
+            `SQL p50 ${q.sql.p50Ms.toFixed(1)} ms, p95 ${q.sql.p95Ms.toFixed(1)} ms, ${q.explain.buffers} pages${q.explain.seqScans.length ? " (seq scan)" : ""}; ` +
+            `HTTP ${Math.round(q.http.requestsPerSec)} req/s (p50 ${q.http.p50Ms} ms, p99 ${q.http.p99Ms} ms)`,
+          ratio: `${(q.http.requestsPerSec / bare.requestsPerSec).toFixed(3)} of bare HTTP`,
+        });
+      }
+      const all = queries.flatMap((q) => q.sql.samples).sort((a, b) => a - b);
+      rows.push({
+        name: `SQL over the whole query set (${all.length} calls)`,
+        value: `p50 ${all[Math.floor(all.length * 0.5)]!.toFixed(1)} ms, p95 ${all[Math.floor(all.length * 0.95)]!.toFixed(1)} ms`,
+        ratio: "",
+      });
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await where.dispose();
+  }
+  printRows(rows);
+  console.log(`(${kind} done in ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+async function runPipeline(kind: "pglite" | "postgres") {
+  console.log(`bench --pipeline: ${kind}, ${seconds}s per measurement, ${os.cpus().length} cores, node ${process.version}`);
+  const where = await benchDatabase(kind);
+  const rows: Row[] = [];
+  try {
+    const limit = await eventInsertLimit({ databaseUrl: where.url, dataDir: where.dataDir, seconds });
+    rows.push({ name: `limit: single-row autocommit INSERT of a LINE event (jsonb, unique key), 8 connections (${kind === "postgres" ? "pgbench" : "PGlite"})`, value: `${Math.round(limit)} rows/s`, ratio: "1.00" });
     const holdMs = 500;
-    const config = benchConfig({ LINE_EVENT_HOLD_MS: String(holdMs) });
+    const config = benchConfig(where, { LINE_EVENT_HOLD_MS: String(holdMs) });
     const server = await startServer(config);
     try {
       const cookie = await sessionCookie(server.url, "sato@demo.example");
@@ -230,22 +292,20 @@ async function runPipeline() {
       await server.close();
     }
   } finally {
-    await database?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await where.dispose();
   }
-  console.log("\n| measurement | result | ratio |\n| --- | --- | --- |");
-  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
+  printRows(rows, "ratio");
 }
 
 /** The server's configuration for a bench run: the demo company on this run's database. */
-function benchConfig(extra: Record<string, string> = {}) {
+function benchConfig(where: { dataDir: string; url?: string }, extra: Record<string, string> = {}) {
   return loadConfig({
     PORT: "0",
-    DATA_DIR: dataDir,
+    DATA_DIR: where.dataDir,
     LOG_LEVEL: "silent",
     DEMO_SEED: "1",
     DEMO_PASSWORD: "bench-password",
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(where.url ? { DATABASE_URL: where.url } : {}),
     // Tuning knobs pass through, so a run can say what it changed.
     ...Object.fromEntries(["DATABASE_POOL_SIZE", "WORKER_CONCURRENCY"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
     ...extra,

@@ -64,8 +64,8 @@ export const appPasswordRepository = {
 export const addressBookRepository = {
   /**
    * The live contacts `memberId` may see, lightly: the same rule as the contacts list
-   * (`visibleSql` in src/server/contacts/repository.ts — privacy ALL, or an access row for the
-   * member or one of their teams) minus the Trash. Kept here because the address book polls it
+   * (`visibleSql` in src/server/contacts/repository.ts — the contact's audience, 0014, shares
+   * the tenant's, the member's or one of their teams' id) minus the Trash. Kept here because the address book polls it
    * often and needs no more than id and version; carddav.test.ts checks it against the
    * contacts API for every member.
    */
@@ -73,9 +73,7 @@ export const addressBookRepository = {
     db.query<CardRef>(
       `SELECT c.id, c.version, c.updated_at FROM contacts c
        WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
-         AND (c.access_range = 'ALL' OR EXISTS (
-           SELECT 1 FROM contact_access a WHERE a.contact_id = c.id
-             AND (a.member_id = $2 OR a.team_id IN (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = $2))))
+         AND c.audience && (SELECT ARRAY[$1::uuid, $2::uuid] || coalesce(array_agg(tm.team_id), '{}') FROM team_members tm WHERE tm.member_id = $2)
        ORDER BY c.id`,
       [tenantId, memberId],
     ),

@@ -8,7 +8,7 @@ import { problems } from "../http/problem.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { NO_MEMBER, contactRepository as repo } from "./repository.ts";
-import { foldForSearch, likeEscape, phoneQueryDigits } from "./search-text.ts";
+import { foldForSearch, likeEscape, searchQuery } from "../search/normalize.ts";
 import { notFound, type ContactsService } from "./service.ts";
 
 type Who = Pick<Auth, "member" | "tenant">;
@@ -42,7 +42,7 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
         lineOnly: q.filter === "line",
         trash: q.filter === "trash",
         adminFilter: q.filter === "no_owner" || q.filter === "no_visible_members" ? q.filter : undefined,
-        search: q.q ? { text: foldForSearch(q.q), digits: phoneQueryDigits(q.q) } : undefined,
+        search: q.q ? searchQuery(q.q) : undefined,
         sort,
         after,
         limit: q.limit + 1,

@@ -11,6 +11,7 @@ import { announceContacts, contactAudience } from "./events.ts";
 import { editableOf, toWrite } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
 import { NO_MEMBER, contactRepository as repo } from "./repository.ts";
+import { searchColumns } from "./search-text.ts";
 
 export const AUDIT_RETENTION_DAYS = 180;
 const SWEEP_EVERY_MS = 3600_000;
@@ -123,6 +124,34 @@ export function createContactLineSync({ files, clock, log }: LineSyncDeps) {
     },
   });
 
+  /**
+   * Re-derives the stored search columns of every contact, a batch per run, after the shared
+   * normalizer changed how they are derived (0015 queues the first run).
+   */
+  const searchRefreshJob = defineJob({
+    kind: "contacts.search-refresh",
+    payload: z.object({ after: z.uuid().optional() }),
+    async run({ after }, { tx }) {
+      const rows = await repo.searchSources(tx, after ?? null, BATCH);
+      for (const r of rows) {
+        const s = searchColumns({
+          lastName: r.last_name,
+          firstName: r.first_name,
+          phoneticLastName: r.phonetic_last_name,
+          phoneticFirstName: r.phonetic_first_name,
+          nickName: r.nick_name,
+          organizations: r.organizations,
+          emails: r.emails,
+          telephones: r.telephones,
+        });
+        if (s.searchText !== r.search_text || s.searchDigits !== r.search_digits || s.sortName !== r.sort_name) {
+          await repo.setSearchColumns(tx, r.id, r.version, { search_text: s.searchText, search_digits: s.searchDigits, sort_name: s.sortName });
+        }
+      }
+      if (rows.length === BATCH) await enqueue(tx, searchRefreshJob, { after: rows.at(-1)!.id });
+    },
+  });
+
   /** Hourly: purges, and photos a missed avatar left behind. */
   const sweepJob = defineJob({
     kind: "contacts.sweep",
@@ -137,7 +166,7 @@ export function createContactLineSync({ files, clock, log }: LineSyncDeps) {
 
   return {
     handlers,
-    jobs: [linePhotoJob, purgeTrashJob, purgeAuditJob, sweepJob],
+    jobs: [linePhotoJob, purgeTrashJob, purgeAuditJob, searchRefreshJob, sweepJob],
     queueLinePhoto,
   };
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.ts";
-import { likeEscape } from "./search-text.ts";
+import { likeEscape, type SearchQuery } from "../search/normalize.ts";
 
 /** The nil uuid: "no member" where a uuid parameter is needed (admin views, company tags). */
 export const NO_MEMBER = "00000000-0000-0000-0000-000000000000";
@@ -62,18 +62,21 @@ export interface ContactWrite {
   sort_name: string;
 }
 
-/** Visibility, in SQL, for the member in parameter `m`: everyone (ALL), or an access row for them or a team of theirs. */
-const visibleSql = (m: string) => `(c.access_range = 'ALL' OR EXISTS (
-    SELECT 1 FROM contact_access a WHERE a.contact_id = c.id
-      AND (a.member_id = ${m} OR a.team_id IN (SELECT tm.team_id FROM team_members tm WHERE tm.member_id = ${m}))))`;
-const ownerSql = (m: string) => `EXISTS (SELECT 1 FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner AND a.member_id = ${m})`;
-const editableSql = (m: string) => `(${ownerSql(m)} OR (c.co_editing AND ${visibleSql(m)}))`;
+/**
+ * Visibility, in SQL, for the member in parameter `m` of tenant `t`: everyone (ALL), or an access
+ * row for them or a team of theirs. The contact carries those ids in `audience` (0014), so this is
+ * one array overlap per row against the member's ids, which the planner computes once per query.
+ */
+const memberKeysSql = (m: string, t: string) =>
+  `(SELECT ARRAY[${t}::uuid, ${m}::uuid] || coalesce(array_agg(tm.team_id), '{}') FROM team_members tm WHERE tm.member_id = ${m})`;
+export const visibleSql = (m: string, t = "$1") => `(c.audience && ${memberKeysSql(m, t)})`;
+const editableSql = (m: string) => `(c.owner_id = ${m} OR (c.co_editing AND ${visibleSql(m)}))`;
 
 const selectFor = (m: string, extra = "", from = "contacts c") => `SELECT ${extra} c.id, c.tenant_id, c.line_user_id, c.last_name, c.first_name, c.phonetic_last_name,
     c.phonetic_first_name, c.nick_name, c.photo_key, c.photo_source_key, c.emails, c.telephones, c.organizations,
     c.addresses, c.websites, c.memo, c.access_range, c.co_editing, c.version, c.created_at, c.updated_at,
     c.deleted_at, c.deleted_by, c.sort_name,
-    (SELECT a.member_id FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner) AS owner_id,
+    c.owner_id,
     coalesce((SELECT json_agg(json_build_object('type', CASE WHEN a.member_id IS NULL THEN 'TEAM' ELSE 'MEMBER' END,
                                                 'id', coalesce(a.member_id, a.team_id)) ORDER BY a.id)
               FROM contact_access a WHERE a.contact_id = c.id AND NOT a.is_owner), '[]'::json) AS accessible,
@@ -104,7 +107,7 @@ const SORTS: Record<SortKey, { col: string; cast: string; dir: "ASC" | "DESC" }>
 };
 
 /** How many rows, in sort order, a search looks through before it turns to the search indexes (see `list`). */
-const SEARCH_WALK_ROWS = 10_000;
+const SEARCH_WALK_ROWS = 1_000;
 
 export const sortKeyOf = (row: ContactRow & { sort_name?: string }, sort: SortKey): string =>
   sort === "name" ? (row.sort_name ?? "") : sort === "created" ? row.created_at.toISOString() : row.updated_at.toISOString();
@@ -114,7 +117,7 @@ export interface ListFilter {
   /** The member whose visibility applies; undefined for the admin views (every contact of the tenant). */
   memberId?: string;
   lineOnly?: boolean;
-  search?: { text: string; digits?: string };
+  search?: SearchQuery;
   tag?: string;
   trash?: boolean;
   adminFilter?: "no_visible_members" | "no_owner";
@@ -131,57 +134,74 @@ export const contactRepository = {
     if (f.after) scope.push(`(${s.col}, c.id) ${s.dir === "ASC" ? ">" : "<"} (${p.add(f.after.key)}${s.cast}, ${p.add(f.after.id)}::uuid)`);
     // The first entry is the tenant's list in sort order from the cursor on: what a search walks.
     const where = [scope.join(" AND ")];
+    // The member's ids go in as a value, not a subquery: the planner then estimates the overlap
+    // from the statistics of `audience` (a subquery's result counts as unknown, and the guess of
+    // 0.5 % of rows sent a tag filter to a sequential scan).
+    const visible = f.memberId ? `c.audience && ${p.add(await this.memberKeys(db, f.tenantId, f.memberId))}::uuid[]` : undefined;
     // The member's Trash: what they could edit when it was deleted (owner or co-editor).
-    if (f.memberId) where.push(f.trash ? editableSql("$2") : visibleSql("$2"));
+    if (visible) where.push(f.trash ? `(c.owner_id = $2 OR (c.co_editing AND ${visible}))` : visible);
     if (f.lineOnly) where.push("c.line_user_id IS NOT NULL");
-    // How a search matches while walking the list (see below), and while collecting through an
-    // index. Trigrams cannot narrow a 1–2 character query (planning a trigram scan for one reads
-    // the whole index): those use the grams index of 0009, and strpos — the LIKE's substring test,
-    // without the trigram index on offer.
-    let search: { walk: string; collect: string } | undefined;
-    if (f.search) {
-      const digits = f.search.digits ? ` OR c.search_digits LIKE '%' || ${p.add(f.search.digits)} || '%'` : "";
-      if ([...f.search.text].length <= 2) {
-        const q = p.add(f.search.text);
-        const contains = `strpos(c.search_text, ${q}) > 0`;
-        search = { walk: `(${contains}${digits})`, collect: `((contact_search_grams(c.search_text) @> ARRAY[${q}::text] AND ${contains})${digits})` };
-      } else {
-        const like = `(c.search_text LIKE '%' || ${p.add(likeEscape(f.search.text))} || '%'${digits})`;
-        search = { walk: like, collect: like };
-      }
-    }
-    if (f.tag) {
-      where.push(`EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.name = ${p.add(f.tag)}
-        AND (t.kind = 'company' OR t.member_id = $2))`);
-    }
-    if (f.adminFilter === "no_owner") where.push("NOT EXISTS (SELECT 1 FROM contact_access a WHERE a.contact_id = c.id AND a.is_owner)");
+    if (f.adminFilter === "no_owner") where.push("c.owner_id IS NULL");
     if (f.adminFilter === "no_visible_members") {
       where.push(`c.access_range = 'MEMBER' AND NOT EXISTS (
         SELECT 1 FROM contact_access a WHERE a.contact_id = c.id
           AND (a.member_id IS NOT NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = a.team_id)))`);
     }
+    // How a search or tag filter matches while walking the list (see below), and while collecting
+    // through an index. Trigrams cannot narrow a 1–2 character query (planning a trigram scan for
+    // one reads the whole index): those use the grams index of 0009, and strpos — the LIKE's
+    // substring test, without the trigram index on offer.
+    const walk: string[] = [];
+    const collect: string[] = [];
+    if (f.search) {
+      const digits = (f.search.digits ?? []).map((d) => ` OR c.search_digits LIKE '%' || ${p.add(d)} || '%'`).join("");
+      if ([...f.search.text].length <= 2) {
+        const q = p.add(f.search.text);
+        const contains = `strpos(c.search_text, ${q}) > 0`;
+        walk.push(`(${contains}${digits})`);
+        collect.push(`((contact_search_grams(c.search_text) @> ARRAY[${q}::text] AND ${contains})${digits})`);
+      } else {
+        const like = `(c.search_text LIKE '%' || ${p.add(likeEscape(f.search.text))} || '%'${digits})`;
+        walk.push(like);
+        collect.push(like);
+      }
+    }
+    if (f.tag) {
+      const tagged = `SELECT t.contact_id FROM contact_tags t WHERE t.name = ${p.add(f.tag)} AND (t.kind = 'company' OR t.member_id = $2)`;
+      walk.push(`EXISTS (${tagged} AND t.contact_id = c.id)`);
+      collect.push(`c.id IN (${tagged})`);
+    }
     const order = `${s.col} ${s.dir}, c.id ${s.dir}`;
     const limit = p.add(f.limit);
-    if (!search) return db.query(`${selectFor("$2")} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ${limit}`, p.values);
+    if (!walk.length) return db.query(`${selectFor("$2")} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ${limit}`, p.values);
 
     // A search has two ways to a page, and each is slow where the other is fast. Walking the list
     // in sort order until a page of rows matches is quick for common words, but matches cluster
-    // in sort order (ヤマモト sorts behind every Latin name: 600k rows walked at 1M contacts).
-    // Collecting every match through the trigram/grams index and sorting them costs the number of
-    // matches: quick for rare words, slow for "son". So: walk a bounded stretch first — a full
-    // page found there is exactly the page, as everything later sorts later — else collect.
+    // in sort order (ヤマモト sorts behind every Latin name). Collecting every match through the
+    // trigram/grams/tag index and sorting them costs the number of matches: quick for rare words,
+    // slow for "son". So: walk a short stretch first — a full page found there is exactly the
+    // page, as everything later sorts later — else collect.
     const walked = await db.query<ContactRow & { sort_name: string }>(
       `${selectFor("$2", "", `(SELECT * FROM contacts c WHERE ${where[0]} ORDER BY ${order} LIMIT ${SEARCH_WALK_ROWS}) c`)}
-       WHERE ${[...where.slice(1), search.walk].join(" AND ")} ORDER BY ${order} LIMIT ${limit}`,
+       WHERE ${[...where.slice(1), ...walk].join(" AND ")} ORDER BY ${order} LIMIT ${limit}`,
       p.values,
     );
     if (walked.length === f.limit) return walked;
     return db.query(
-      `WITH hits AS MATERIALIZED (SELECT c.id, ${s.col} AS k FROM contacts c WHERE ${[...where, search.collect].join(" AND ")}),
+      `WITH hits AS MATERIALIZED (SELECT c.id, ${s.col} AS k FROM contacts c WHERE ${[...where, ...collect].join(" AND ")}),
          page AS (SELECT id, k FROM hits ORDER BY k ${s.dir}, id ${s.dir} LIMIT ${limit})
        ${selectFor("$2")} JOIN page ON page.id = c.id ORDER BY ${order}`,
       p.values,
     );
+  },
+
+  /** The ids that let `memberId` see a contact (see `audience` in 0014): the tenant's, their own and their teams'. */
+  async memberKeys(db: Queryable, tenantId: string, memberId: string): Promise<string[]> {
+    const [row] = await db.query<{ keys: string[] }>(
+      "SELECT ARRAY[$1::uuid, $2::uuid] || coalesce(array_agg(tm.team_id), '{}') AS keys FROM team_members tm WHERE tm.member_id = $2",
+      [tenantId, memberId],
+    );
+    return row!.keys;
   },
 
   /** One contact of the tenant as seen by `memberId`, with `visible` telling whether the member may see it. */
@@ -385,6 +405,28 @@ export const contactRepository = {
       "SELECT id, tenant_id, nick_name, photo_key, photo_source_key FROM contacts WHERE line_user_id = $1 FOR UPDATE",
       [lineUserId],
     ),
+
+  /** Contacts by id after `after`, with what their search columns are derived from (search-refresh job). */
+  searchSources: (db: Queryable, after: string | null, limit: number) =>
+    db.query<
+      Pick<ContactRow, "id" | "version" | "last_name" | "first_name" | "phonetic_last_name" | "phonetic_first_name" | "nick_name" | "organizations" | "emails" | "telephones"> &
+        Pick<ContactWrite, "search_text" | "search_digits" | "sort_name">
+    >(
+      `SELECT id, version, last_name, first_name, phonetic_last_name, phonetic_first_name, nick_name, organizations, emails, telephones,
+         search_text, search_digits, sort_name
+       FROM contacts WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [after, limit],
+    ),
+
+  /** Rewrites derived search columns unless the contact was saved since it was read (a save derives them itself). */
+  setSearchColumns: (db: Queryable, id: string, version: number, c: Pick<ContactWrite, "search_text" | "search_digits" | "sort_name">) =>
+    db.query("UPDATE contacts SET search_text = $3, search_digits = $4, sort_name = $5 WHERE id = $1 AND version = $2", [
+      id,
+      version,
+      c.search_text,
+      c.search_digits,
+      c.sort_name,
+    ]),
 
   setNickName: (db: Queryable, id: string, nickName: string, searchText: string, sortName: string, at: Date) =>
     db.query("UPDATE contacts SET nick_name = $2, search_text = $3, sort_name = $4, version = version + 1, updated_at = $5 WHERE id = $1", [

@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiClient } from "../../../test/support/server.ts";
-import { foldForSearch, phoneQueryDigits, searchColumns } from "./search-text.ts";
+import { searchColumns } from "./search-text.ts";
 import { addManual, befriendAs, bootContactsServer, client, lineUserFollowing, type ContactsTestServer } from "./test-support.ts";
 
-describe("search folding (unit)", () => {
-  it("folds width, case and katakana to hiragana", () => {
-    expect(foldForSearch("ﾀﾅｶ")).toBe(foldForSearch("たなか"));
-    expect(foldForSearch("タナカ")).toBe("たなか");
-    expect(foldForSearch("ＡＢＣ Corp")).toBe("abc corp");
-    expect(foldForSearch("김민수")).toBe("김민수");
-  });
-  it("treats a query as a phone only with at least 4 digits and phone characters", () => {
-    expect(phoneQueryDigits("03-1234")).toBe("031234");
-    expect(phoneQueryDigits("０９０")).toBeUndefined();
-    expect(phoneQueryDigits("5678")).toBe("5678");
-    expect(phoneQueryDigits("abc 1234")).toBeUndefined();
-  });
+describe("search columns (unit)", () => {
   it("sorts by reading when there is one", () => {
     const base = { nickName: "", organizations: [], emails: [], telephones: [] };
     expect(searchColumns({ ...base, lastName: "山田", firstName: "太郎", phoneticLastName: "ヤマダ", phoneticFirstName: "タロウ" }).sortName).toBe("やまだたろう");
@@ -48,6 +36,8 @@ beforeAll(async () => {
     telephones: [{ telephone: "(415) 555-0199" }],
     tags: { company: ["partner"] },
   });
+  await add("mobile", { contactName: { lastName: "Mobile" }, telephones: [{ telephone: "+81 90-1111-2222" }] });
+  await add("national", { contactName: { lastName: "National" }, telephones: [{ telephone: "090-3333-4444" }] });
   for (let i = 0; i < 5; i++) await add(`page${i}`, { contactName: { lastName: `Page ${i}` }, emails: [{ email: `page${i}@paging.example` }] });
   // Kim's own contact: never in Sato's results.
   await addManual(kim, { contactName: { lastName: "山田", firstName: "花子" }, emails: [{ email: "hanako@kim-only.example" }] });
@@ -80,10 +70,26 @@ describe("contact search", () => {
     expect(await search("0199")).toEqual([made.smith]);
     expect(await search("555 0199")).toEqual([made.smith]);
     expect(await search("019")).toEqual([]);
+    // Any common format of a full number: national with or without separators, E.164, spaced.
+    for (const q of ["03-1234", "0312345678", "+81 3-1234-5678", "+81312345678", "＋８１ ３ １２３４"]) expect(await search(q)).toEqual([made.yamada]);
+    for (const q of ["090-1111", "09011112222", "+81 90-1111-2222", "+819011112222", "(090) 1111 2222"]) expect(await search(q)).toEqual([made.mobile]);
+    // Stored without a country code: a full international query finds it by its national form.
+    for (const q of ["090-3333-4444", "+81 90-3333-4444"]) expect(await search(q)).toEqual([made.national]);
     expect(await search("acme.exa")).toEqual([made.smith]);
     expect(await search("samsung")).toEqual([made.kim]);
     // LIKE wildcards in the query are literal.
     expect(await search("%")).toEqual([]);
+  });
+
+  it("re-derives the search columns of contacts stored before the normalizer read phone numbers (0015's job)", async () => {
+    const old = await addManual(sato, { contactName: { lastName: "Stored before" }, telephones: [{ telephone: "+81 90-7777-8888" }] });
+    // As 0014 and earlier wrote it: the digits as typed only.
+    await h.server.db.query("UPDATE contacts SET search_digits = '819077778888' WHERE id = $1", [old.contactId]);
+    expect(await search("090-7777")).toEqual([]);
+    await h.server.db.query("INSERT INTO jobs (kind, payload) VALUES ('contacts.search-refresh', '{}')");
+    await h.drain();
+    expect(await search("090-7777")).toEqual([old.contactId]);
+    expect((await sato.get(`/api/v1/contacts/${old.contactId}`)).json.version).toBe(old.version);
   });
 
   it("filters by company tag or the caller's own tag, and by the LINE tab", async () => {

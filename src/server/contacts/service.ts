@@ -14,7 +14,7 @@ import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked
 import { storeContactPhoto } from "./photos.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { contactRepository as repo, type ContactRow } from "./repository.ts";
-import { foldForSearch, phoneQueryDigits } from "./search-text.ts";
+import { searchQuery } from "../search/normalize.ts";
 import type { ParsedCard } from "./vcard.ts";
 import { assertKnownEntries, assertNoChatterLosesSight, assertNotInConversation, type Sharing } from "./sharing.ts";
 
@@ -362,7 +362,7 @@ export function createContactsService(deps: ContactsDeps) {
       tenantId: who.tenant.id,
       memberId: who.member.id,
       lineOnly: opts.tab === "line",
-      search: opts.q ? { text: foldForSearch(opts.q), digits: phoneQueryDigits(opts.q) } : undefined,
+      search: opts.q ? searchQuery(opts.q) : undefined,
       tag: opts.tag,
       trash,
       sort: opts.sort,

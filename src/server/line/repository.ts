@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.ts";
+import { foldForSearch } from "../search/normalize.ts";
 
 /** A line_channels row as stored: secrets are still sealed (see secrets.ts). */
 export interface ChannelRow {
@@ -293,9 +294,9 @@ export const lineRepository = {
 
   async saveProfile(db: Queryable, id: string, p: ProfileFields, at: Date): Promise<LineUserRow> {
     const [row] = await db.query<LineUserRow>(
-      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6
+      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6, search_name = $7
        WHERE id = $1 RETURNING *`,
-      [id, p.display_name, p.picture_url, p.status_message, p.language, at],
+      [id, p.display_name, p.picture_url, p.status_message, p.language, at, foldForSearch(p.display_name ?? "")],
     );
     return row!;
   },

@@ -1,4 +1,6 @@
+import { visibleSql } from "../contacts/repository.ts";
 import type { Queryable } from "../db/database.ts";
+import type { SearchQuery } from "../search/normalize.ts";
 
 export interface RoomListRow {
   id: string;
@@ -19,20 +21,28 @@ const ROOM_SELECT = `SELECT r.id, r.line_user_id, lu.display_name, lu.status_mes
   FROM rooms r JOIN friendships f ON f.id = r.friendship_id JOIN line_users lu ON lu.id = r.line_user_id`;
 
 export const roomRepository = {
-  /** A member's rooms, newest activity first, keyset-paginated on (last_activity_at, id). */
+  /**
+   * A member's rooms, newest activity first, keyset-paginated on (last_activity_at, id). A search
+   * matches the LINE user's display name, or what the member's contact search would find in a
+   * contact of that LINE user they see (its reading, company, e-mail, phone): both folded by the
+   * shared normalizer, so タナカ finds 田中's room as it finds 田中's contact.
+   */
   async list(
     db: Queryable,
     memberId: string,
-    opts: { q?: string; limit: number; after?: { at: Date; id: string } },
+    opts: { q?: SearchQuery; limit: number; after?: { at: Date; id: string } },
   ): Promise<RoomListRow[]> {
     return db.query<RoomListRow>(
       `${ROOM_SELECT}
        WHERE r.member_id = $1
-         AND ($2::text IS NULL OR lu.display_name ILIKE '%' || $2 || '%')
+         AND ($2::text IS NULL OR strpos(lu.search_name, $2) > 0 OR EXISTS (
+           SELECT 1 FROM contacts c WHERE c.tenant_id = r.tenant_id AND c.line_user_id = r.line_user_id AND c.deleted_at IS NULL
+             AND ${visibleSql("$1", "r.tenant_id")}
+             AND (strpos(c.search_text, $2) > 0 OR c.search_digits LIKE ANY ($6::text[]))))
          AND ($3::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($3, $4::uuid))
        ORDER BY r.last_activity_at DESC, r.id DESC
        LIMIT $5`,
-      [memberId, opts.q ? opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`) : null, opts.after?.at ?? null, opts.after?.id ?? null, opts.limit],
+      [memberId, opts.q?.text ?? null, opts.after?.at ?? null, opts.after?.id ?? null, opts.limit, (opts.q?.digits ?? []).map((d) => `%${d}%`)],
     );
   },
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { IdParam } from "../../shared/directory.ts";
+import { searchQuery } from "../search/normalize.ts";
 import {
   MessageListQuery,
   MessageListSchema,
@@ -53,7 +54,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
       const q = c.req.valid("query");
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       if (q.cursor && !after) throw problems.validation([{ path: "cursor", message: "is not a cursor this API gave out" }]);
-      const rows = await repo.list(deps.db, auth.member.id, { q: q.q, limit: q.limit + 1, after });
+      const rows = await repo.list(deps.db, auth.member.id, { q: q.q ? searchQuery(q.q) : undefined, limit: q.limit + 1, after });
       const page = rows.slice(0, q.limit);
       return c.json({ items: page.map(presentRoom), nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!.last_activity_at, page.at(-1)!.id) : null }, 200);
     },
