@@ -67,13 +67,14 @@ export function assertUnlocked(isLine: boolean, current: EditableContact, patch:
 export const fieldLocked = (field: string) =>
   new Problem(422, "field_locked", "This field follows the LINE profile", `${field} of a LINE contact is synced from LINE and cannot be edited.`, {
     field,
+    params: { field },
   });
 
 /** A contact someone typed in must be reachable: an e-mail or a phone. */
 export function assertReachable(c: EditableContact) {
   if (c.emails.length === 0 && c.telephones.length === 0) {
     throw new Problem(400, "validation_failed", "The request is not valid", "A contact needs an e-mail address or a phone number.", {
-      errors: [{ path: "emails", message: "add an e-mail address or a phone number" }],
+      errors: [{ path: "emails", message: "add an e-mail address or a phone number", code: "contact_unreachable" }],
     });
   }
 }

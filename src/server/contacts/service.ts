@@ -74,6 +74,7 @@ export function createContactsService(deps: ContactsDeps) {
       throw new Problem(409, "contact_quota_exceeded", "Contact limit reached", `Your company can keep ${quota} contacts (Trash included). Empty the Trash or ask your administrator.`, {
         quota,
         count,
+        params: { quota },
       });
     }
   }

@@ -217,6 +217,7 @@ function DeleteContact({ contact, name }: { contact: Contact; name: string }) {
       confirmLabel={t("contacts.deleteConfirm")}
       pending={remove.isPending}
       error={remove.error}
+      onOpen={remove.reset}
       onConfirm={async () => {
         try {
           await remove.mutateAsync(contact.contactId);
