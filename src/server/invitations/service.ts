@@ -156,7 +156,10 @@ export function createInvitationService(deps: InvitationDeps) {
       );
     },
 
-    /** My Message ID search: a text that is a member's ID in this company befriends that member. */
+    /**
+     * My Message ID search: a text that is a member's ID in this company befriends that member. The
+     * ID is a search, not a message to the member, so it never lands in their room as unread.
+     */
     async message(ctx, ev) {
       if (ev.message.type !== "text" || ctx.channel.mode !== "shared") return;
       const text = (ev.message as webhook.TextMessageContent).text.trim();
@@ -170,9 +173,10 @@ export function createInvitationService(deps: InvitationDeps) {
       if (member) {
         const done = await befriendIfAllowed(ctx.tx, ctx.channel, ctx.lineUser.id, member, "message_id");
         await say(ctx, ev, done ? replyText(lang, "connected", member.display_name, tenant.name) : replyText(lang, "unavailable", member.display_name, tenant.name), done ? member.display_name : undefined);
-        return;
+        return "consumed";
       }
       await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
+      return "consumed";
     },
   };
 

@@ -42,6 +42,7 @@ export const en = {
     emptyContacts: "No LINE contacts yet — LINE users you add from a room will appear here",
   },
   rooms: {
+    previewKind: { sticker: "[Sticker]", image: "[Image]", video: "[Video]", audio: "[Audio]", file: "[File]", location: "[Location]" },
     listLabel: "Rooms",
     search: "Search by LINE name",
     filterLabel: "Show",
