@@ -46,7 +46,8 @@ describe("invitation link, landing page and LINE Login", () => {
     const html = await landing.text();
     expect(landing.status).toBe(200);
     expect(html).toContain("佐藤 花子");
-    expect(html).toContain("Demo Company");
+    // The company stands on one line of its own: it is also the LINE status message, not repeated below it.
+    expect(html.match(/>Demo Company</g)).toHaveLength(1);
     expect(html).toContain("LINEで友だち追加");
 
     const emu = emulatorOf(server);
