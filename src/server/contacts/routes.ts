@@ -59,7 +59,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const page = await contacts.list(auth(c), c.req.valid("query"));
-      return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.rows.map((r) => presentContact(r)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -89,7 +89,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const page = await contacts.list(auth(c), { ...c.req.valid("query"), tab: "all" }, true);
-      return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.rows.map((r) => presentContact(r)), nextCursor: page.nextCursor }, 200);
     },
   );
 
