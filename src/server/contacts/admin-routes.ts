@@ -44,6 +44,18 @@ export function csvCell(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/**
+ * The detail as a spreadsheet reader needs it: members an owner change names by id appear by
+ * name (the JSON API keeps the ids; the web app resolves them itself).
+ */
+function csvDetail(r: AuditRow): Record<string, unknown> {
+  return {
+    ...r.detail,
+    ...(r.from_name !== null ? { from: r.from_name } : {}),
+    ...(r.to_name !== null ? { to: r.to_name } : {}),
+  };
+}
+
 export function contactAdminRoutes(admin: ContactsAdmin) {
   const app = createRouter();
   app.use("/admin/contacts", requireAuth);
@@ -169,7 +181,7 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       const { rows } = await admin.audit(auth(c), { ...c.req.valid("query"), limit: AUDIT_CSV_MAX_ROWS });
       const header = ["time", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name", "detail"];
       const lines = rows.map((r) =>
-        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", r.target_name ?? "", JSON.stringify(r.detail)]
+        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", r.target_name ?? "", JSON.stringify(csvDetail(r))]
           .map(csvCell)
           .join(","),
       );

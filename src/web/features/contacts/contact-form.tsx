@@ -306,7 +306,7 @@ const FIELD_LABELS: Record<string, string> = {
   tags: "contacts.tags",
 };
 
-function fieldLabel(t: TFunction, path: string): string | undefined {
+export function fieldLabel(t: TFunction, path: string): string | undefined {
   const parts = path.split(".");
   const key = parts[0] === "contactName" ? parts[1] : parts[0];
   return key && FIELD_LABELS[key] ? t(FIELD_LABELS[key]) : undefined;
