@@ -243,9 +243,9 @@ describe("hostile input over every API operation", () => {
 describe("the shared text rule", () => {
   it("finds NUL and unpaired surrogates anywhere, keeps paired ones and ordinary text", () => {
     expect(textProblems({ a: "日本語 😀", b: ["ok", "x\ud83d"], c: { d: "\u0000" } })).toEqual([
-      { path: "c.d", message: "must not contain a NUL character (U+0000)" },
-      { path: "b.1", message: "must not contain an unpaired UTF-16 surrogate" },
+      { path: "c.d", message: "must not contain a NUL character (U+0000)", code: "invalid_text" },
+      { path: "b.1", message: "must not contain an unpaired UTF-16 surrogate", code: "invalid_text" },
     ]);
-    expect(textProblems("\udc00")).toEqual([{ path: "(body)", message: "must not contain an unpaired UTF-16 surrogate" }]);
+    expect(textProblems("\udc00")).toEqual([{ path: "(body)", message: "must not contain an unpaired UTF-16 surrogate", code: "invalid_text" }]);
   });
 });

@@ -27,9 +27,14 @@ export function problemSentence(problem: ProblemBody): string {
   }
 }
 
-/** One refused field's sentence: the rule's own (`contact_unreachable`), else zod's code and limits. */
-export function fieldProblemSentence(fe: Pick<FieldError, "code" | "params">): string {
+/**
+ * One refused field's sentence. English readers get the schema's own words ("must be LINE's
+ * numeric channel id"), the most precise there are; other languages the sentence for the rule's
+ * code (`contact_unreachable`), else zod's code and limits.
+ */
+export function fieldProblemSentence(fe: Pick<FieldError, "code" | "params" | "message">): string {
   const t = i18n.t.bind(i18n);
+  if (i18n.resolvedLanguage === "en" && fe.message) return fe.message;
   const params = fe.params ?? {};
   const code = fe.code ?? "fallback";
   if (code === "too_small" && params.origin === "string" && params.minimum === 1) return t("fieldProblems.required");
