@@ -236,3 +236,36 @@ describe("journeys in Japanese and Korean", () => {
     });
   }
 });
+
+describe("the invitation e-mail", () => {
+  it("speaks the panel's language, not the app's: a Korean panel switched to English sends English mail", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const context = await newContext(browser, server.url, { locale: "ko-KR" });
+    try {
+      const page = await context.newPage();
+      await signIn(page, ko, "sato@demo.example");
+      await page.goto("/contacts/new/line");
+      await page.getByLabel(ko.invitations.language).selectOption("en");
+      // The panel has switched once its card is the English one.
+      await page.locator('img.invitation-card[src*="locale=en"]').waitFor();
+      const email = page.getByRole("region", { name: ko.invitations.emailTitle });
+      await email.getByLabel(ko.invitations.emailTo).fill("panel-english@example.com");
+      await email.getByRole("button", { name: ko.invitations.emailSend }).click();
+      await email.getByRole("status").getByText(ko.invitations.emailQueued_one.replace("{{count}}", "1")).waitFor();
+      await server.worker.drain();
+      let subject = "";
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(new URL(`/__mail/api/messages?to=${encodeURIComponent("panel-english@example.com")}`, server.url));
+            subject = ((await res.json()) as { subject: string | null }[])[0]?.subject ?? "";
+            return subject;
+          },
+          { timeout: 20_000 },
+        )
+        .not.toBe("");
+      expect(subject).toBe("佐藤 花子 (Demo Company) invites you to chat on LINE");
+    } finally {
+      await context.close();
+    }
+  });
+});
