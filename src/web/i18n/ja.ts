@@ -628,7 +628,7 @@ export const ja: Messages = {
     not_failed: "再送できるのは送信に失敗したメッセージだけです。",
     line_event_not_failed: "再試行できるのは失敗したイベントだけです。",
     line_channel_taken: "この LINE チャネルはすでに Tsunagu に接続されています。",
-    line_verification_failed: "LINE がチャネルの認証情報を拒否しました。チャネル ID、シークレット、アクセストークンを確認してください。",
+    line_verification_failed: "LINE がチャネルの認証情報を拒否しました。チャネル ID、シークレット、アクセストークンを確認してください。LINE の応答: {{lineMessage}}",
     invalid_signature: "署名が一致しません。",
     too_many_recipients: "一度に送れる宛先は {{max}} 件までです。",
     daily_mail_limit: "今後 24 時間に招待できるのはあと {{remaining}} 件です。",

@@ -628,7 +628,7 @@ export const ko: Messages = {
     not_failed: "전송에 실패한 메시지만 다시 보낼 수 있습니다.",
     line_event_not_failed: "실패한 이벤트만 다시 시도할 수 있습니다.",
     line_channel_taken: "이 LINE 채널은 이미 Tsunagu에 연결되어 있습니다.",
-    line_verification_failed: "LINE이 채널 인증 정보를 거부했습니다. 채널 ID, 시크릿, 액세스 토큰을 확인해 주세요.",
+    line_verification_failed: "LINE이 채널 인증 정보를 거부했습니다. 채널 ID, 시크릿, 액세스 토큰을 확인해 주세요. LINE의 응답: {{lineMessage}}",
     invalid_signature: "서명이 일치하지 않습니다.",
     too_many_recipients: "한 번에 최대 {{max}}개 주소로 보낼 수 있습니다.",
     daily_mail_limit: "앞으로 24시간 동안 {{remaining}}개 주소를 더 초대할 수 있습니다.",
