@@ -1,5 +1,31 @@
 import { z } from "zod";
 import { EmailSchema, PhoneSchema } from "./directory.ts";
+import { FieldErrorSchema } from "./problems.ts";
+
+const HANGUL = /^\p{Script=Hangul}+$/u;
+
+/**
+ * Family then given name, as the workplace suites list people. Korean names are written without
+ * a space (박서준, not 박 서준); other names keep one.
+ */
+export function personName(lastName: string, firstName: string): string {
+  if (!lastName || !firstName) return lastName || firstName;
+  return HANGUL.test(lastName) && HANGUL.test(firstName) ? `${lastName}${firstName}` : `${lastName} ${firstName}`;
+}
+
+/**
+ * The name a contact is listed, exported and downloaded under: the person's name, else the
+ * nickname, else how to reach them; empty only for a contact with nothing at all.
+ */
+export function contactLabel(c: {
+  lastName: string;
+  firstName: string;
+  nickName: string;
+  emails: readonly { email: string }[];
+  telephones: readonly { telephone: string }[];
+}): string {
+  return personName(c.lastName, c.firstName) || c.nickName || c.emails[0]?.email || c.telephones[0]?.telephone || "";
+}
 
 /**
  * External contacts (Clients/Partners), shaped like the contact JSON of workplace-suite APIs:
@@ -179,7 +205,16 @@ export const ContactImportSchema = z.object({
   done: z.number().int(),
   imported: z.number().int(),
   failed: z.number().int(),
-  skipped: z.array(z.object({ index: z.number().int(), name: z.string(), errors: z.array(z.string()) })),
+  skipped: z.array(
+    z.object({
+      index: z.number().int(),
+      name: z.string(),
+      /** Why, in English (for API users and logs). */
+      errors: z.array(z.string()),
+      /** Why, as field errors a client words in its reader's language (reports made before them have none). */
+      problems: z.array(FieldErrorSchema).optional(),
+    }),
+  ),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });

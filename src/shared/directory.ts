@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LINE_REFUSALS, NAME_REFUSALS } from "./problems.ts";
 
 /**
  * A member's ID doubles as their My Message ID, which LINE users type to find them, so it is
@@ -61,6 +62,10 @@ export type Tenant = z.infer<typeof TenantSchema>;
 export const LineAccessSchema = z.object({
   allowed: z.boolean(),
   reason: z.enum(["plan_required", "line_not_allowed"]).optional(),
+  /** Which rule refused, so the web app can say why in the member's language. */
+  why: z.enum(LINE_REFUSALS).optional(),
+  /** What LINE objects to in the refused name. */
+  refusal: z.enum(NAME_REFUSALS).optional(),
   detail: z.string().optional(),
 });
 export type LineAccess = z.infer<typeof LineAccessSchema>;

@@ -45,7 +45,7 @@ const ChannelFields = {
 
 const dedicatedNeedsMember = (b: { mode?: string; dedicatedMemberId?: string | null }) =>
   b.mode !== "dedicated" || !!b.dedicatedMemberId;
-const DEDICATED_MESSAGE = { message: "a dedicated channel names its member", path: ["dedicatedMemberId"] };
+const DEDICATED_MESSAGE = { message: "a dedicated channel names its member", path: ["dedicatedMemberId"], params: { code: "dedicated_member_required" } };
 
 export const CreateLineChannelBody = z
   .object({
@@ -63,6 +63,7 @@ export const CreateLineChannelBody = z
   .refine((b) => !b.loginChannelId === !b.loginChannelSecret, {
     message: "give the LINE Login channel id and its secret together",
     path: ["loginChannelSecret"],
+    params: { code: "login_channel_pair" },
   });
 
 export const UpdateLineChannelBody = z

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+export const MessageTypeSchema = z.enum(["text", "sticker", "image", "video", "audio", "file", "location"]);
+
 export const RoomLineUserSchema = z.object({
   id: z.string().uuid(),
   displayName: z.string().nullable(),
@@ -17,7 +19,10 @@ export const RoomSchema = z.object({
   createdAt: z.string(),
   lastActivityAt: z.string(),
   unreadCount: z.number().int(),
+  /** The last message's text, file name or place title; empty for kinds without one (image, sticker…). */
   lastMessagePreview: z.string().nullable(),
+  /** The last message's kind, so clients word "[Image]" in their reader's language. */
+  lastMessageType: MessageTypeSchema.nullable(),
 });
 export type Room = z.infer<typeof RoomSchema>;
 
@@ -65,7 +70,7 @@ export const MessageSchema = z.object({
   roomId: z.string().uuid(),
   /** `system`: a line in the history that is no one's message (type `system`, payload `{ event, … }`). */
   direction: z.enum(["inbound", "outbound", "system"]),
-  type: z.enum(["text", "sticker", "image", "video", "audio", "file", "location", "system"]),
+  type: z.enum([...MessageTypeSchema.options, "system"]),
   /**
    * Type-specific: text/emojis, sticker ids, fileName/fileSize, location title/address/latitude/longitude;
    * for `system`, `event`: `blocked` | `unblocked` | `contact_added` (with `memberName`).

@@ -16,21 +16,21 @@ export function textProblem(s: string): string | undefined {
  * Every string anywhere in a parsed request (keys included), with its field path. Iterative, so a
  * deeply nested value cannot exhaust the stack.
  */
-export function textProblems(value: unknown, root = ""): { path: string; message: string }[] {
-  const found: { path: string; message: string }[] = [];
+export function textProblems(value: unknown, root = ""): { path: string; message: string; code: "invalid_text" }[] {
+  const found: { path: string; message: string; code: "invalid_text" }[] = [];
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {
     const [v, at] = stack.pop()!;
     if (typeof v === "string") {
       const message = textProblem(v);
-      if (message) found.push({ path: at || "(body)", message });
+      if (message) found.push({ path: at || "(body)", message, code: "invalid_text" });
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => stack.push([item, at ? `${at}.${i}` : String(i)]));
     } else if (v !== null && typeof v === "object" && !(v instanceof Date) && !(v instanceof Uint8Array)) {
       for (const [key, item] of Object.entries(v)) {
         const keyProblem = textProblem(key);
         const keyPath = at ? `${at}.${key}` : key;
-        if (keyProblem) found.push({ path: keyPath, message: `(the field name) ${keyProblem}` });
+        if (keyProblem) found.push({ path: keyPath, message: `(the field name) ${keyProblem}`, code: "invalid_text" });
         stack.push([item, keyPath]);
       }
     }

@@ -68,7 +68,7 @@ describe("member settings in the web app", () => {
       await expect.poll(() => bob.getAttribute("aria-checked")).toBe("false");
       await bob.click();
       const bobRow = line.getByRole("listitem").filter({ has: page.getByRole("switch", { name: "Bob 😀" }) });
-      await bobRow.getByRole("alert").getByText('"Bob 😀" contains an emoji; change the display name first.').waitFor();
+      await bobRow.getByRole("alert").getByText("LINE does not accept the name “Bob 😀”: it contains an emoji. Change the name first.").waitFor();
       expect(await bob.getAttribute("aria-checked")).toBe("false");
       // Only that row carries the error.
       expect(await line.getByRole("alert").count()).toBe(1);

@@ -8,8 +8,11 @@ export interface AuditRow {
   action: string;
   target_type: string;
   target_id: string | null;
-  /** The contact's name as it is now, for contact targets; null once the contact is gone for good. */
+  /** The name as it is now of a contact or member target; null once the contact is gone for good. */
   target_name: string | null;
+  /** The members' names when the detail names members by id as `from`/`to` (an owner change). */
+  from_name: string | null;
+  to_name: string | null;
   detail: Record<string, unknown>;
 }
 
@@ -34,16 +37,27 @@ export interface AuditSearch {
 // and the CASE keeps the cast away from every other kind.
 const contactOf = "(CASE WHEN l.target_type = 'contact' THEN l.target_id END)::uuid";
 
-/** The name a contact is listed under (contact-name.ts in the web app): family and given name, nickname, e-mail, phone. */
-const contactNameSql = `coalesce(nullif(concat_ws(' ', nullif(c.last_name, ''), nullif(c.first_name, '')), ''),
+/**
+ * The name a contact is listed under (contactLabel in src/shared/contacts.ts): family and given name
+ * (Korean ones without a space), nickname, e-mail, phone.
+ */
+const contactNameSql = `coalesce(nullif(concat_ws(
+    CASE WHEN c.last_name ~ '^[가-힣]+$' AND c.first_name ~ '^[가-힣]+$' THEN '' ELSE ' ' END,
+    nullif(c.last_name, ''), nullif(c.first_name, '')), ''),
   nullif(c.nick_name, ''), c.emails->0->>'email', c.telephones->0->>'telephone')`;
+
+/** A member of the entry's company by an id held as text (targets and details are text; no cast can fail). */
+const memberName = (idText: string) =>
+  `(SELECT n.display_name FROM members n WHERE n.tenant_id = l.tenant_id AND n.id::text = ${idText})`;
 
 export const auditRepository = {
   /** Newest first. */
   async search(db: Queryable, s: AuditSearch): Promise<AuditRow[]> {
     return db.query<AuditRow>(
       `SELECT l.id, l.created_at, l.actor_member_id, m.display_name AS actor_name, l.action, l.target_type, l.target_id, l.detail,
-         (SELECT ${contactNameSql} FROM contacts c WHERE c.id = ${contactOf} AND c.tenant_id = l.tenant_id) AS target_name
+         CASE WHEN l.target_type = 'member' THEN ${memberName("l.target_id")}
+              ELSE (SELECT ${contactNameSql} FROM contacts c WHERE c.id = ${contactOf} AND c.tenant_id = l.tenant_id) END AS target_name,
+         ${memberName("l.detail->>'from'")} AS from_name, ${memberName("l.detail->>'to'")} AS to_name
        FROM audit_log l LEFT JOIN members m ON m.id = l.actor_member_id
        WHERE l.tenant_id = $1
          AND ($2::text IS NULL OR m.display_name ILIKE '%' || $2 || '%' OR l.action ILIKE '%' || $2 || '%'

@@ -57,7 +57,9 @@ export function createAppPasswords({ db, clock, serverKey }: AppPasswordDeps) {
       const secret = base32(crypto.randomBytes(32)).match(/.{1,4}/g)!.join("-");
       const row = await db.transaction(async (tx) => {
         if ((await repo.lockedCount(tx, who.member.id)) >= APP_PASSWORDS_MAX) {
-          throw new Problem(409, "app_password_limit", "Too many app passwords", `You can keep ${APP_PASSWORDS_MAX} app passwords. Revoke one you no longer use.`);
+          throw new Problem(409, "app_password_limit", "Too many app passwords", `You can keep ${APP_PASSWORDS_MAX} app passwords. Revoke one you no longer use.`, {
+            params: { max: APP_PASSWORDS_MAX },
+          });
         }
         const created = await repo.insert(tx, { memberId: who.member.id, label, secretHash: hashOf(secret), at: clock() });
         await writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action: "app_password.create", targetType: "app_password", targetId: created.id, detail: { label } });

@@ -18,6 +18,7 @@ import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
 import type { AuditRow } from "../audit/repository.ts";
 import type { ContactsAdmin } from "./admin.ts";
+import { serveContent } from "../files/content-policy.ts";
 import { presentContact } from "./presenter.ts";
 
 const auth = (c: Context<AppEnv>): Auth => c.get("auth")!;
@@ -43,6 +44,18 @@ export function csvCell(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/**
+ * The detail as a spreadsheet reader needs it: members an owner change names by id appear by
+ * name (the JSON API keeps the ids; the web app resolves them itself).
+ */
+function csvDetail(r: AuditRow): Record<string, unknown> {
+  return {
+    ...r.detail,
+    ...(r.from_name !== null ? { from: r.from_name } : {}),
+    ...(r.to_name !== null ? { to: r.to_name } : {}),
+  };
+}
+
 export function contactAdminRoutes(admin: ContactsAdmin) {
   const app = createRouter();
   app.use("/admin/contacts", requireAuth);
@@ -62,7 +75,7 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
     }),
     async (c) => {
       const page = await admin.list(auth(c), c.req.valid("query"));
-      return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.rows.map((r) => presentContact(r, "admin")), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -75,7 +88,22 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       request: { params: IdParam },
       responses: { 200: json(ContactSchema, "Contact"), ...commonProblems },
     }),
-    async (c) => c.json(presentContact(await admin.get(auth(c), c.req.valid("param").id)), 200),
+    async (c) => c.json(presentContact(await admin.get(auth(c), c.req.valid("param").id), "admin"), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/contacts/{id}/photo",
+      tags: ["admin"],
+      summary: "Any contact's photo (the LINE photo for LINE contacts), Trash included, for the admin lists",
+      request: { params: IdParam },
+      responses: { 200: { description: "The image", content: { "image/*": { schema: z.string().openapi({ format: "binary" }) } } }, ...commonProblems },
+    }),
+    async (c) => {
+      const bytes = await admin.photo(auth(c), c.req.valid("param").id);
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=86400" });
+    },
   );
 
   app.openapi(
@@ -87,7 +115,7 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       request: { params: IdParam, ...jsonBody(OwnerBody) },
       responses: { 200: json(ContactSchema, "Updated"), ...commonProblems },
     }),
-    async (c) => c.json(presentContact(await admin.changeOwner(auth(c), c.req.valid("param").id, c.req.valid("json").ownerId)), 200),
+    async (c) => c.json(presentContact(await admin.changeOwner(auth(c), c.req.valid("param").id, c.req.valid("json").ownerId), "admin"), 200),
   );
 
   app.openapi(
@@ -99,7 +127,7 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       request: { params: IdParam, ...jsonBody(PermissionBody) },
       responses: { 200: json(ContactSchema, "Updated"), ...commonProblems, 409: problemResponse("member_is_chatting") },
     }),
-    async (c) => c.json(presentContact(await admin.setPermission(auth(c), c.req.valid("param").id, c.req.valid("json"))), 200),
+    async (c) => c.json(presentContact(await admin.setPermission(auth(c), c.req.valid("param").id, c.req.valid("json")), "admin"), 200),
   );
 
   app.openapi(
@@ -153,7 +181,7 @@ export function contactAdminRoutes(admin: ContactsAdmin) {
       const { rows } = await admin.audit(auth(c), { ...c.req.valid("query"), limit: AUDIT_CSV_MAX_ROWS });
       const header = ["time", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name", "detail"];
       const lines = rows.map((r) =>
-        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", r.target_name ?? "", JSON.stringify(r.detail)]
+        [r.created_at.toISOString(), r.actor_member_id ?? "", r.actor_name ?? "", r.action, r.target_type, r.target_id ?? "", r.target_name ?? "", JSON.stringify(csvDetail(r))]
           .map(csvCell)
           .join(","),
       );

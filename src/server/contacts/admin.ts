@@ -4,6 +4,7 @@ import { writeAudit } from "../audit/audit.ts";
 import { auditRepository, type AuditRow } from "../audit/repository.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import type { Auth } from "../directory/service.ts";
+import type { FileStore } from "../files/store.ts";
 import { problems } from "../http/problem.ts";
 import { announceContacts, contactAudience } from "./events.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
@@ -18,8 +19,8 @@ type Who = Pick<Auth, "member" | "tenant">;
  * the owner; changing privacy; Trash settings; the audit log. Admins read contacts here, not
  * through the member API, where they are members like any other.
  */
-export function createContactsAdmin(deps: { db: Database; clock: () => Date; contacts: ContactsService }) {
-  const { db, clock, contacts } = deps;
+export function createContactsAdmin(deps: { db: Database; clock: () => Date; files: FileStore; contacts: ContactsService }) {
+  const { db, clock, files, contacts } = deps;
   const requireAdmin = (who: Who) => {
     if (who.member.role !== "admin") throw problems.adminRequired();
   };
@@ -55,6 +56,15 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; con
      * One contact, in the Trash too, for the admin's details pane. Opening it is audited like a
      * member's view (DESIGN §2.9), so the log also answers "which admin looked at this contact".
      */
+    /** Not audited as a view: the list shows every photo, and opening a contact is what History records. */
+    async photo(who: Who, id: string) {
+      requireAdmin(who);
+      const row = await repo.get(db, who.tenant.id, NO_MEMBER, id);
+      const bytes = row?.photo_key ? await files.get(row.photo_key) : undefined;
+      if (!bytes) throw problems.notFound("Photo");
+      return bytes;
+    },
+
     get: (who: Who, id: string) =>
       db.transaction(async (tx) => {
         requireAdmin(who);

@@ -27,7 +27,7 @@ export interface ContactsModuleDeps {
 export function createContacts(deps: ContactsModuleDeps) {
   const sync = createContactLineSync(deps);
   const service = createContactsService({ ...deps, queueLinePhoto: sync.queueLinePhoto });
-  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, contacts: service });
+  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, files: deps.files, contacts: service });
   const imports = createContactImports({ db: deps.db, cpu: deps.cpu, clock: deps.clock, contacts: service });
   return {
     service,

@@ -54,6 +54,24 @@ export function mergeFields(base: EditableContact, patch: ContactFields): Editab
   };
 }
 
+/** JSON with object keys sorted: jsonb reorders keys, so a stored list and the same list sent back compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The fields whose value differs: what an edit audits. A form sends every field back, so the
+ * fields named in a PATCH are not the fields that changed.
+ */
+export function changedFields(before: EditableContact, after: EditableContact): (keyof EditableContact)[] {
+  return (Object.keys(before) as (keyof EditableContact)[]).filter((k) => canonical(before[k]) !== canonical(after[k]));
+}
+
 const stripUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** A contact of LINE user keeps the nickname and photo LINE gives it (DESIGN §2.6). */
@@ -67,15 +85,28 @@ export function assertUnlocked(isLine: boolean, current: EditableContact, patch:
 export const fieldLocked = (field: string) =>
   new Problem(422, "field_locked", "This field follows the LINE profile", `${field} of a LINE contact is synced from LINE and cannot be edited.`, {
     field,
+    params: { field },
   });
 
 /** A contact someone typed in must be reachable: an e-mail or a phone. */
 export function assertReachable(c: EditableContact) {
   if (c.emails.length === 0 && c.telephones.length === 0) {
     throw new Problem(400, "validation_failed", "The request is not valid", "A contact needs an e-mail address or a phone number.", {
-      errors: [{ path: "emails", message: "add an e-mail address or a phone number" }],
+      errors: [{ path: "emails", message: "add an e-mail address or a phone number", code: "contact_unreachable" }],
     });
   }
+}
+
+/**
+ * A card being imported must say who it is: a name, a nickname, an e-mail or a phone. Less than
+ * assertReachable, because a LINE contact (exported from here) has a name and no phone or e-mail.
+ */
+export function assertIdentifiable(c: EditableContact) {
+  const { lastName, firstName, nickName } = c.contactName;
+  if (lastName || firstName || nickName || c.emails.length || c.telephones.length) return;
+  throw new Problem(400, "validation_failed", "The request is not valid", "The card has no name, phone or e-mail.", {
+    errors: [{ path: "(card)", message: "the card has no name, phone or e-mail", code: "contact_empty" }],
+  });
 }
 
 export function toWrite(c: EditableContact): ContactWrite {

@@ -1,9 +1,11 @@
+import type { FieldError } from "../../shared/problems.ts";
 import type { Queryable } from "../db/database.ts";
 
 export interface SkippedCard {
   index: number;
   name: string;
   errors: string[];
+  problems: FieldError[];
 }
 
 export interface ContactImportRow {

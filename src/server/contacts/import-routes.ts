@@ -50,7 +50,7 @@ export function contactImportRoutes(imports: ContactImports) {
       const text = await c.req.text();
       // The file is kept while the import runs: what PostgreSQL cannot store is refused now, not as a 500.
       const bad = textProblem(text);
-      if (bad) throw problems.validation([{ path: "(body)", message: bad }]);
+      if (bad) throw problems.validation([{ path: "(body)", message: bad, code: "invalid_text" }]);
       const started = await imports.start(auth(c), text);
       return c.json(started, 202, { Location: `/api/v1/contacts/imports/${started.importId}` });
     },

@@ -107,7 +107,7 @@ describe("vCard 4.0", () => {
     const download = (query: string) => fetch(new URL(`/api/v1/contacts/export${query}`, h.url), { headers: { cookie: sato.cookie } });
     const chosen = await download(`?ids=${a.contactId},${b.contactId}`);
     expect(chosen.status).toBe(200);
-    expect(chosen.headers.get("content-disposition")).toBe('attachment; filename="contacts.vcf"');
+    expect(chosen.headers.get("content-disposition")).toMatch(/^attachment; filename="contacts\.vcf"/);
     const text = await chosen.text();
     expect(text.match(/^FN:.*$/gm)!.sort()).toEqual(["FN:Link One", "FN:Link Two"]);
     const all = await (await download("")).text();
@@ -122,18 +122,19 @@ describe("vCard 4.0", () => {
   it("imports card by card: a broken or unreachable card is reported, the others are created", async () => {
     const text = [
       "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Good One\r\nN:One;Good;;;\r\nEMAIL;TYPE=work:good@example.com\r\nEND:VCARD",
-      "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No Way To Reach\r\nN:Reach;No;;;\r\nEND:VCARD",
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD",
       "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bad Mail\r\nEMAIL:not-an-email\r\nEND:VCARD",
       "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Old Style\r\nN:Style;Old;;;\r\nTEL;TYPE=CELL:+1 555 0100\r\nEND:VCARD",
     ].join("\r\n");
     const res = await importCards(sato, text);
     expect(res).toMatchObject({ state: "finished", total: 4, done: 4, imported: 2, failed: 2 });
     expect(res.skipped.map((x: { index: number; name: string }) => [x.index, x.name])).toEqual([
-      [1, "No Way To Reach"],
+      [1, ""],
       [2, "Bad Mail"],
     ]);
-    expect(res.skipped[0].errors.join()).toContain("e-mail address or a phone number");
+    expect(res.skipped[0].problems).toEqual([expect.objectContaining({ code: "contact_empty" })]);
     expect(res.skipped[1].errors.join()).toContain("emails.0.email");
+    expect(res.skipped[1].problems).toEqual([expect.objectContaining({ path: "emails.0.email", code: "invalid_format", params: { format: "email", origin: "string" } })]);
     const [oldStyle] = await ownedMatches(sato, "sato@demo.example", "Style");
     const old = (await sato.get(`/api/v1/contacts/${oldStyle!.contactId}`)).json;
     expect(old.telephones).toEqual([{ type: "MOBILE", telephone: "+1 555 0100", primary: false }]);
@@ -145,7 +146,7 @@ describe("vCard 4.0", () => {
     for (const url of ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"]) {
       const res = await sato.post("/api/v1/contacts", { contactName: { lastName: "Site" }, emails: [{ email: "site@example.com" }], websites: [{ url }] });
       expect(`${url}: ${res.status}`).toBe(`${url}: 400`);
-      expect(res.json.errors).toContainEqual({ path: "websites.0.url", message: expect.stringMatching(/http|URL/) });
+      expect(res.json.errors).toContainEqual(expect.objectContaining({ path: "websites.0.url", message: expect.stringMatching(/http|URL/) }));
     }
     expect((await sato.post("/api/v1/contacts", { contactName: { lastName: "Site" }, emails: [{ email: "site@example.com" }], websites: [{ url: "HTTPS://ok.example/" }] })).status).toBe(201);
     const res = await importCards(sato, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Script Site\r\nN:Site;Script;;;\r\nEMAIL:s@example.com\r\nURL:javascript:alert(1)\r\nEND:VCARD");
@@ -154,7 +155,7 @@ describe("vCard 4.0", () => {
     // A file the database could not even keep while importing it is refused whole, and nothing starts.
     const nul = await postCards(sato, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Nul\r\nN:Nul\u0000x;A;;;\r\nEMAIL:n@example.com\r\nEND:VCARD");
     expect(nul.status).toBe(400);
-    expect(nul.json.errors).toContainEqual({ path: "(body)", message: expect.stringContaining("NUL") });
+    expect(nul.json.errors).toContainEqual(expect.objectContaining({ path: "(body)", message: expect.stringContaining("NUL"), code: "invalid_text" }));
   });
 });
 

@@ -5,7 +5,11 @@ import { sortKeyOf } from "./repository.ts";
 
 const fileName = (key: string) => encodeURIComponent(key.split("/").pop()!);
 
-export function presentContact(r: ContactRow): Contact {
+/**
+ * `admin`: the photo through the admin API, which serves any contact of the company; the member
+ * API serves it only to those who see the contact, which an administrator may not.
+ */
+export function presentContact(r: ContactRow, via: "member" | "admin" = "member"): Contact {
   return {
     contactId: r.id,
     contactName: {
@@ -16,7 +20,7 @@ export function presentContact(r: ContactRow): Contact {
       nickName: r.nick_name,
     },
     // Our own copy, versioned by file name so browsers refetch when it changes.
-    photoUrl: r.photo_key ? `/api/v1/contacts/${r.id}/photo?v=${fileName(r.photo_key)}` : null,
+    photoUrl: r.photo_key ? `/api/v1/${via === "admin" ? "admin/" : ""}contacts/${r.id}/photo?v=${fileName(r.photo_key)}` : null,
     emails: r.emails,
     telephones: r.telephones,
     organizations: r.organizations,

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
   AddLineContactResult,
+  contactLabel,
   BulkResultSchema,
   ContactFieldsSchema,
   ContactListQuery,
@@ -17,13 +18,14 @@ import {
 import { RoomContactSchema } from "../../shared/rooms.ts";
 import { IdParam } from "../../shared/directory.ts";
 import type { Auth } from "../directory/service.ts";
-import { serveContent } from "../files/content-policy.ts";
+import { contentDisposition, serveContent } from "../files/content-policy.ts";
 import type { AppEnv } from "../http/env.ts";
 import { requireAuth } from "../http/middleware.ts";
 import { commonProblems, createRouter, json, jsonBody, problemResponse } from "../http/openapi.ts";
 import { Problem } from "../http/problem.ts";
 import { CONTACT_PHOTO_MAX_BYTES } from "./photos.ts";
 import { parseIfMatch, presentContact, versionEtag } from "./presenter.ts";
+import type { ContactRow } from "./repository.ts";
 import type { ContactsService } from "./service.ts";
 import { toVcard, toVcards } from "./vcard.ts";
 
@@ -39,7 +41,25 @@ const tooLarge = (what: string, max: number) =>
   });
 
 const vcardDownload = (c: Context<AppEnv>, rows: Parameters<typeof toVcards>[0]) =>
-  c.body(toVcards(rows), 200, { "Content-Type": "text/vcard; charset=utf-8", "Content-Disposition": 'attachment; filename="contacts.vcf"' });
+  c.body(toVcards(rows), 200, {
+    "Content-Type": "text/vcard; charset=utf-8",
+    "Content-Disposition": contentDisposition("attachment", rows.length === 1 ? vcardFileName(rows[0]!) : "contacts.vcf"),
+  });
+
+const FILE_NAME_UNSAFE = '/\\:*?"<>|';
+
+/**
+ * One contact downloads under its name ("박서준.vcf"), as address books name their exports:
+ * characters file systems refuse become "_", and contentDisposition adds RFC 5987's filename*.
+ */
+export function vcardFileName(r: ContactRow): string {
+  const label = contactLabel({ lastName: r.last_name, firstName: r.first_name, nickName: r.nick_name, emails: r.emails, telephones: r.telephones });
+  // By code point: a cut surrogate pair could not be percent-encoded for filename*.
+  const safe = Array.from(label.replace(/^[\s.]+|[\s.]+$/g, ""), (ch) => (ch.codePointAt(0)! < 0x20 || ch === "\u007f" || FILE_NAME_UNSAFE.includes(ch) ? "_" : ch))
+    .slice(0, 100)
+    .join("");
+  return `${safe || "contact"}.vcf`;
+}
 
 /** External contacts for members, mounted under /api/v1 behind the session middleware. */
 export function contactRoutes(contacts: ContactsService) {
@@ -60,7 +80,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const page = await contacts.list(auth(c), c.req.valid("query"));
-      return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.rows.map((r) => presentContact(r)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -90,7 +110,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const page = await contacts.list(auth(c), { ...c.req.valid("query"), tab: "all" }, true);
-      return c.json({ items: page.rows.map(presentContact), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.rows.map((r) => presentContact(r)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -244,7 +264,7 @@ export function contactRoutes(contacts: ContactsService) {
       const [row] = await contacts.exportRows(auth(c), [c.req.valid("param").id]);
       return c.body(`${toVcard(row!)}\r\n`, 200, {
         "Content-Type": "text/vcard; charset=utf-8",
-        "Content-Disposition": `attachment; filename="${row!.id}.vcf"`,
+        "Content-Disposition": contentDisposition("attachment", vcardFileName(row!)),
       });
     },
   );

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ContactEventType, ContactFields, ContactListOptions, CreateContactInput, PermissionInput } from "../../shared/contacts.ts";
+import type { FieldError } from "../../shared/problems.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { assertLineAccess } from "../directory/gate.ts";
@@ -10,12 +11,13 @@ import { Problem, problems } from "../http/problem.ts";
 import { publish } from "../realtime/publish.ts";
 import { messageRepository } from "../rooms/messages-repository.ts";
 import { announceContacts, contactAudience } from "./events.ts";
-import { EMPTY_CONTACT, assertReachable, assertUnlocked, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
+import { EMPTY_CONTACT, assertIdentifiable, assertReachable, assertUnlocked, changedFields, editableOf, fieldLocked, mergeFields, toWrite, type EditableContact } from "./fields.ts";
 import { storeContactPhoto } from "./photos.ts";
 import { decodeCursor, encodeCursor } from "./presenter.ts";
 import { contactRepository as repo, type ContactRow } from "./repository.ts";
 import { searchQuery } from "../search/normalize.ts";
 import type { ParsedCard } from "./vcard.ts";
+import type { SkippedCard } from "./import-repository.ts";
 import { assertKnownEntries, assertNoChatterLosesSight, assertNotInConversation, type Sharing } from "./sharing.ts";
 
 export interface ContactsDeps {
@@ -76,6 +78,7 @@ export function createContactsService(deps: ContactsDeps) {
       throw new Problem(409, "contact_quota_exceeded", "Contact limit reached", `Your company can keep ${quota} contacts (Trash included). Empty the Trash or ask your administrator.`, {
         quota,
         count,
+        params: { quota },
       });
     }
   }
@@ -208,7 +211,7 @@ export function createContactsService(deps: ContactsDeps) {
         }
         const next = mergeFields(current, patch);
         if (!row.line_user_id) assertReachable(next);
-        const fieldKeys = Object.keys(patch).filter((k) => k !== "tags" && k !== "photo");
+        const fieldKeys = changedFields(current, next);
         if (fieldKeys.length) {
           if (!(await repo.update(tx, id, expectedVersion, toWrite(next), clock()))) throw new Problem(412, "version_conflict", "Changed by someone else", "Reload and try again.");
           await audit(tx, who, "contact.edit", id, { fields: fieldKeys });
@@ -320,7 +323,9 @@ export function createContactsService(deps: ContactsDeps) {
      * `enough()`, asked after each card, ends the chunk early: `taken` says how many cards it took.
      */
     async importCards(tx: Queryable, who: Who, cards: { index: number; name: string; card: ParsedCard }[], importId: string, enough: () => boolean) {
-      const skipped: { index: number; name: string; errors: string[] }[] = [];
+      const skipped: SkippedCard[] = [];
+      const skip = (index: number, name: string, problems: FieldError[]) =>
+        skipped.push({ index, name, errors: problems.map((p) => `${p.path}: ${p.message}`), problems });
       const created: string[] = [];
       const { count, quota } = await repo.lockedCount(tx, who.tenant.id);
       let room = quota - count;
@@ -329,12 +334,13 @@ export function createContactsService(deps: ContactsDeps) {
         if (taken > 0 && enough()) break;
         taken++;
         if (!card.fields) {
-          skipped.push({ index, name, errors: card.errors ?? ["unreadable card"] });
+          skip(index, name, card.errors ?? []);
           continue;
         }
         try {
           const fields = mergeFields(EMPTY_CONTACT, card.fields);
-          assertReachable(fields);
+          // Not assertReachable: a card may be a LINE contact exported from here, with neither phone nor e-mail.
+          assertIdentifiable(fields);
           if (room <= 0) await assertQuota(tx, who.tenant.id);
           const id = await insert(tx, who, fields, null, card.fields.permission);
           await audit(tx, who, "contact.add", id, { source: "import", importId });
@@ -343,8 +349,8 @@ export function createContactsService(deps: ContactsDeps) {
           room--;
         } catch (err) {
           if (!(err instanceof Problem)) throw err;
-          const errors = (err.extra.errors as { path: string; message: string }[] | undefined)?.map((e) => `${e.path}: ${e.message}`);
-          skipped.push({ index, name, errors: errors ?? [err.detail ?? err.title] });
+          const errors = err.extra.errors as FieldError[] | undefined;
+          skip(index, name, errors ?? [{ path: "(card)", message: err.detail ?? err.title, code: err.code }]);
         }
       }
       await announceContacts(tx, { tenantId: who.tenant.id, type: "contact.created", contactIds: created });

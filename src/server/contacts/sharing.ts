@@ -43,7 +43,7 @@ export async function assertNoChatterLosesSight(tx: Queryable, tenantId: string,
     "member_is_chatting",
     "A member is chatting with this LINE user",
     `${names.join(", ")} ${names.length === 1 ? "is" : "are"} chatting with this LINE user and would no longer see the contact.`,
-    { members: losing.map((m) => ({ id: m.id, displayName: m.display_name })) },
+    { members: losing.map((m) => ({ id: m.id, displayName: m.display_name })), params: { members: names.join(", "), count: names.length } },
   );
 }
 
@@ -58,7 +58,7 @@ export async function assertNotInConversation(tx: Queryable, tenantId: string, l
     "line_user_in_conversation",
     "The LINE user is chatting with another member",
     `This contact cannot be deleted while its LINE user is chatting with ${names.join(", ")}.`,
-    { members: others.map((m) => ({ id: m.id, displayName: m.display_name })) },
+    { members: others.map((m) => ({ id: m.id, displayName: m.display_name })), params: { members: names.join(", "), count: names.length } },
   );
 }
 
@@ -68,7 +68,7 @@ export async function assertKnownEntries(tx: Queryable, tenantId: string, entrie
   const unknown = entries.filter((e) => !known.has(e.id));
   if (unknown.length) {
     throw new Problem(400, "validation_failed", "The request is not valid", "Unknown members or teams in accessibleMembers.", {
-      errors: unknown.map((e) => ({ path: "accessibleMembers", message: `no ${e.type.toLowerCase()} ${e.id} in your company` })),
+      errors: unknown.map((e) => ({ path: "accessibleMembers", message: `no ${e.type.toLowerCase()} ${e.id} in your company`, code: "unknown_member" })),
     });
   }
 }

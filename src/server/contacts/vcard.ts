@@ -1,5 +1,6 @@
 import ICAL from "ical.js";
-import { CreateContactBody, type CreateContactInput } from "../../shared/contacts.ts";
+import { contactLabel, CreateContactBody, type CreateContactInput } from "../../shared/contacts.ts";
+import { fieldErrorOf, type FieldError } from "../../shared/problems.ts";
 import type { ContactRow } from "./repository.ts";
 import { textProblems } from "../../shared/text.ts";
 
@@ -23,7 +24,7 @@ export function toVcard(r: ContactRow): string {
   const card = new ICAL.Component("vcard");
   card.addPropertyWithValue("version", "4.0");
   card.addPropertyWithValue("uid", `urn:uuid:${r.id}`);
-  const fullName = [r.last_name, r.first_name].filter(Boolean).join(" ") || r.nick_name || r.emails[0]?.email || r.telephones[0]?.telephone || "";
+  const fullName = contactLabel({ lastName: r.last_name, firstName: r.first_name, nickName: r.nick_name, emails: r.emails, telephones: r.telephones });
   card.addPropertyWithValue("fn", fullName);
   add(card, "n", [r.last_name, r.first_name, "", "", ""]);
   if (r.phonetic_last_name) card.addPropertyWithValue("x-phonetic-last-name", r.phonetic_last_name);
@@ -86,7 +87,7 @@ export function splitVcards(text: string): string[] {
 
 export interface ParsedCard {
   fields?: CreateContactInput;
-  errors?: string[];
+  errors?: FieldError[];
 }
 
 /** A card's FN, read without parsing the card (a broken one too), so a skipped card can be named. */
@@ -101,18 +102,21 @@ export function fromVcard(text: string): ParsedCard {
   try {
     card = new ICAL.Component(ICAL.parse(text) as unknown as unknown[]);
   } catch (err) {
-    return { errors: [`not a readable vCard: ${(err as Error).message}`] };
+    return { errors: [{ path: "(card)", message: `not a readable vCard: ${(err as Error).message}`, code: "unreadable_card" }] };
   }
   const all = (name: string) => card.getAllProperties(name);
   const first = (name: string) => str(card.getFirstPropertyValue(name));
   const n = (card.getFirstPropertyValue("n") as unknown as string[] | null) ?? [];
+  // Address books that write only FN (or an empty N) still name the person: FN becomes the name.
+  const named = str(n[0]) || str(n[1]);
+  const fn = first("fn").trim();
   const orgs = all("org");
   const titles = all("title");
   const categories = all("categories").flatMap((p) => p.getValues().map(str));
   const candidate = {
     contactName: {
-      lastName: str(n[0]),
-      firstName: str(n[1]),
+      lastName: named ? str(n[0]) : fn,
+      firstName: named ? str(n[1]) : "",
       phoneticLastName: first("x-phonetic-last-name"),
       phoneticFirstName: first("x-phonetic-first-name"),
       nickName: first("nickname"),
@@ -149,10 +153,10 @@ export function fromVcard(text: string): ParsedCard {
     tags: { company: [...new Set(categories.map((c) => c.trim()).filter(Boolean))] },
   };
   const parsed = CreateContactBody.safeParse(candidate);
-  if (!parsed.success) return { errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+  if (!parsed.success) return { errors: parsed.error.issues.map(fieldErrorOf) };
   // A vCard is a client string too: the same text rule as every API field.
   const bad = textProblems(parsed.data);
-  if (bad.length > 0) return { errors: bad.map((b) => `${b.path}: ${b.message}`) };
+  if (bad.length > 0) return { errors: bad };
   return { fields: parsed.data };
 }
 

@@ -6,7 +6,7 @@ import type { Database } from "../db/database.ts";
 import { sniffImage } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
-import { lineAccess, lineNameRefusal } from "./gate.ts";
+import { lineAccess, lineNameRefusal, nameRefusalText } from "./gate.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { directoryRepository as repo, type MemberRow, type TenantRow } from "./repository.ts";
 import { createSigninThrottle, memberKey, signinKeys } from "./signin-throttle.ts";
@@ -147,7 +147,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (auth.member.role !== "admin" && (!self || adminOnly)) throw problems.adminRequired();
       const current = await memberOrThrow(auth, id);
       if (body.role === "member" && current.role === "admin" && self)
-        throw new Problem(409, "conflict", "Cannot remove your own admin role", "Ask another administrator to do this.");
+        throw new Problem(409, "admin_role_self", "Cannot remove your own admin role", "Ask another administrator to do this.");
       try {
         return await db.transaction(async (tx) => {
           const m = await repo.updateMember(tx, auth.tenant.id, id, {
@@ -209,7 +209,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         });
       } catch (err) {
         if ((err as { code?: string }).code === "23505")
-          throw new Problem(409, "conflict", "Team name in use", "Another team already has this name.");
+          throw new Problem(409, "team_name_taken", "Team name in use", "Another team already has this name.");
         throw err;
       }
     },
@@ -245,8 +245,9 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (policy.policy === "allow") {
         const refusal = lineNameRefusal(auth.tenant.name);
         if (refusal)
-          throw new Problem(422, "name_refused_by_line", "LINE refuses the company name", `The company name ${refusal}; rename the company first.`, {
+          throw new Problem(422, "name_refused_by_line", "LINE refuses the company name", `The company name ${nameRefusalText(refusal)}; rename the company first.`, {
             field: "tenant.name",
+            params: { refusal, name: auth.tenant.name },
           });
       }
       return db.transaction(async (tx) => {
@@ -267,8 +268,9 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (allowed) {
         const refusal = lineNameRefusal(m.display_name);
         if (refusal)
-          throw new Problem(422, "name_refused_by_line", "LINE refuses this member's name", `"${m.display_name}" ${refusal}; change the display name first.`, {
+          throw new Problem(422, "name_refused_by_line", "LINE refuses this member's name", `"${m.display_name}" ${nameRefusalText(refusal)}; change the display name first.`, {
             field: "displayName",
+            params: { refusal, name: m.display_name },
           });
       }
       return db.transaction(async (tx) => {

@@ -61,6 +61,7 @@ export function createSigninThrottle(db: Database, clock: () => Date) {
           const retryAfter = Math.ceil((row.locked_until.getTime() - now.getTime()) / 1000);
           throw new Problem(429, "signin_locked", "Too many failed sign-ins", `Too many failed sign-ins ${whose}. Try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
             retryAfter,
+            params: { minutes: Math.ceil(retryAfter / 60) },
           });
         }
       }

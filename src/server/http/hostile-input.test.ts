@@ -227,10 +227,10 @@ describe("hostile input over every API operation", () => {
     expect(res.json).toMatchObject({ code: "validation_failed", errors: [{ path: "name", message: "must not contain a NUL character (U+0000)" }] });
     const search = await admin.get("/api/v1/contacts?q=a%00b");
     expect(search.status).toBe(400);
-    expect(search.json.errors).toEqual([{ path: "q", message: "must not contain a NUL character (U+0000)" }]);
+    expect(search.json.errors).toEqual([{ path: "q", message: "must not contain a NUL character (U+0000)", code: "invalid_text" }]);
     const member = await admin.post("/api/v1/members", { displayName: `Lone ${LONE_SURROGATE}`, email: "lone@example.com", loginId: "lone", password: "long-enough-password" });
     expect(member.status).toBe(400);
-    expect(member.json.errors).toContainEqual({ path: "displayName", message: "must not contain an unpaired UTF-16 surrogate" });
+    expect(member.json.errors).toContainEqual({ path: "displayName", message: "must not contain an unpaired UTF-16 surrogate", code: "invalid_text" });
     const signIn = await fetch(`${server.url}/api/v1/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -243,9 +243,9 @@ describe("hostile input over every API operation", () => {
 describe("the shared text rule", () => {
   it("finds NUL and unpaired surrogates anywhere, keeps paired ones and ordinary text", () => {
     expect(textProblems({ a: "日本語 😀", b: ["ok", "x\ud83d"], c: { d: "\u0000" } })).toEqual([
-      { path: "c.d", message: "must not contain a NUL character (U+0000)" },
-      { path: "b.1", message: "must not contain an unpaired UTF-16 surrogate" },
+      { path: "c.d", message: "must not contain a NUL character (U+0000)", code: "invalid_text" },
+      { path: "b.1", message: "must not contain an unpaired UTF-16 surrogate", code: "invalid_text" },
     ]);
-    expect(textProblems("\udc00")).toEqual([{ path: "(body)", message: "must not contain an unpaired UTF-16 surrogate" }]);
+    expect(textProblems("\udc00")).toEqual([{ path: "(body)", message: "must not contain an unpaired UTF-16 surrogate", code: "invalid_text" }]);
   });
 });

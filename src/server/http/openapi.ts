@@ -1,6 +1,6 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
-import { ProblemSchema } from "../../shared/problems.ts";
+import { fieldErrorOf, ProblemSchema } from "../../shared/problems.ts";
 import { textProblems } from "../../shared/text.ts";
 import type { AppEnv } from "./env.ts";
 import { problems } from "./problem.ts";
@@ -15,9 +15,7 @@ export function createRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const error = result.error as z.ZodError;
-        throw problems.validation(
-          error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(body)", message: i.message })),
-        );
+        throw problems.validation(error.issues.map(fieldErrorOf));
       }
       const bad = textProblems(result.data);
       if (bad.length > 0) throw problems.validation(bad);

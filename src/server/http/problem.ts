@@ -1,13 +1,11 @@
-import type { ProblemCode } from "../../shared/problems.ts";
+import type { FieldError, ProblemCode, ProblemParams } from "../../shared/problems.ts";
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 /**
  * A failure that the API answers as RFC 9457 problem+json. Services throw these; one error
- * handler turns them into responses, so no route formats errors itself.
+ * handler turns them into responses, so no route formats errors itself. `extra.params` holds what
+ * a client needs to say the sentence in its reader's language (src/shared/problems.ts).
  */
 export class Problem extends Error {
   constructor(
@@ -15,7 +13,7 @@ export class Problem extends Error {
     readonly code: ProblemCode,
     readonly title: string,
     readonly detail?: string,
-    readonly extra: Record<string, unknown> = {},
+    readonly extra: Record<string, unknown> & { params?: ProblemParams } = {},
   ) {
     super(detail ?? title);
   }

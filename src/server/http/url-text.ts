@@ -18,10 +18,10 @@ export function urlTextGuard(): MiddlewareHandler {
       // Not decodable (e.g. the WTF-8 bytes of a lone surrogate): routes see it encoded, as text.
     }
     const pathProblem = textProblem(path);
-    if (pathProblem) found.push({ path: "(path)", message: pathProblem });
+    if (pathProblem) found.push({ path: "(path)", message: pathProblem, code: "invalid_text" });
     for (const [key, value] of url.searchParams) {
       const problem = textProblem(key) ?? textProblem(value);
-      if (problem) found.push({ path: key, message: problem });
+      if (problem) found.push({ path: key, message: problem, code: "invalid_text" });
     }
     if (found.length > 0) throw problems.validation(found);
     await next();

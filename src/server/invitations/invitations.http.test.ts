@@ -46,7 +46,8 @@ describe("invitation link, landing page and LINE Login", () => {
     const html = await landing.text();
     expect(landing.status).toBe(200);
     expect(html).toContain("佐藤 花子");
-    expect(html).toContain("Demo Company");
+    // The company stands on one line of its own: it is also the LINE status message, not repeated below it.
+    expect(html.match(/>Demo Company</g)).toHaveLength(1);
     expect(html).toContain("LINEで友だち追加");
 
     const emu = emulatorOf(server);
@@ -124,7 +125,17 @@ describe("Message ID search", () => {
     const chat = JSON.stringify(await emu.chat(user.userId, channelId));
     expect(chat).toContain('could not find anyone with the Message ID \\"nobody-here\\"');
     expect(chat).toContain("You are now connected with 佐藤 花子");
-    expect((await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher")).toMatchObject({ via: "message_id" });
+    const room = (await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher");
+    expect(room).toMatchObject({ via: "message_id" });
+
+    // The typed ID was a search, not a message to Sato: the first thing in the room is what the
+    // LINE user says next (the later message proves the ID had its chance to arrive).
+    await emu.sendMessage(user.userId, channelId, { type: "text", text: "Hello Sato" });
+    await server.worker.drain();
+    const after = (await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher");
+    expect(after).toMatchObject({ unreadCount: 1, lastMessagePreview: "Hello Sato", lastMessageType: "text" });
+    const history = await sato.get(`/api/v1/rooms/${room!.id}/messages`);
+    expect(history.json.items.map((m: { payload: { text?: string } }) => m.payload.text)).toEqual(["Hello Sato"]);
   });
 });
 

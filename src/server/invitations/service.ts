@@ -156,7 +156,10 @@ export function createInvitationService(deps: InvitationDeps) {
       );
     },
 
-    /** My Message ID search: a text that is a member's ID in this company befriends that member. */
+    /**
+     * My Message ID search: a text that is a member's ID in this company befriends that member. The
+     * ID is a search, not a message to the member, so it never lands in their room as unread.
+     */
     async message(ctx, ev) {
       if (ev.message.type !== "text" || ctx.channel.mode !== "shared") return;
       const text = (ev.message as webhook.TextMessageContent).text.trim();
@@ -170,9 +173,10 @@ export function createInvitationService(deps: InvitationDeps) {
       if (member) {
         const done = await befriendIfAllowed(ctx.tx, ctx.channel, ctx.lineUser.id, member, "message_id");
         await say(ctx, ev, done ? replyText(lang, "connected", member.display_name, tenant.name) : replyText(lang, "unavailable", member.display_name, tenant.name), done ? member.display_name : undefined);
-        return;
+        return "consumed";
       }
       await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
+      return "consumed";
     },
   };
 
@@ -268,12 +272,16 @@ export function createInvitationService(deps: InvitationDeps) {
       assertLineAccess(auth.tenant, auth.member);
       const to = [...new Set(body.to.map((a) => a.toLowerCase()))];
       if (to.length > MAIL_RECIPIENTS_PER_REQUEST)
-        throw new Problem(422, "too_many_recipients", "Too many recipients", `Send to at most ${MAIL_RECIPIENTS_PER_REQUEST} addresses at a time.`);
+        throw new Problem(422, "too_many_recipients", "Too many recipients", `Send to at most ${MAIL_RECIPIENTS_PER_REQUEST} addresses at a time.`, {
+          params: { max: MAIL_RECIPIENTS_PER_REQUEST },
+        });
       const since = new Date(clock().getTime() - 24 * 3600_000);
       return db.transaction(async (tx) => {
         const sent = await repo.mailRecipientsSince(tx, auth.member.id, since);
         if (sent + to.length > MAIL_RECIPIENTS_PER_DAY)
-          throw new Problem(429, "daily_mail_limit", "Daily invitation e-mail limit reached", `You can invite ${Math.max(0, MAIL_RECIPIENTS_PER_DAY - sent)} more addresses in the next 24 hours.`);
+          throw new Problem(429, "daily_mail_limit", "Daily invitation e-mail limit reached", `You can invite ${Math.max(0, MAIL_RECIPIENTS_PER_DAY - sent)} more addresses in the next 24 hours.`, {
+            params: { remaining: Math.max(0, MAIL_RECIPIENTS_PER_DAY - sent) },
+          });
         await repo.recordMailSend(tx, auth.member.id, to.length);
         await enqueue(tx, emailJob, { tenantId: auth.tenant.id, memberId: auth.member.id, to, locale: body.locale, note: body.note });
         await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: "invitation.email", targetType: "member", targetId: auth.member.id, detail: { recipients: to.length } });

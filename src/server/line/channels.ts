@@ -164,6 +164,8 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
         if (err instanceof LineApiError)
           throw new Problem(422, "line_verification_failed", "LINE refused the channel's credentials", err.message, {
             lineStatus: err.status,
+            // LINE's own words are the diagnosis an administrator needs; the web app quotes them.
+            params: { lineMessage: err.message },
           });
         throw err;
       }

@@ -31,7 +31,11 @@ export interface ProfileChange {
 export interface LineEventHandlers {
   follow?(ctx: LineEventContext, ev: webhook.FollowEvent): Promise<void>;
   unfollow?(ctx: LineEventContext, ev: webhook.UnfollowEvent): Promise<void>;
-  message?(ctx: LineEventContext, ev: webhook.MessageEvent): Promise<void>;
+  /**
+   * `"consumed"`: the message was a command to this feature (a Message ID typed to find a member),
+   * not something said to a member, so the features after it (the room) do not see it.
+   */
+  message?(ctx: LineEventContext, ev: webhook.MessageEvent): Promise<void | "consumed">;
   postback?(ctx: LineEventContext, ev: webhook.PostbackEvent): Promise<void>;
   unsend?(ctx: LineEventContext, ev: webhook.UnsendEvent): Promise<void>;
   /** A LINE user's name, picture, status message or language changed (contacts copy it). */
@@ -58,8 +62,8 @@ export function createHandlerRegistry() {
     async dispatch(type: DispatchedType, ctx: LineEventContext, ev: webhook.Event) {
       for (const h of [...registered]) {
         // The type guard in the caller matches `ev.type` to `type`, so the cast is to the right member.
-        const fn = h[type] as ((ctx: LineEventContext, ev: webhook.Event) => Promise<void>) | undefined;
-        if (fn) await fn.call(h, ctx, ev);
+        const fn = h[type] as ((ctx: LineEventContext, ev: webhook.Event) => Promise<void | "consumed">) | undefined;
+        if (fn && (await fn.call(h, ctx, ev)) === "consumed") return;
       }
     },
 

@@ -118,11 +118,11 @@ export const messageRepository = {
     );
   },
 
-  async touchRoom(db: Queryable, roomId: string, preview: string, at: Date, unread: boolean) {
+  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date, unread: boolean) {
     await db.query(
-      `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2,
+      `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $5,
          unread_count = unread_count + $4 WHERE id = $1`,
-      [roomId, preview, at, unread ? 1 : 0],
+      [roomId, preview, at, unread ? 1 : 0, type],
     );
   },
 

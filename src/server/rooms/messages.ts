@@ -29,16 +29,21 @@ export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 /** Unguessable per-object signature for the few public URLs LINE must fetch (sender icons, pushed images). */
 const sig = (secret: string, value: string) => crypto.createHmac("sha256", secret).update(value).digest("base64url").slice(0, 22);
 
+/**
+ * The room list's preview, free of any language: the text, a file's name, a place's title, or
+ * nothing. The room keeps the message's type beside it, and the web app words the kind ("[File]")
+ * in the member's language.
+ */
 export function previewOf(type: MessageType, payload: Record<string, unknown>): string {
   switch (type) {
     case "text":
       return String(payload.text ?? "").slice(0, 100);
     case "file":
-      return `[File] ${String(payload.fileName ?? "")}`.trim();
+      return String(payload.fileName ?? "").slice(0, 100);
     case "location":
-      return `[Location] ${String(payload.title ?? payload.address ?? "")}`.trim();
+      return String(payload.title ?? payload.address ?? "").slice(0, 100);
     default:
-      return `[${type[0]!.toUpperCase()}${type.slice(1)}]`;
+      return "";
   }
 }
 
@@ -123,7 +128,7 @@ export function createMessaging(deps: MessagingDeps) {
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
     if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
     const preview = previewOf(type, payload);
-    await repo.touchRoom(ctx.tx, room.id, preview, at, true);
+    await repo.touchRoom(ctx.tx, room.id, type, preview, at, true);
     // Messages are kept even while the member is revoked; they see them when access returns.
     // An open web app shows a notification from this event alone (MessageNotice), without asking again.
     await announce(ctx.tx, room.tenant_id, memberId, "message.created", {
@@ -307,7 +312,7 @@ export function createMessaging(deps: MessagingDeps) {
           contentType: content?.type,
         });
         await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
-        await repo.touchRoom(tx, room.id, previewOf(m.type, payload), m.created_at, false);
+        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at, false);
         await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
         return m;
       });

@@ -19,6 +19,7 @@ export function presentRoom(r: RoomListRow): Room {
     lastActivityAt: r.last_activity_at.toISOString(),
     unreadCount: r.unread_count,
     lastMessagePreview: r.last_message_preview,
+    lastMessageType: r.last_message_type,
   };
 }
 

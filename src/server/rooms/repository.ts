@@ -1,6 +1,7 @@
 import { visibleSql } from "../contacts/repository.ts";
 import type { Queryable } from "../db/database.ts";
 import type { SearchQuery } from "../search/normalize.ts";
+import type { MessageType } from "./messages-repository.ts";
 
 export interface RoomListRow {
   id: string;
@@ -14,10 +15,12 @@ export interface RoomListRow {
   last_activity_at: Date;
   unread_count: number;
   last_message_preview: string | null;
+  /** System lines never become the preview. */
+  last_message_type: Exclude<MessageType, "system"> | null;
 }
 
 const ROOM_SELECT = `SELECT r.id, r.line_user_id, lu.display_name, lu.status_message, lu.picture_file_key,
-    f.state AS friendship_state, f.via, r.created_at, r.last_activity_at, r.unread_count, r.last_message_preview
+    f.state AS friendship_state, f.via, r.created_at, r.last_activity_at, r.unread_count, r.last_message_preview, r.last_message_type
   FROM rooms r JOIN friendships f ON f.id = r.friendship_id JOIN line_users lu ON lu.id = r.line_user_id`;
 
 export const roomRepository = {

@@ -56,7 +56,7 @@ describe("messages both ways", () => {
     const bytes = await fetch(`${server.url}${img!.contentUrl}`, { headers: { cookie: sato.cookie } });
     expect(new Uint8Array(await bytes.arrayBuffer())).toEqual(image);
     const room = (await sato.get(`/api/v1/rooms/${roomId}`)).json;
-    expect(room).toMatchObject({ unreadCount: 2, lastMessagePreview: "[Image]" });
+    expect(room).toMatchObject({ unreadCount: 2, lastMessagePreview: "", lastMessageType: "image" });
     expect((await sato.post(`/api/v1/rooms/${roomId}/read`)).status).toBe(204);
     expect((await sato.get(`/api/v1/rooms/${roomId}`)).json.unreadCount).toBe(0);
   });

@@ -1,5 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { ApiProblem } from "../api/client.ts";
+import i18n from "../i18n/i18n.ts";
+import { problemSentence } from "../i18n/problem-text.ts";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -11,11 +13,13 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
-/** The server's detail when it sent a problem, else the error's message: never a blank area. */
+/**
+ * What went wrong, in the reader's language (from the problem's code, never the server's English
+ * detail); a non-API error is a general sentence: its message is a developer's, in English.
+ */
 export function problemText(error: unknown): string {
-  if (error instanceof ApiProblem) return error.problem.detail ?? error.problem.title;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof ApiProblem) return problemSentence(error.problem);
+  return i18n.t("problems.fallback");
 }
 
 /** An inline error next to the control that caused it (role=alert so it is announced). */
@@ -33,7 +37,7 @@ export function LoadError({ error, onRetry }: { error: unknown; onRetry?: () => 
   const { t } = useTranslation();
   return (
     <div className="load-error" role="alert">
-      <h2>{error instanceof ApiProblem ? error.problem.title : t("common.errorTitle")}</h2>
+      <h2>{error instanceof ApiProblem && error.code === "not_found" ? t("problems.notFoundTitle") : t("common.errorTitle")}</h2>
       <p>{problemText(error)}</p>
       {onRetry && (
         <button type="button" className="button" onClick={onRetry}>

@@ -6,6 +6,7 @@ import { useAdminContact } from "../../api/admin-contacts.ts";
 import { isProblem } from "../../api/client.ts";
 import { useTeams } from "../../api/contacts.ts";
 import { LoadError, Loading } from "../../components/states.tsx";
+import { isContactId, MissingContact } from "../contacts/contact-details.tsx";
 import { companyOf, contactDisplayName } from "../contacts/contact-name.ts";
 import { LineBadge } from "../rooms/line-badge.tsx";
 import { useAdminContactListState } from "./admin-contact-list.tsx";
@@ -18,17 +19,19 @@ import { useMemberNames } from "./member-names.ts";
 /** `/admin/contacts/:contactId`: beside the list on PC, its own view on phones. Keyed so nothing carries over. */
 export function AdminContactDetails() {
   const { contactId = "" } = useParams();
+  if (!isContactId(contactId)) return <MissingContact back={<BackLink />} />;
   return <DetailsScreen key={contactId} contactId={contactId} />;
 }
 
 function DetailsScreen({ contactId }: { contactId: string }) {
   const contact = useAdminContact(contactId);
   if (contact.isPending) return <Loading />;
+  if (isProblem(contact.error, "not_found")) return <MissingContact back={<BackLink />} />;
   if (contact.isError) {
     return (
       <div className="contact-pane">
         <BackLink />
-        <LoadError error={contact.error} onRetry={isProblem(contact.error, "not_found") ? undefined : () => void contact.refetch()} />
+        <LoadError error={contact.error} onRetry={() => void contact.refetch()} />
       </div>
     );
   }

@@ -111,8 +111,8 @@ function AdminContactRow({ contact, search }: { contact: Contact; search: string
   return (
     <li>
       <NavLink to={`/admin/contacts/${contact.contactId}${search ? `?${search}` : ""}`} className="room-row">
-        {/* Initials only: contact photos are served to members who see the contact, which the admin may not. */}
-        <Avatar name={name} photoUrl={null} />
+        {/* The admin API's photo URL: the member API serves photos only to members who see the contact. */}
+        <Avatar name={name} photoUrl={contact.photoUrl} />
         <span className="room-row-text">
           <span className="room-row-top">
             <span className="room-name">{name}</span>

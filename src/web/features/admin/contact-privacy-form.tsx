@@ -5,7 +5,7 @@ import { useAdminSetPermission } from "../../api/admin-contacts.ts";
 import { isProblem } from "../../api/client.ts";
 import { useTeams } from "../../api/contacts.ts";
 import { useMembers } from "../../api/directory.ts";
-import { InlineProblem, LoadError, Loading } from "../../components/states.tsx";
+import { InlineProblem, LoadError, Loading, problemText } from "../../components/states.tsx";
 import { useToast } from "../../components/toast.tsx";
 
 type Access = PermissionInput["accessibleMembers"][number];
@@ -97,7 +97,7 @@ export function ContactPrivacyForm({ contact }: { contact: Contact }) {
       </label>
       {isProblem(save.error, "member_is_chatting") ? (
         <div className="inline-problem" role="alert">
-          <strong>{t("adminContacts.chattingRefused")}</strong> {save.error.problem.detail}
+          <strong>{t("adminContacts.chattingRefused")}</strong> {problemText(save.error)}
         </div>
       ) : (
         <InlineProblem error={save.error} />

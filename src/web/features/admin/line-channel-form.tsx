@@ -2,10 +2,12 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import type { z } from "zod";
 import { CreateLineChannelBody, UpdateLineChannelBody, type LineChannel } from "../../../shared/line.ts";
+import { fieldErrorOf } from "../../../shared/problems.ts";
 import { isProblem } from "../../api/client.ts";
 import { useMembers } from "../../api/directory.ts";
 import { useCreateLineChannel, useUpdateLineChannel, type LineChannelChanges, type NewLineChannel } from "../../api/line-admin.ts";
 import { problemText } from "../../components/states.tsx";
+import { fieldProblemSentence } from "../../i18n/problem-text.ts";
 
 type Field =
   | "channelId"
@@ -96,8 +98,9 @@ function issuesToErrors(issues: z.core.$ZodIssue[]): { fields: FieldErrors; form
   let form: string | null = null;
   for (const issue of issues) {
     const path = issue.path[0];
-    if (typeof path === "string") fields[path as Field] ??= issue.message;
-    else form ??= issue.message;
+    const sentence = fieldProblemSentence(fieldErrorOf(issue));
+    if (typeof path === "string") fields[path as Field] ??= sentence;
+    else form ??= sentence;
   }
   return { fields, form };
 }
@@ -122,7 +125,7 @@ export function LineChannelForm({ channel, onDone }: { channel?: LineChannel; on
   const onError = (err: unknown) => {
     if (isProblem(err, "validation_failed") && err.problem.errors?.length) {
       const fields: FieldErrors = {};
-      for (const fe of err.problem.errors) fields[fe.path as Field] ??= fe.message;
+      for (const fe of err.problem.errors) fields[fe.path as Field] ??= fieldProblemSentence(fe);
       setFieldErrors(fields);
     } else if (isProblem(err, "line_channel_taken")) {
       setFieldErrors({ channelId: problemText(err) });

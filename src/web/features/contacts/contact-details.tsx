@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import type { Contact } from "../../../shared/contacts.ts";
+import { IdParam } from "../../../shared/directory.ts";
 import { isProblem } from "../../api/client.ts";
 import { useContact, useDeleteContact, vcardDownloadUrl } from "../../api/contacts.ts";
 import { useMembers } from "../../api/directory.ts";
@@ -18,7 +19,25 @@ import { ShareDialog } from "./share-dialog.tsx";
 /** `/contacts/:contactId`: beside the list on PC, its own page on phones. Keyed so nothing carries over. */
 export function ContactView() {
   const { contactId = "" } = useParams();
+  // A mistyped or truncated address is "no such contact", not a form error about ids.
+  if (!isContactId(contactId)) return <MissingContact back={<BackLink />} />;
   return <ContactScreen key={contactId} contactId={contactId} />;
+}
+
+export const isContactId = (id: string) => IdParam.shape.id.safeParse(id).success;
+
+/** A contact that does not exist or is hidden from the member: said plainly, with the way back. */
+export function MissingContact({ back }: { back: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <div className="contact-pane">
+      {back}
+      <div className="load-error" role="alert">
+        <h2>{t("problems.notFoundTitle")}</h2>
+        <p>{t("contacts.notFound")}</p>
+      </div>
+    </div>
+  );
 }
 
 function ContactScreen({ contactId }: { contactId: string }) {
@@ -31,11 +50,12 @@ function ContactScreen({ contactId }: { contactId: string }) {
     setFormGeneration((n) => n + 1);
   };
   if (contact.isPending) return <Loading />;
+  if (isProblem(contact.error, "not_found")) return <MissingContact back={<BackLink />} />;
   if (contact.isError) {
     return (
       <div className="contact-pane">
         <BackLink />
-        <LoadError error={contact.error} onRetry={isProblem(contact.error, "not_found") ? undefined : () => void contact.refetch()} />
+        <LoadError error={contact.error} onRetry={() => void contact.refetch()} />
       </div>
     );
   }
@@ -217,6 +237,7 @@ function DeleteContact({ contact, name }: { contact: Contact; name: string }) {
       confirmLabel={t("contacts.deleteConfirm")}
       pending={remove.isPending}
       error={remove.error}
+      onOpen={remove.reset}
       onConfirm={async () => {
         try {
           await remove.mutateAsync(contact.contactId);

@@ -1,11 +1,13 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import type { Contact, ContactFields } from "../../../shared/contacts.ts";
 import { isProblem } from "../../api/client.ts";
 import { useUpdateContact } from "../../api/contacts.ts";
 import { Avatar } from "../../components/avatar.tsx";
 import { InlineProblem } from "../../components/states.tsx";
 import { useToast } from "../../components/toast.tsx";
+import { fieldProblemSentence } from "../../i18n/problem-text.ts";
 import { LineBadge } from "../rooms/line-badge.tsx";
 import { contactDisplayName } from "./contact-name.ts";
 import { ContactPhotoUpload } from "./contact-photo.tsx";
@@ -288,8 +290,31 @@ export function ContactFieldInputs({ draft, nicknameLockedBy, unreachableTries =
   );
 }
 
-/** The problem's detail plus each field the server refused, so a bad value is named, not guessed. */
+/** The form's label for a field the server refused (`emails.0.email` → "E-mails"), never the raw key. */
+const FIELD_LABELS: Record<string, string> = {
+  lastName: "contacts.lastName",
+  firstName: "contacts.firstName",
+  phoneticLastName: "contacts.phoneticLastName",
+  phoneticFirstName: "contacts.phoneticFirstName",
+  nickName: "contacts.nickname",
+  emails: "contacts.emails",
+  telephones: "contacts.phones",
+  organizations: "contacts.company",
+  addresses: "contacts.address",
+  websites: "contacts.website",
+  memo: "contacts.memo",
+  tags: "contacts.tags",
+};
+
+export function fieldLabel(t: TFunction, path: string): string | undefined {
+  const parts = path.split(".");
+  const key = parts[0] === "contactName" ? parts[1] : parts[0];
+  return key && FIELD_LABELS[key] ? t(FIELD_LABELS[key]) : undefined;
+}
+
+/** What went wrong plus each field the server refused, by its label, so a bad value is named, not guessed. */
 export function FormProblem({ error }: { error: unknown }) {
+  const { t } = useTranslation();
   if (!error) return null;
   const fields = isProblem(error) ? (error.problem.errors ?? []) : [];
   return (
@@ -297,11 +322,15 @@ export function FormProblem({ error }: { error: unknown }) {
       <InlineProblem error={error} />
       {fields.length > 0 && (
         <ul className="inline-problem field-errors">
-          {fields.map((f, i) => (
-            <li key={i}>
-              {f.path}: {f.message}
-            </li>
-          ))}
+          {fields.map((f, i) => {
+            const label = fieldLabel(t, f.path);
+            return (
+              <li key={i}>
+                {label ? `${label}: ` : ""}
+                {fieldProblemSentence(f)}
+              </li>
+            );
+          })}
         </ul>
       )}
     </>

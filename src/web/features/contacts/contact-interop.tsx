@@ -1,8 +1,11 @@
 import { useId, useRef, useState, type ChangeEvent } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { LIST_MAX, type ContactImport } from "../../../shared/contacts.ts";
 import { useContactImport, useImportVcards, vcardExportUrl } from "../../api/contacts.ts";
 import { InlineProblem } from "../../components/states.tsx";
+import { fieldProblemSentence } from "../../i18n/problem-text.ts";
+import { fieldLabel } from "./contact-form.tsx";
 
 /**
  * vCard 4.0 in and out of the contact list: "Import vCard", "Export all", and, once contacts are
@@ -123,6 +126,17 @@ function ImportVcards() {
 /** A file of 10,000 broken cards must not become a page of 10,000 items; the first ones show the pattern. */
 const SKIPPED_SHOWN = 100;
 
+/** Why a card was skipped, by field label, in the member's language (older reports: a general sentence). */
+function skipReasons(t: TFunction, s: ContactImport["skipped"][number]): string {
+  if (!s.problems?.length) return t("fieldProblems.fallback");
+  return s.problems
+    .map((p) => {
+      const label = fieldLabel(t, p.path);
+      return label ? `${label}: ${fieldProblemSentence(p)}` : fieldProblemSentence(p);
+    })
+    .join(" ");
+}
+
 function ImportReport({ fileName, progress, onDismiss }: { fileName: string; progress: ContactImport; onDismiss: () => void }) {
   const { t } = useTranslation();
   const titleId = useId();
@@ -149,7 +163,7 @@ function ImportReport({ fileName, progress, onDismiss }: { fileName: string; pro
             <ul className="import-skipped" aria-label={t("contactsInterop.skippedLabel")}>
               {progress.skipped.slice(0, SKIPPED_SHOWN).map((s) => (
                 <li key={s.index}>
-                  <strong>{cardLabel(s)}</strong>: {s.errors.join("; ")}
+                  <strong>{cardLabel(s)}</strong>: {skipReasons(t, s)}
                 </li>
               ))}
             </ul>

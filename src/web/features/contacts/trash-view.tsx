@@ -82,6 +82,7 @@ function TrashRow({ contact }: { contact: Contact }) {
           confirmLabel={t("contacts.deleteForever")}
           pending={purge.isPending}
           error={purge.error}
+          onOpen={purge.reset}
           onConfirm={async () => {
             try {
               await purge.mutateAsync(contact.contactId);

@@ -4,7 +4,6 @@ import { EmailSchema } from "../../../shared/directory.ts";
 import type { Locale } from "../../../shared/invitations.ts";
 import { useSendInvitationEmail } from "../../api/invitations.ts";
 import { InlineProblem } from "../../components/states.tsx";
-import { LANGUAGES } from "../../i18n/i18n.ts";
 
 const MAX_ADDRESSES = 10;
 
@@ -16,13 +15,15 @@ export function splitAddresses(raw: string): string[] {
     .filter(Boolean);
 }
 
-/** "Send Email": checked here first so mistakes show before anything is sent, then by the server. */
-export function EmailInvitationForm({ defaultLocale }: { defaultLocale: Locale }) {
+/**
+ * "Send Email": checked here first so mistakes show before anything is sent, then by the server.
+ * The e-mail speaks the panel's language, the one its text and card are shown in.
+ */
+export function EmailInvitationForm({ locale }: { locale: Locale }) {
   const { t } = useTranslation();
-  const ids = { to: useId(), help: useId(), error: useId(), note: useId(), locale: useId() };
+  const ids = { to: useId(), help: useId(), error: useId(), note: useId() };
   const [to, setTo] = useState("");
   const [note, setNote] = useState("");
-  const [locale, setLocale] = useState<Locale>(defaultLocale);
   const [invalid, setInvalid] = useState<string | null>(null);
   const [queued, setQueued] = useState<number | null>(null);
   const send = useSendInvitationEmail();
@@ -69,16 +70,6 @@ export function EmailInvitationForm({ defaultLocale }: { defaultLocale: Locale }
           {invalid}
         </p>
       )}
-      <label className="field" htmlFor={ids.locale}>
-        <span>{t("invitations.emailLocale")}</span>
-        <select id={ids.locale} value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-          {LANGUAGES.map((l) => (
-            <option key={l.code} value={l.code} lang={l.code}>
-              {l.label}
-            </option>
-          ))}
-        </select>
-      </label>
       <label className="field" htmlFor={ids.note}>
         <span>{t("invitations.emailNote")}</span>
         <textarea id={ids.note} rows={2} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />

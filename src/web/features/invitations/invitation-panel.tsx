@@ -76,7 +76,7 @@ export function InvitationPanel() {
       {/* E-mail invitations are a PC feature (DESIGN: "PC Send Email"). */}
       <section className="card desktop-only" aria-labelledby="inv-email">
         <h2 id="inv-email">{t("invitations.emailTitle")}</h2>
-        <EmailInvitationForm defaultLocale={locale} />
+        <EmailInvitationForm locale={locale} />
       </section>
 
       <section className="card stack" aria-labelledby="inv-reset">

@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useMe } from "../../api/session.ts";
 import { LoadError, Loading } from "../../components/states.tsx";
+import { problemSentence } from "../../i18n/problem-text.ts";
 
 /**
  * Whether the member may chat with LINE users, and if not, why and who can change it
@@ -16,7 +17,16 @@ export function LineAvailability({ emptyText, listLabel }: { emptyText: string; 
 
   const { lineAccess, member } = me.data;
   if (!lineAccess.allowed) {
-    const why = lineAccess.reason === "plan_required" ? t("line.planRequired") : (lineAccess.detail ?? t("line.unavailableTitle"));
+    const why =
+      lineAccess.reason === "plan_required"
+        ? t("line.planRequired")
+        : problemSentence({
+            type: "/problems/line_not_allowed",
+            code: "line_not_allowed",
+            title: "",
+            status: 403,
+            params: { ...(lineAccess.why ? { reason: lineAccess.why } : {}), ...(lineAccess.refusal ? { refusal: lineAccess.refusal } : {}) },
+          });
     return (
       <section className="card unavailable" aria-labelledby="line-unavailable-title">
         <h2 id="line-unavailable-title">{t("line.unavailableTitle")}</h2>

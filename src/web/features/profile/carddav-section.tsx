@@ -158,6 +158,7 @@ function AppPasswordRow({ appPassword }: { appPassword: AppPassword }) {
         confirmLabel={t("carddav.revoke")}
         pending={revoke.isPending}
         error={revoke.error}
+        onOpen={revoke.reset}
         onConfirm={async () => {
           try {
             await revoke.mutateAsync(appPassword.id);

@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { UpdateMemberBody, type Member } from "../../../shared/directory.ts";
+import { fieldErrorOf } from "../../../shared/problems.ts";
 import { isProblem } from "../../api/client.ts";
 import { useUpdateProfile, type ProfileChanges } from "../../api/directory.ts";
 import { problemText } from "../../components/states.tsx";
+import { fieldProblemSentence } from "../../i18n/problem-text.ts";
 import { useToast } from "../../components/toast.tsx";
 
 type Field = "displayName" | "phone" | "department";
@@ -46,7 +48,7 @@ export function ProfileForm({ member }: { member: Member }) {
     const checked = UpdateMemberBody.safeParse(changes);
     if (!checked.success) {
       const errors: Partial<Record<Field, string>> = {};
-      for (const issue of checked.error.issues) errors[issue.path[0] as Field] ??= issue.message;
+      for (const issue of checked.error.issues) errors[issue.path[0] as Field] ??= fieldProblemSentence(fieldErrorOf(issue));
       return setFieldErrors(errors);
     }
     update.mutate(
@@ -55,7 +57,7 @@ export function ProfileForm({ member }: { member: Member }) {
         onError: (err) => {
           if (isProblem(err, "validation_failed") && err.problem.errors?.length) {
             const errors: Partial<Record<Field, string>> = {};
-            for (const fe of err.problem.errors) errors[fe.path as Field] ??= fe.message;
+            for (const fe of err.problem.errors) errors[fe.path as Field] ??= fieldProblemSentence(fe);
             setFieldErrors(errors);
           } else {
             setFormError(problemText(err));

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { Link, NavLink } from "react-router";
 import type { Room } from "../../../shared/rooms.ts";
@@ -50,6 +51,13 @@ export function RoomList() {
   );
 }
 
+/** "[Image]", "[File] a.pdf": the kind in the member's language, then the file name or place, if any. */
+function previewText(t: TFunction, room: Room): string {
+  if (room.lastMessageType === null) return room.lastMessagePreview ?? t("rooms.noMessagesYet");
+  if (room.lastMessageType === "text") return room.lastMessagePreview ?? "";
+  const kind = t(`rooms.previewKind.${room.lastMessageType}`);
+  return room.lastMessagePreview ? `${kind} ${room.lastMessagePreview}` : kind;
+}
 function RoomListBody({ rooms, searching }: { rooms: ReturnType<typeof useRooms>; searching: boolean }) {
   const { t } = useTranslation();
   if (rooms.isPending) return <Loading />;
@@ -108,7 +116,7 @@ function RoomRow({ room }: { room: Room }) {
             </time>
           </span>
           <span className="room-row-bottom">
-            <span className="room-preview">{room.lastMessagePreview ?? t("rooms.noMessagesYet")}</span>
+            <span className="room-preview">{previewText(t, room)}</span>
             {room.unreadCount > 0 && (
               <span className="unread">
                 <span aria-hidden="true">{room.unreadCount}</span>
