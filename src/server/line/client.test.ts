@@ -153,7 +153,14 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
   });
 
   it("runs one user's messages in the order they were sent when the emulator reorders and duplicates deliveries", async () => {
-    const { user } = await friend("Reorder Nanako");
+    const { user, row } = await friend("Reorder Nanako");
+    // Sato's Message ID first: without a member, every text would be taken as a Message ID search.
+    await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text: "sato" });
+    await waitFor(
+      async () => (await server.db.query("SELECT 1 FROM friendships WHERE line_user_id = $1", [row.id])).length > 0,
+      15_000,
+      "the Message ID search to befriend sato",
+    );
     await emulator.setDelivery(channel.channel_id, { reorder: true, duplicate: true });
     try {
       for (const text of ["one", "two", "three", "four"]) await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text });
