@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { newMessageId, newUserId, randomToken } from "./ids.ts";
+import type { SpecViolation } from "./api/spec-guard.ts";
 import type { ChannelState, ChatEntry, EmulatorState, Persona } from "./state.ts";
 import { WebhookDispatcher, type DeliveryOptions, type DeliveryRecord } from "./webhooks/delivery.ts";
 import { followEvent, messageEvent, postbackEvent, unfollowEvent, unsendEvent, type WebhookEvent } from "./webhooks/events.ts";
@@ -44,6 +45,8 @@ export class LinePlatform {
   /** Channel access tokens issued by the token endpoints (the long-lived ones live on the channel). */
   readonly issuedTokens = new Map<string, { channelId: string; expiresAt: number }>();
   private readonly faults: { path: string; status: number; times: number }[] = [];
+  /** Requests LINE's OpenAPI documents refuse (see api/spec-guard.ts), oldest first. */
+  readonly violations: SpecViolation[] = [];
   baseUrl = "";
 
   constructor(
