@@ -68,6 +68,10 @@ export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: 
     if (forced !== undefined) return c.json({ message: `Fault injected by the emulator (${forced})` }, forced as 500);
     await next();
   });
+  app.use("*", async (c, next) => {
+    if (!isEmulatorPath(c.req.path)) platform.recordRequest({ at: platform.now(), method: c.req.method, path: c.req.path });
+    await next();
+  });
   const guard = specGuard((v) => {
     platform.violations.push(v);
     platform.log?.error({ violation: v }, "request refused by LINE's OpenAPI documents");

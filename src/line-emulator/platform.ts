@@ -27,6 +27,13 @@ interface ReplyTokenState {
 /** LINE: a reply token can be used once, within one minute of the webhook. */
 export const REPLY_TOKEN_TTL_MS = 60_000;
 const RETRY_KEY_TTL_MS = 24 * 60 * 60_000;
+const REQUEST_LOG_SIZE = 5000;
+
+export interface ApiRequest {
+  at: number;
+  method: string;
+  path: string;
+}
 
 export class PlatformError extends Error {
   constructor(
@@ -47,6 +54,8 @@ export class LinePlatform {
   private readonly faults: { path: string; status: number; times: number }[] = [];
   /** Requests LINE's OpenAPI documents refuse (see api/spec-guard.ts), oldest first. */
   readonly violations: SpecViolation[] = [];
+  /** The latest requests to LINE's paths (tests count calls: "a burst costs one profile call"). */
+  readonly requests: ApiRequest[] = [];
   baseUrl = "";
 
   constructor(
@@ -172,6 +181,11 @@ export class LinePlatform {
 
   rememberRetry(channelId: string, key: string, requestId: string, sentMessages: { id: string; quoteToken: string }[]) {
     this.retryKeys.set(`${channelId}:${key}`, { requestId, sentMessages, at: this.now() });
+  }
+
+  recordRequest(r: ApiRequest) {
+    this.requests.push(r);
+    if (this.requests.length > REQUEST_LOG_SIZE) this.requests.splice(0, this.requests.length - REQUEST_LOG_SIZE);
   }
 
   addFault(path: string, status: number, times: number) {

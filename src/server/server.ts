@@ -142,6 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       files,
       channels: line.channels,
       login: line.login,
+      profiles: line.profiles,
       mailer: () => mail.mailer,
       mailFrom: config.mailFrom ?? `Tsunagu <no-reply@${new URL(publicBaseUrl() || "http://localhost").hostname}>`,
       publicBaseUrl,
@@ -153,7 +154,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clock,
       log,
     });
-    const contacts = createContacts({ db, files, clock, log, cpu });
+    const refreshLineProfile = (lineUserId: string) => line.profiles.refreshOnView(db, lineUserId);
+    const contacts = createContacts({ db, files, clock, log, cpu, refreshLineProfile });
     const carddav = createCarddav({ db, clock, serverKey: secretKey, publicBaseUrl });
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);
@@ -174,7 +176,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       apiRoutes: [
         line.adminRoutes(),
         invitationRoutes(invitations),
-        roomRoutes({ db, files, messaging }),
+        roomRoutes({ db, files, messaging, refreshLineProfile }),
         contacts.routes(),
         realtimeRoutes(realtime),
         carddav.apiRoutes(),

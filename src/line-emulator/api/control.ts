@@ -121,6 +121,7 @@ export function controlRoutes(platform: LinePlatform, registerChannel: (ch: Emul
   });
 
   app.get("/violations", (c) => c.json(platform.violations));
+  app.get("/requests", (c) => c.json(platform.requests));
   app.delete("/violations", (c) => {
     platform.violations.length = 0;
     return c.body(null, 204);

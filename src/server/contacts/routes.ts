@@ -41,7 +41,7 @@ const vcardDownload = (c: Context<AppEnv>, rows: Parameters<typeof toVcards>[0])
   c.body(toVcards(rows), 200, { "Content-Type": "text/vcard; charset=utf-8", "Content-Disposition": 'attachment; filename="contacts.vcf"' });
 
 /** External contacts for members, mounted under /api/v1 behind the session middleware. */
-export function contactRoutes(contacts: ContactsService) {
+export function contactRoutes(contacts: ContactsService, refreshLineProfile: (lineUserId: string) => Promise<void>) {
   const app = createRouter();
   app.use("/contacts", requireAuth);
   app.use("/contacts/*", requireAuth);
@@ -145,6 +145,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const row = await contacts.get(auth(c), c.req.valid("param").id);
+      if (row.line_user_id) await refreshLineProfile(row.line_user_id);
       return c.json(presentContact(row), 200, withEtag(row.version));
     },
   );

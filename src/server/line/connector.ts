@@ -57,7 +57,8 @@ export function createLineConnector(deps: LineConnectorDeps) {
     log,
     clock,
     maxAgeMs: config.line.profileMaxAgeMs,
-    extraAvatarOrigins: () => (config.lineMode === "emulator" && deps.emulatorUrl ? [new URL(deps.emulatorUrl).origin] : []),
+    refreshMs: config.line.profileRefreshMs,
+    pictureHosts: () => [...config.line.pictureHosts, ...(config.lineMode === "emulator" && deps.emulatorUrl ? [new URL(deps.emulatorUrl).origin] : [])],
   });
   const inbox = createInbox({
     db,

@@ -34,7 +34,13 @@ const lineAuth = (c: Context<AppEnv>): Auth => {
   return auth;
 };
 
-export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Messaging }) {
+export function roomRoutes(deps: {
+  db: Database;
+  files: FileStore;
+  messaging: Messaging;
+  /** Opening a room refreshes the LINE user's profile in the background when it is stale. */
+  refreshLineProfile: (lineUserId: string) => Promise<void>;
+}) {
   const app = createRouter();
   app.use("/rooms", requireAuth);
   app.use("/rooms/*", requireAuth);
@@ -71,6 +77,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
     async (c) => {
       const room = await repo.room(deps.db, lineAuth(c).member.id, c.req.valid("param").id);
       if (!room) throw problems.notFound("Room");
+      await deps.refreshLineProfile(room.line_user_id);
       return c.json(presentRoom(room), 200);
     },
   );
