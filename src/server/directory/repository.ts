@@ -10,6 +10,8 @@ export interface TenantRow {
   line_grant_new_members: boolean;
   line_files_allowed: boolean;
   trash_retention_days: number;
+  /** What the LINE account speaks to a LINE user whose own language it has no words for. */
+  line_language: "en" | "ja" | "ko";
 }
 
 export interface MemberRow {

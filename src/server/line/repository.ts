@@ -33,6 +33,8 @@ export interface LineUserRow {
   blocked_at: Date | null;
   synced_at: Date | null;
   sync_requested_at: Date | null;
+  /** Whom a shared channel routes this LINE user's messages to (the member befriended or picked last). */
+  current_member_id: string | null;
   created_at: Date;
 }
 

@@ -149,7 +149,7 @@ export const messageRepository = {
   async activeFriendsOf(db: Queryable, lineUserRowId: string) {
     return db.query<{ member_id: string; display_name: string }>(
       `SELECT f.member_id, m.display_name FROM friendships f JOIN members m ON m.id = f.member_id
-       WHERE f.line_user_id = $1 AND f.state = 'active' ORDER BY f.updated_at DESC LIMIT 13`,
+       WHERE f.line_user_id = $1 AND f.state = 'active' ORDER BY f.updated_at DESC, f.member_id`,
       [lineUserRowId],
     );
   },

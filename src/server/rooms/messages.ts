@@ -17,10 +17,11 @@ import { lineRepository } from "../line/repository.ts";
 import { publish } from "../realtime/publish.ts";
 import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
 import { messageRepository as repo, type MessageRow, type MessageType } from "./messages-repository.ts";
+import { createMemberIntroductions, lineOutboxKey } from "./member-card.ts";
+import { MORE_PREFIX, TALK_TO_PREFIX, createMemberPicker } from "./member-picker.ts";
 import { squarePngIcon } from "./sender-icon.ts";
 import { z } from "zod";
 
-export const TALK_TO_PREFIX = "talk_to:";
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -58,12 +59,18 @@ export function createMessaging(deps: MessagingDeps) {
   const announce = (tx: Queryable, tenantId: string, memberId: string, type: string, data: object) =>
     publish(tx, { tenantId, memberIds: [memberId], type, data });
 
-  /** The notifier friendships use: announce, and offer "talk to …" once a LINE user has several members. */
+  /**
+   * The notifier friendships use: announce; on a new connection show the LINE user the member's
+   * card, and offer "talk to …" once they have several members (card first: one ordering key).
+   */
   const roomNotifier: RoomNotifier = async (tx, ev) => {
     if (ev.type === "room.created") {
       const [room] = await tx.query<{ line_user_id: string }>("SELECT line_user_id FROM rooms WHERE id = $1", [ev.roomId]);
-      if (room && (await repo.activeFriendsOf(tx, room.line_user_id)).length > 1)
-        await enqueue(tx, routingJob, { lineUserId: room.line_user_id, roomId: ev.roomId });
+      if (room) {
+        const orderingKey = lineOutboxKey(room.line_user_id);
+        await enqueue(tx, introductions.introduceJob, { roomId: ev.roomId, seed: "connected" }, { orderingKey });
+        if ((await repo.activeFriendsOf(tx, room.line_user_id)).length > 1) await enqueue(tx, picker.offerJob, { lineUserId: room.line_user_id, offset: 0 }, { orderingKey });
+      }
     }
     await announce(tx, ev.tenantId, ev.memberId, ev.type, { roomId: ev.roomId });
   };
@@ -73,6 +80,8 @@ export function createMessaging(deps: MessagingDeps) {
     return `${deps.publicBaseUrl()}/line/icons/${member.id}/${sig(deps.urlSecret, member.photo_key)}.png`;
   }
   const senderOf = (member: MemberRow): Sender => ({ name: member.display_name.slice(0, 20), iconUrl: senderIconUrl(member) });
+  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log });
+  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log });
 
   function toLineMessage(m: MessageRow): LineMessage {
     const p = m.payload;
@@ -133,14 +142,27 @@ export function createMessaging(deps: MessagingDeps) {
     message: storeInbound,
     async postback(ctx, ev) {
       const data = ev.postback.data;
+      const orderingKey = lineOutboxKey(ctx.lineUser.id);
+      const replyToken = ev.replyToken;
+      if (data.startsWith(MORE_PREFIX)) {
+        const offset = Number(data.slice(MORE_PREFIX.length));
+        if (Number.isSafeInteger(offset) && offset > 0) await enqueue(ctx.tx, picker.offerJob, { lineUserId: ctx.lineUser.id, offset, replyToken }, { orderingKey });
+        return;
+      }
       if (!data.startsWith(TALK_TO_PREFIX)) return;
       const memberId = data.slice(TALK_TO_PREFIX.length);
       const friend = (await repo.activeFriendsOf(ctx.tx, ctx.lineUser.id)).find((f) => f.member_id === memberId);
       if (!friend) return;
       await repo.setCurrentMember(ctx.tx, ctx.lineUser.id, memberId);
-      const client = await ctx.client();
-      const text = `You are now talking to ${friend.display_name}.`;
-      if (ev.replyToken) await client.reply(ev.replyToken, [{ type: "text", text }], { sender: { name: friend.display_name.slice(0, 20) } });
+      await enqueue(ctx.tx, picker.pickedJob, { lineUserId: ctx.lineUser.id, memberId, replyToken }, { orderingKey });
+    },
+    /** A new LINE name or picture: every member's room with this LINE user shows it, live. */
+    async profileChanged(ctx, { after }) {
+      const rooms = await ctx.tx.query<{ id: string; tenant_id: string; member_id: string }>(
+        "SELECT id, tenant_id, member_id FROM rooms WHERE line_user_id = $1",
+        [after.id],
+      );
+      for (const room of rooms) await announce(ctx.tx, room.tenant_id, room.member_id, "room.updated", { roomId: room.id });
     },
     async unsend(ctx, ev) {
       const rooms = await ctx.tx.query<{ id: string; tenant_id: string; member_id: string }>(
@@ -210,41 +232,9 @@ export function createMessaging(deps: MessagingDeps) {
     },
   });
 
-  /** A LINE user who befriended several members of a shared channel picks whom to talk to. */
-  const routingJob = defineJob({
-    kind: "rooms.offer-routing",
-    payload: z.object({ lineUserId: z.uuid(), roomId: z.uuid() }),
-    async run({ lineUserId }, { tx }) {
-      const lineUser = await lineRepository.lineUser(tx, lineUserId);
-      if (!lineUser || lineUser.follow_state === "blocked") return;
-      const channel = (await lineRepository.channel(tx, lineUser.channel_id))!;
-      if (channel.mode !== "shared") return;
-      const friends = await repo.activeFriendsOf(tx, lineUserId);
-      if (friends.length < 2) return;
-      const client = await deps.channels.clientFor(channel, tx);
-      const current = friends[0]!;
-      await client.push(
-        lineUser.user_id,
-        [
-          {
-            type: "text",
-            text: `Your messages now go to ${current.display_name}. To talk to someone else, pick them below.`,
-            quickReply: {
-              items: friends.map((f) => ({
-                type: "action",
-                action: { type: "postback", label: `Talk to ${f.display_name}`.slice(0, 20), data: `${TALK_TO_PREFIX}${f.member_id}`, displayText: `Talk to ${f.display_name}` },
-              })),
-            },
-          },
-        ],
-        { retryKey: crypto.randomUUID() },
-      );
-    },
-  });
-
   return {
     lineHandlers,
-    jobs: [deliverJob, contentJob, routingJob],
+    jobs: [deliverJob, contentJob, introductions.introduceJob, picker.offerJob, picker.pickedJob],
     roomNotifier,
 
     async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
