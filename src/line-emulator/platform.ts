@@ -141,8 +141,12 @@ export class LinePlatform {
     return { ...action, messageId: id };
   }
 
-  async postback(userId: string, channelId: string, data: string): Promise<UserAction> {
+  /** A tapped postback action; its `displayText` shows in the chat as the user's, but goes to the bot only as the postback. */
+  async postback(userId: string, channelId: string, data: string, displayText?: string): Promise<UserAction> {
     this.requireFriend(channelId, userId);
+    if (displayText) {
+      this.state.addChat({ id: newMessageId(), channelId, userId, from: "user", via: "postback", at: this.now(), message: { type: "text", text: displayText }, delivered: true });
+    }
     return this.emit(channelId, postbackEvent(userId, this.now(), data));
   }
 

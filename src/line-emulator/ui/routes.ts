@@ -120,6 +120,15 @@ export function uiRoutes(platform: LinePlatform) {
     const kind = file.type.startsWith("image/") ? "image" : file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio" : "file";
     return sendFromUi(c, { type: kind, contentBase64: file.base64, contentType: file.type, fileName: file.name });
   });
+  /** A tapped postback button (quick reply or Flex): LINE sends the postback and shows its displayText as the user's. */
+  app.post("/ui/chat/:channelId/postback", async (c) => {
+    const channelId = c.req.param("channelId");
+    const form = await c.req.parseBody();
+    const data = str(form.data);
+    if (!data) throw new PlatformError(400, "That button carries no data.");
+    await platform.postback(requireMe(c).userId, channelId, data, str(form.displayText) || undefined);
+    return c.redirect(`/ui/chat/${channelId}`, 303);
+  });
   app.post("/ui/chat/:channelId/location", async (c) => {
     const f = await c.req.parseBody();
     return sendFromUi(c, { type: "location", title: str(f.title), address: str(f.address), latitude: Number(f.latitude), longitude: Number(f.longitude) });
