@@ -17,6 +17,8 @@ export interface SpecViolation {
  * channel-access-token one of the same path, so they are left to the login routes' own checks.
  */
 const UNDOCUMENTED = [/^\/oauth2\/v2\.1\//, /^\/v2\/profile$/, /^\/friendship\/v1\//];
+/** Where LINE's APIs live; anything else on the origin (a browser's `/favicon.ico`) is no API call. */
+const API_PATHS = /^\/(v2|v3|oauth2)\//;
 
 async function readBody(req: Request, form: boolean): Promise<{ ok: true; data: unknown } | { ok: false }> {
   const text = await req.clone().text();
@@ -37,7 +39,7 @@ async function readBody(req: Request, form: boolean): Promise<{ ok: true; data: 
 export function specGuard(record: (v: SpecViolation) => void, now: () => number): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
-    if (UNDOCUMENTED.some((p) => p.test(path))) return next();
+    if (!API_PATHS.test(path) || UNDOCUMENTED.some((p) => p.test(path))) return next();
     const method = c.req.method;
     const op = findOperation(method, path);
     if (!op) {

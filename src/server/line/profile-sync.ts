@@ -14,6 +14,8 @@ export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 const SWEEP_EVERY_MS = 3600_000;
 const SWEEP_BATCH = 200;
 const FETCH_TIMEOUT_MS = 10_000;
+/** A queued sync that has not stored an answer after this long is taken as lost, and may be queued again. */
+const SYNC_CLAIM_MS = 5 * 60_000;
 
 export class AvatarRefused extends Error {}
 
@@ -79,9 +81,9 @@ export function createProfileSync(deps: ProfileSyncDeps) {
   const isStale = (u: LineUserRow, now: Date) => !u.synced_at || now.getTime() - u.synced_at.getTime() >= refreshMs;
 
   async function queueSync(tx: Queryable, lineUser: LineUserRow) {
-    // One queued sync per user per refresh age, however many events (or looks) arrive meanwhile:
+    // One queued sync per user until it has run, however many events (or looks) arrive meanwhile:
     // a burst costs LINE one profile call.
-    if (await repo.requestSync(tx, lineUser.id, clock(), refreshMs)) {
+    if (await repo.requestSync(tx, lineUser.id, clock(), SYNC_CLAIM_MS)) {
       await enqueue(tx, profileJob, { lineUserId: lineUser.id }, { orderingKey: `profile:${lineUser.id}` });
     }
   }
@@ -146,7 +148,8 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     outsideTransaction: true,
     async run({ lineUserId }, { db }) {
       const user = await repo.lineUser(db, lineUserId);
-      if (!user || user.follow_state === "blocked" || !isStale(user, clock())) return;
+      if (!user) return;
+      if (user.follow_state === "blocked" || !isStale(user, clock())) return repo.clearSyncRequest(db, lineUserId);
       const channel = (await repo.channel(db, user.channel_id))!;
       const { client, profile } = await fetchProfile(db, channel, user);
       await db.transaction(async (tx) => {

@@ -278,7 +278,7 @@ export const lineRepository = {
 
   async saveProfile(db: Queryable, id: string, p: ProfileFields, at: Date): Promise<LineUserRow> {
     const [row] = await db.query<LineUserRow>(
-      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6
+      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6, sync_requested_at = NULL
        WHERE id = $1 RETURNING *`,
       [id, p.display_name, p.picture_url, p.status_message, p.language, at],
     );
@@ -286,10 +286,13 @@ export const lineRepository = {
   },
 
   async markSynced(db: Queryable, id: string, at: Date) {
-    await db.query("UPDATE line_users SET synced_at = $2 WHERE id = $1", [id, at]);
+    await db.query("UPDATE line_users SET synced_at = $2, sync_requested_at = NULL WHERE id = $1", [id, at]);
   },
 
-  /** Claims the right to queue a sync: true once per `cooldownMs`, however many events race. */
+  /**
+   * Claims the right to queue a sync: true once until that sync stores its answer (which clears
+   * the claim), however many events race; a claim older than `cooldownMs` is taken as lost.
+   */
   async requestSync(db: Queryable, id: string, now: Date, cooldownMs: number): Promise<boolean> {
     const rows = await db.query(
       `UPDATE line_users SET sync_requested_at = $2
@@ -298,6 +301,11 @@ export const lineRepository = {
       [id, now, cooldownMs],
     );
     return rows.length > 0;
+  },
+
+  /** Releases a sync claim whose job found nothing to do (the profile was refreshed meanwhile). */
+  async clearSyncRequest(db: Queryable, id: string) {
+    await db.query("UPDATE line_users SET sync_requested_at = NULL WHERE id = $1", [id]);
   },
 
   async setPictureFile(db: Queryable, id: string, pictureUrl: string, key: string) {
