@@ -148,7 +148,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       publicBaseUrl,
       // Real LINE opens the chat with the account; the emulator has its own chat page.
       chatUrl: (channel) =>
-        emulator ? `${emulator.url}/ui/chat/${channel.channel_id}` : `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id ?? "")}/`,
+        emulator
+          ? `${emulator.url}/ui/chat/${channel.channel_id}`
+          : channel.basic_id
+            ? `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id)}/`
+            : // Without a basic ID (LINE did not answer GET /v2/bot/info) the LINE app itself, not a broken chat link.
+              "https://line.me/R/",
       notify: messaging.roomNotifier,
       cpu,
       clock,
@@ -198,6 +203,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       const client = await line.channels.clientFor(demoChannel);
       await client.setWebhookEndpoint(`${serverUrl}/line/webhook/${demoChannel.channel_id}`);
     }
+    // Every channel's basic ID and name from LINE (GET /v2/bot/info), without holding up the start.
+    line.channels.refreshAllBotInfo().catch((err: unknown) => log.warn({ err }, "LINE bot info not refreshed at start"));
     ready = true;
     return {
       url: serverUrl,

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage } from "../line/client.ts";
-import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
 import type { ProfileSync } from "../line/profile-sync.ts";
 import { lineLanguageOf } from "../line/language.ts";
 import type { LineLogin, LoginResult } from "../line/login.ts";
@@ -123,7 +123,9 @@ export function createInvitationService(deps: InvitationDeps) {
       return befriendIfAllowed(tx, result.channel, lineUser.id, state.member, via ?? "link");
     });
     if (!created) return fail("unavailable");
-    return { redirect: deps.chatUrl(result.channel) };
+    // LINE's chat link needs the bot's basic ID: a channel that never learnt it asks LINE now.
+    const channel = result.channel.basic_id ? result.channel : await deps.channels.refreshBotInfo(result.channel);
+    return { redirect: deps.chatUrl(channel) };
   }
   deps.login.setCompletion(completeLogin);
 
@@ -139,6 +141,7 @@ export function createInvitationService(deps: InvitationDeps) {
 
   const lineHandlers: LineEventHandlers = {
     async follow(ctx, ev) {
+      if (isStandby(ev)) return;
       const channel = ctx.channel;
       if (channel.mode === "dedicated" && channel.dedicated_member_id) {
         const member = await directoryRepository.member(ctx.tx, channel.tenant_id, channel.dedicated_member_id);
@@ -156,7 +159,7 @@ export function createInvitationService(deps: InvitationDeps) {
 
     /** My Message ID search: a text that is a member's ID in this company befriends that member. */
     async message(ctx, ev) {
-      if (ev.message.type !== "text" || ctx.channel.mode !== "shared") return;
+      if (ev.message.type !== "text" || ctx.channel.mode !== "shared" || isStandby(ev)) return;
       const text = (ev.message as webhook.TextMessageContent).text.trim();
       const friendships = await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id);
       const looksLikeId = LoginIdSchema.safeParse(text).success;

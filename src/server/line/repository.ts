@@ -159,6 +159,8 @@ export const lineRepository = {
     return row;
   },
 
+  allChannels: (db: Queryable) => db.query<ChannelRow>("SELECT * FROM line_channels ORDER BY created_at"),
+
   channels: (db: Queryable, tenantId: string) =>
     db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
 

@@ -12,7 +12,7 @@ import { Problem, problems } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
-import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
 import { lineRepository } from "../line/repository.ts";
 import { publish } from "../realtime/publish.ts";
 import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
@@ -141,6 +141,7 @@ export function createMessaging(deps: MessagingDeps) {
     },
     message: storeInbound,
     async postback(ctx, ev) {
+      if (isStandby(ev)) return;
       const data = ev.postback.data;
       const orderingKey = lineOutboxKey(ctx.lineUser.id);
       const replyToken = ev.replyToken;
@@ -188,7 +189,7 @@ export function createMessaging(deps: MessagingDeps) {
       const room = (await repo.roomContext(tx, m.room_id))!;
       const member = (await directoryRepository.member(tx, room.tenant_id, room.member_id))!;
       const tenant = (await directoryRepository.tenant(tx, room.tenant_id))!;
-      let result: { state: "sent"; requestId: string | null } | { state: "failed"; reason: string };
+      let result: { state: "sent"; sentMessageIds: string[] } | { state: "failed"; reason: string };
       if (room.friendship_state !== "active") result = { state: "failed", reason: "The LINE user has blocked this account." };
       else if (!lineAccess(tenant, member).allowed) result = { state: "failed", reason: "You are no longer allowed to chat with LINE users." };
       else {
@@ -199,7 +200,8 @@ export function createMessaging(deps: MessagingDeps) {
       const updated = await repo.setDelivery(tx, m.id, {
         state: result.state,
         error: result.state === "failed" ? result.reason : null,
-        lineMessageId: result.state === "sent" ? result.requestId : null,
+        // LINE's own id of the message (not the request's): what LINE names it by from now on.
+        lineMessageId: result.state === "sent" ? (result.sentMessageIds[0] ?? null) : null,
         at: clock(),
       });
       await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
