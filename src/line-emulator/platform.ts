@@ -56,6 +56,8 @@ export class LinePlatform {
   readonly violations: SpecViolation[] = [];
   /** The latest requests to LINE's paths (tests count calls: "a burst costs one profile call"). */
   readonly requests: ApiRequest[] = [];
+  /** markAsReadToken → the message it came with (LINE's tokens are per message, for the channel that received it). */
+  readonly readTokens = new Map<string, { channelId: string; userId: string; messageId: string }>();
   baseUrl = "";
 
   constructor(
@@ -134,7 +136,7 @@ export class LinePlatform {
     this.persona(userId);
     this.requireFriend(channelId, userId);
     const id = newMessageId();
-    const message = this.toMessageContent(id, input);
+    const message = { ...this.toMessageContent(id, input), markAsReadToken: this.readTokenFor(channelId, userId, id) };
     const at = this.now();
     this.state.addChat({ id, channelId, userId, from: "user", via: "webhook", at, message, delivered: true });
     const action = await this.emit(channelId, messageEvent(userId, at, message));
@@ -185,6 +187,22 @@ export class LinePlatform {
 
   rememberRetry(channelId: string, key: string, requestId: string, sentMessages: { id: string; quoteToken: string }[]) {
     this.retryKeys.set(`${channelId}:${key}`, { requestId, sentMessages, at: this.now() });
+  }
+
+  private readTokenFor(channelId: string, userId: string, messageId: string): string {
+    const token = randomToken(32);
+    this.readTokens.set(token, { channelId, userId, messageId });
+    return token;
+  }
+
+  /** POST /v2/bot/chat/markAsRead: the user's messages up to the token's one show "Read". */
+  markAsRead(channelId: string, token: string): boolean {
+    const t = this.readTokens.get(token);
+    if (!t || t.channelId !== channelId) return false;
+    const upTo = this.state.chat.find((e) => e.id === t.messageId);
+    for (const e of this.state.conversation(channelId, t.userId)) if (e.from === "user" && upTo && e.at <= upTo.at) e.read = true;
+    this.state.save();
+    return true;
   }
 
   recordRequest(r: ApiRequest) {

@@ -61,6 +61,8 @@ export interface ChatEntry {
   /** False when LINE accepted a push the user never sees (not a friend, or blocked). */
   delivered: boolean;
   unsent?: boolean;
+  /** A user's message the bot marked read (markAsRead): the LINE app shows "Read" beside it. */
+  read?: boolean;
 }
 
 export interface StoredContent {

@@ -6,7 +6,8 @@ import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
 // Issue 11, the LINE user's side, in real Chromium: the LINE user adds Sato and sees Sato's card
 // (directory photo, name, company) and a greeting; adds Kim by Message ID and picks Sato again by
-// tapping a quick reply; renames themselves, and Sato sees the new name without reloading.
+// tapping a quick reply; sees "Read" once Sato opened the room; renames themselves, and Sato sees
+// the new name without reloading.
 
 let server: TestServer;
 let browser: Browser;
@@ -77,7 +78,7 @@ const cardOf = (page: Page, name: string) => page.locator(".fx-bubble").filter({
 
 async function journey(viewport: { width: number; height: number }, label: string) {
   const name = `${label} Hanako`;
-  const line = await lineUser(name, MOBILE_VIEWPORT);
+  const line = await lineUser(name, viewport);
   const member = await newContext(browser, server.url, { viewport });
   try {
     // 1. Added by link: the chat opens on Sato's card, then Sato's greeting, both from Sato.
@@ -101,6 +102,9 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await picker.getByRole("button", { name: "佐藤 花子" }).click();
     await line.page.locator(".msg.user", { hasText: "佐藤 花子と話す" }).waitFor();
     await line.page.locator(".msg.bot", { hasText: "これからのメッセージは佐藤 花子に届きます。" }).waitFor({ timeout: 15_000 });
+    await shot(line.page, `emulator-${label}-picked`);
+    await line.page.getByLabel("Message").fill("よろしくお願いします");
+    await line.page.getByRole("button", { name: "Send", exact: true }).click();
 
     // 3. Sato opens the room; the LINE user renames themselves and writes: Sato sees the new name live.
     const page = await member.newPage();
@@ -108,6 +112,11 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await page.getByRole("region", { name: "Rooms" }).getByRole("link", { name: new RegExp(`^${name}`) }).click();
     const room = page.getByRole("region", { name });
     await room.getByRole("heading", { name }).waitFor();
+    await page.getByRole("list", { name: "Messages" }).getByText("よろしくお願いします").waitFor();
+    // 4. Sato opened the room: LINE shows the LINE user "Read".
+    const mine = line.page.locator(".msg.user", { hasText: "よろしくお願いします" });
+    await expect.poll(() => mine.locator(".read").count(), { timeout: 20_000 }).toBe(1);
+    await shot(line.page, `emulator-${label}-read`);
 
     const renamed = `${label} はなこ🌸`;
     await line.page.goto(`${emulatorUrl}/`);

@@ -123,6 +123,13 @@ export function messagingRoutes(platform: LinePlatform) {
     return c.json({}, 202);
   });
 
+  app.post("/v2/bot/chat/markAsRead", async (c) => {
+    const body = (await readJson(c.req.raw)) as { markAsReadToken?: unknown } | undefined;
+    const token = typeof body?.markAsReadToken === "string" ? body.markAsReadToken : "";
+    if (!platform.markAsRead(c.get("channel").channelId, token)) return c.json({ message: "Invalid markAsReadToken" }, 400);
+    return c.json({});
+  });
+
   app.get("/v2/bot/info", (c) => {
     const ch = c.get("channel");
     return c.json({ userId: ch.botUserId, basicId: ch.basicId, displayName: ch.botName, chatMode: "bot", markAsReadMode: "auto" });

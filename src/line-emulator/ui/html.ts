@@ -51,7 +51,7 @@ ul.list li{display:flex;align-items:center;gap:10px;padding:8px 0;border-bottom:
 .msg.user{align-self:flex-end;background:#8de055}.msg.bot{background:#fff;max-width:100%}
 .msg-row{display:flex;gap:8px;align-items:flex-start;max-width:85%}.msg-col{display:flex;flex-direction:column;gap:2px;min-width:0}
 .msg-avatar{width:36px;height:36px;border-radius:50%;background:#ccd;object-fit:cover;flex:none}
-.sender-name{font-size:12px;color:#223}.msg-col .muted{color:#eef}
+.sender-name{font-size:12px;color:#223}.msg .read{font-size:11px;color:#355}.msg-col .muted{color:#eef}
 .msg.flex{padding:0;background:none;border:0;white-space:normal}
 .fx-bubble{background:#fff;border-radius:14px;overflow:hidden;width:240px;max-width:100%}.fx-carousel{display:flex;gap:8px;overflow-x:auto}
 .fx-body,.fx-header,.fx-footer{padding:12px}.fx-hero img{display:block;width:100%}

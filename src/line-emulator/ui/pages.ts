@@ -113,7 +113,8 @@ export function renderMessages(entries: ChatEntry[], channel: ChannelState): Htm
   const time = (e: ChatEntry) => html`<div class="muted">${new Date(e.at).toLocaleTimeString()}</div>`;
   const rows = visible.map((e) => {
     const kind = e.message.type === "flex" ? "msg flex" : "msg";
-    if (e.from === "user") return html`<div class="${kind} user" data-id="${e.id}">${messageBody(e, target)}${time(e)}</div>`;
+    if (e.from === "user")
+      return html`<div class="${kind} user" data-id="${e.id}">${messageBody(e, target)}${e.read ? html`<div class="read">Read</div>` : ""}${time(e)}</div>`;
     const icon = e.sender?.iconUrl ? html`<img class="msg-avatar" src="${e.sender.iconUrl}" alt="">` : html`<span class="msg-avatar"></span>`;
     return html`<div class="msg-row" data-id="${e.id}">${icon}<div class="msg-col"><span class="sender-name">${e.sender?.name ?? channel.botName}</span><div class="${kind} bot">${messageBody(e, target)}</div>${time(e)}</div></div>`;
   });

@@ -195,6 +195,15 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
       }
     },
 
+    /** Marks the user's messages up to the one that carried this token as read: LINE shows them "Read". */
+    async markAsRead(markAsReadToken: string) {
+      try {
+        await api.markMessagesAsReadByToken({ markAsReadToken });
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+
     async botInfo() {
       try {
         return await api.getBotInfo();

@@ -113,8 +113,20 @@ export const messageRepository = {
     );
   },
 
-  async markRead(db: Queryable, roomId: string) {
+  /**
+   * Clears the unread count; returns the `markAsReadToken` of the newest inbound message when
+   * there was something unread (LINE marks everything up to that message read).
+   */
+  async markRead(db: Queryable, roomId: string): Promise<string | undefined> {
+    const [before] = await db.query<{ unread_count: number }>("SELECT unread_count FROM rooms WHERE id = $1 FOR UPDATE", [roomId]);
+    if (!before?.unread_count) return undefined;
     await db.query("UPDATE rooms SET unread_count = 0 WHERE id = $1", [roomId]);
+    const [latest] = await db.query<{ token: string | null }>(
+      `SELECT payload->>'markAsReadToken' AS token FROM messages
+       WHERE room_id = $1 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [roomId],
+    );
+    return latest?.token ?? undefined;
   },
 
   async roomContext(db: Queryable, roomId: string): Promise<RoomContext | undefined> {

@@ -208,6 +208,26 @@ export function createMessaging(deps: MessagingDeps) {
     },
   });
 
+  /** The member opened the room: LINE shows the LINE user "Read" (the call is made outside any transaction). */
+  const markReadJob = defineJob({
+    kind: "rooms.mark-read",
+    payload: z.object({ roomId: z.uuid(), token: z.string().min(1).max(500) }),
+    outsideTransaction: true,
+    async run({ roomId, token }, { db }) {
+      const room = await repo.roomContext(db, roomId);
+      if (!room || room.friendship_state !== "active") return;
+      const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+      try {
+        await (await deps.channels.clientFor(channel, db)).markAsRead(token);
+      } catch (err) {
+        // A token LINE no longer takes stays refused; only LINE's own trouble is worth a retry.
+        const status = (err as { status?: number | null }).status;
+        if (status === null || status === undefined || status >= 500 || status === 429) throw err;
+        deps.log.warn({ roomId, reason: (err as Error).message }, "LINE refused to mark messages read");
+      }
+    },
+  });
+
   /** LINE keeps user content only for a while: our copy, fetched outside the webhook's path. */
   const contentJob = defineJob({
     kind: "rooms.content",
@@ -236,7 +256,7 @@ export function createMessaging(deps: MessagingDeps) {
 
   return {
     lineHandlers,
-    jobs: [deliverJob, contentJob, introductions.introduceJob, picker.offerJob, picker.pickedJob],
+    jobs: [deliverJob, contentJob, markReadJob, introductions.introduceJob, picker.offerJob, picker.pickedJob],
     roomNotifier,
 
     async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
@@ -247,7 +267,8 @@ export function createMessaging(deps: MessagingDeps) {
     async markRead(auth: Auth, roomId: string) {
       const room = await memberRoom(auth, roomId);
       await db.transaction(async (tx) => {
-        await repo.markRead(tx, room.id);
+        const token = await repo.markRead(tx, room.id);
+        if (token && auth.tenant.line_read_receipts) await enqueue(tx, markReadJob, { roomId: room.id, token }, { orderingKey: lineOutboxKey(room.line_user_row_id) });
         await announce(tx, room.tenant_id, room.member_id, "room.updated", { roomId: room.id });
       });
     },
