@@ -189,6 +189,20 @@ export class LinePlatform {
     this.retryKeys.set(`${channelId}:${key}`, { requestId, sentMessages, at: this.now() });
   }
 
+  /** When the LINE app started and will end the bot's loading animation in a chat (`channelId:userId`). */
+  readonly loading = new Map<string, { from: number; until: number }>();
+
+  showLoading(channelId: string, userId: string, seconds: number) {
+    this.loading.set(`${channelId}:${userId}`, { from: this.now(), until: this.now() + seconds * 1000 });
+  }
+
+  /** LINE ends the animation when its time is up or a bot message arrives. */
+  isLoading(channelId: string, userId: string): boolean {
+    const l = this.loading.get(`${channelId}:${userId}`);
+    if (!l || l.until <= this.now()) return false;
+    return !this.state.conversation(channelId, userId).some((e) => e.from === "bot" && e.at >= l.from);
+  }
+
   private readTokenFor(channelId: string, userId: string, messageId: string): string {
     const token = randomToken(32);
     this.readTokens.set(token, { channelId, userId, messageId });

@@ -131,6 +131,11 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await page.getByRole("heading", { name: renamed }).waitFor({ timeout: 20_000 });
     await page.getByRole("list", { name: "Messages" }).getByText("名前を変えました").waitFor();
     await shot(page, `member-${label}-renamed`);
+
+    // 5. Sato types: the LINE user sees LINE's loading animation.
+    await room.getByRole("textbox", { name: "Message" }).pressSequentially("お待ちください");
+    await line.page.getByRole("status", { name: "typing" }).waitFor({ timeout: 15_000 });
+    await shot(line.page, `emulator-${label}-typing`);
   } catch (err) {
     for (const p of [...member.pages(), line.page]) await shot(p, `failed-${label}-${member.pages().indexOf(p)}`);
     throw err;

@@ -120,6 +120,7 @@ export function messagingRoutes(platform: LinePlatform) {
     if (typeof body?.chatId !== "string" || typeof seconds !== "number" || seconds < 5 || seconds > 60 || seconds % 5 !== 0) {
       return c.json({ message: "The request body has 1 error(s)", details: [{ message: "invalid chatId or loadingSeconds", property: "chatId" }] }, 400);
     }
+    platform.showLoading(c.get("channel").channelId, body.chatId, seconds);
     return c.json({}, 202);
   });
 

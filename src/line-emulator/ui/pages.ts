@@ -105,9 +105,10 @@ function messageBody(e: ChatEntry, target: ActionTarget): Html {
 }
 
 /** Bot messages as the LINE app shows them: the sender's icon and name beside the bubble (the account's when none). */
-export function renderMessages(entries: ChatEntry[], channel: ChannelState): Html {
+export function renderMessages(entries: ChatEntry[], channel: ChannelState, loading = false): Html {
   const visible = entries.filter((e) => e.delivered && !e.unsent);
-  if (!visible.length) return html`<p class="muted">No messages yet.</p>`;
+  const typing = loading ? html`<div class="msg-row typing" role="status" aria-label="typing"><span class="msg-avatar"></span><div class="msg bot">…</div></div>` : "";
+  if (!visible.length) return html`<p class="muted">No messages yet.</p>${typing}`;
   const base = `/ui/chat/${channel.channelId}`;
   const target: ActionTarget = { postbackPath: `${base}/postback`, textPath: `${base}/text` };
   const time = (e: ChatEntry) => html`<div class="muted">${new Date(e.at).toLocaleTimeString()}</div>`;
@@ -119,7 +120,7 @@ export function renderMessages(entries: ChatEntry[], channel: ChannelState): Htm
     return html`<div class="msg-row" data-id="${e.id}">${icon}<div class="msg-col"><span class="sender-name">${e.sender?.name ?? channel.botName}</span><div class="${kind} bot">${messageBody(e, target)}</div>${time(e)}</div></div>`;
   });
   const last = visible.at(-1)!;
-  return html`${rows}${last.from === "bot" ? renderQuickReply(last.message, target) : ""}`;
+  return html`${rows}${typing}${last.from === "bot" ? renderQuickReply(last.message, target) : ""}`;
 }
 
 export const CHAT_SCRIPT_PATH = "/ui/chat.js";
@@ -134,14 +135,14 @@ setInterval(async () => {
 window.scrollTo(0, document.body.scrollHeight);
 `;
 
-export function chatPage(channel: ChannelState, entries: ChatEntry[]): string {
+export function chatPage(channel: ChannelState, entries: ChatEntry[], loading: boolean): string {
   const base = `/ui/chat/${channel.channelId}`;
   const stickers = STICKERS.map(
     (s) => html`<form method="post" action="${base}/sticker"><input type="hidden" name="packageId" value="${s.packageId}"><input type="hidden" name="stickerId" value="${s.stickerId}"><button type="submit" aria-label="sticker ${s.stickerId}">${stickerFace(s)}</button></form>`,
   );
   return page(
     channel.botName,
-    html`<section class="chat" id="messages" data-poll="${base}/messages">${renderMessages(entries, channel)}</section>
+    html`<section class="chat" id="messages" data-poll="${base}/messages">${renderMessages(entries, channel, loading)}</section>
     <section>
       <form method="post" action="${base}/text" class="row"><input type="text" name="text" id="text" aria-label="Message" required maxlength="5000" class="fill"><button type="submit">Send</button></form>
       <div class="row stickers">${stickers}</div>

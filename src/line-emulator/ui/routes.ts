@@ -97,11 +97,13 @@ export function uiRoutes(platform: LinePlatform) {
   app.get(CHAT_SCRIPT_PATH, (c) => c.body(CHAT_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/ui/chat/:channelId", (c) => {
     const channel = platform.channel(c.req.param("channelId"));
-    return c.html(chatPage(channel, platform.state.conversation(channel.channelId, requireMe(c).userId)));
+    const userId = requireMe(c).userId;
+    return c.html(chatPage(channel, platform.state.conversation(channel.channelId, userId), platform.isLoading(channel.channelId, userId)));
   });
   app.get("/ui/chat/:channelId/messages", (c) => {
     const channel = platform.channel(c.req.param("channelId"));
-    return c.html(renderMessages(platform.state.conversation(channel.channelId, requireMe(c).userId), channel).value);
+    const userId = requireMe(c).userId;
+    return c.html(renderMessages(platform.state.conversation(channel.channelId, userId), channel, platform.isLoading(channel.channelId, userId)).value);
   });
 
   const sendFromUi = async (c: Context, input: UserMessageInput) => {

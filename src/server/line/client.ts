@@ -204,6 +204,15 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
       }
     },
 
+    /** LINE's loading animation in the user's chat for `seconds` (5–60, a multiple of 5), or until a message arrives. */
+    async showLoading(chatId: string, seconds: number) {
+      try {
+        await api.showLoadingAnimation({ chatId, loadingSeconds: seconds });
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+
     async botInfo() {
       try {
         return await api.getBotInfo();

@@ -24,6 +24,8 @@ import { z } from "zod";
 
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+/** LINE's shortest loading animation; the member's typing is passed on at most this often per room. */
+const TYPING_SECONDS = 5;
 
 /** Unguessable per-object signature for the few public URLs LINE must fetch (sender icons, pushed images). */
 const sig = (secret: string, value: string) => crypto.createHmac("sha256", secret).update(value).digest("base64url").slice(0, 22);
@@ -54,6 +56,8 @@ export interface MessagingDeps {
 
 export function createMessaging(deps: MessagingDeps) {
   const { db, files, clock } = deps;
+  /** When each room last showed LINE's loading animation (per instance: a duplicate is harmless). */
+  const typingSent = new Map<string, number>();
 
   /** Tells the member's open web apps once the transaction commits. */
   const announce = (tx: Queryable, tenantId: string, memberId: string, type: string, data: object) =>
@@ -262,6 +266,24 @@ export function createMessaging(deps: MessagingDeps) {
     async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
       const room = await memberRoom(auth, roomId);
       return repo.history(db, room.id, limit, before);
+    },
+
+    /**
+     * The member is typing: LINE's loading animation for the LINE user, at most once per
+     * TYPING_SECONDS per room (the animation lasts that long). Fire and forget, outside any
+     * transaction: an animation that does not show is no reason to fail the member's keystroke.
+     */
+    async typing(auth: Auth, roomId: string) {
+      const room = await memberRoom(auth, roomId);
+      if (room.friendship_state !== "active" || !auth.tenant.line_typing) return;
+      const now = clock().getTime();
+      if ((typingSent.get(room.id) ?? 0) > now - TYPING_SECONDS * 1000) return;
+      typingSent.set(room.id, now);
+      const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+      void deps.channels
+        .clientFor(channel, db)
+        .then((client) => client.showLoading(room.line_user_id, TYPING_SECONDS))
+        .catch((err: unknown) => deps.log.warn({ err, roomId }, "LINE's loading animation not shown"));
     },
 
     async markRead(auth: Auth, roomId: string) {

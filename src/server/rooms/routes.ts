@@ -192,6 +192,21 @@ export function roomRoutes(deps: {
   app.openapi(
     createRoute({
       method: "post",
+      path: "/rooms/{id}/typing",
+      tags: ["rooms"],
+      summary: "The member is typing: LINE shows the LINE user its loading animation (throttled)",
+      request: { params: RoomParam },
+      responses: { 204: { description: "Noted" }, ...commonProblems },
+    }),
+    async (c) => {
+      await deps.messaging.typing(c.get("auth")!, c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
       path: "/rooms/{id}/read",
       tags: ["rooms"],
       summary: "Mark the room read",

@@ -4,8 +4,9 @@ import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../
 
 /**
  * Issue 11: when the member opens the room, LINE shows the LINE user "Read" on their messages
- * (POST /v2/bot/chat/markAsRead with the newest message's markAsReadToken); once per unread
- * batch; an administrator can turn it off (on by default).
+ * (POST /v2/bot/chat/markAsRead with the newest message's markAsReadToken), once per unread
+ * batch; while the member types, LINE's loading animation (POST /v2/bot/chat/loading/start),
+ * throttled. Both are company settings, on by default.
  */
 let server: TestServer;
 let sato: ApiClient;
@@ -77,6 +78,29 @@ describe("read receipts", () => {
       expect(await readFlags(userId)).toEqual([["unseen", false]]);
     } finally {
       await server.db.query("UPDATE tenants SET line_read_receipts = true WHERE id = $1", [tenant.id]);
+    }
+  });
+
+  it("typing shows LINE's loading animation, at most once per 5 seconds per room, and not while the setting is off", async () => {
+    const { roomId } = await friendWithMessages("Typing Watcher", ["hi"]);
+    const loadingCalls = async () => (await emulatorOf(server).requests()).filter((r) => r.path === "/v2/bot/chat/loading/start").length;
+    const before = await loadingCalls();
+    for (let i = 0; i < 3; i++) expect((await sato.post(`/api/v1/rooms/${roomId}/typing`)).status).toBe(204);
+    // Fire and forget on the server: wait for the one call to reach LINE.
+    await expect.poll(loadingCalls, { timeout: 10_000 }).toBe(before + 1);
+
+    const tenant = (await server.db.query<{ id: string }>("SELECT tenant_id AS id FROM members WHERE email = 'sato@demo.example'"))[0]!;
+    await server.db.query("UPDATE tenants SET line_typing = false WHERE id = $1", [tenant.id]);
+    try {
+      const other = await friendWithMessages("Typing Unseen", ["hi"]);
+      expect((await sato.post(`/api/v1/rooms/${other.roomId}/typing`)).status).toBe(204);
+      // A later call that does reach LINE proves the refused one was not merely slow.
+      await server.db.query("UPDATE tenants SET line_typing = true WHERE id = $1", [tenant.id]);
+      const third = await friendWithMessages("Typing Sentinel", ["hi"]);
+      await sato.post(`/api/v1/rooms/${third.roomId}/typing`);
+      await expect.poll(loadingCalls, { timeout: 10_000 }).toBe(before + 2);
+    } finally {
+      await server.db.query("UPDATE tenants SET line_typing = true WHERE id = $1", [tenant.id]);
     }
   });
 });
