@@ -133,7 +133,7 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await shot(page, `member-${label}-renamed`);
 
     // 5. Sato types: the LINE user sees LINE's loading animation.
-    await room.getByRole("textbox", { name: "Message" }).pressSequentially("お待ちください");
+    await page.getByRole("region", { name: renamed }).getByRole("textbox", { name: "Message" }).pressSequentially("お待ちください");
     await line.page.getByRole("status", { name: "typing" }).waitFor({ timeout: 15_000 });
     await shot(line.page, `emulator-${label}-typing`);
   } catch (err) {
