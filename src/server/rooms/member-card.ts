@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { lineAccess } from "../directory/gate.ts";
-import { directoryRepository, type MemberRow, type TenantRow } from "../directory/repository.ts";
+import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import { defineJob } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
@@ -70,7 +70,7 @@ export function createMemberIntroductions(deps: {
       const room = await repo.roomContext(db, roomId);
       if (!room || room.friendship_state !== "active") return;
       const member = await directoryRepository.member(db, room.tenant_id, room.member_id);
-      const tenant = (await directoryRepository.tenant(db, room.tenant_id)) as TenantRow;
+      const tenant = (await directoryRepository.tenant(db, room.tenant_id))!;
       const lineUser = await lineRepository.lineUser(db, room.line_user_row_id);
       if (!member || !lineUser || !lineAccess(tenant, member).allowed) return;
       const channel = (await lineRepository.channel(db, room.channel_row_id))!;

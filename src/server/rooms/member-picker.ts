@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { directoryRepository, type MemberRow, type TenantRow } from "../directory/repository.ts";
+import type { Queryable } from "../db/database.ts";
+import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import { defineJob } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
@@ -71,11 +72,11 @@ export function pickerMessage(friends: { member_id: string; display_name: string
 const retryKey = () => crypto.randomUUID();
 
 export function createMemberPicker(deps: { channels: ChannelService; senderOf: (member: MemberRow) => Sender; log: Logger }) {
-  async function context(db: Parameters<typeof lineRepository.lineUser>[0], lineUserId: string) {
+  async function context(db: Queryable, lineUserId: string) {
     const lineUser = await lineRepository.lineUser(db, lineUserId);
     if (!lineUser || lineUser.follow_state === "blocked") return undefined;
     const channel = (await lineRepository.channel(db, lineUser.channel_id))!;
-    const tenant = (await directoryRepository.tenant(db, channel.tenant_id)) as TenantRow;
+    const tenant = (await directoryRepository.tenant(db, channel.tenant_id))!;
     return { lineUser, channel, tenant, lang: lineLanguageOf(lineUser.language, tenant.line_language) };
   }
 
