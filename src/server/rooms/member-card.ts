@@ -5,9 +5,9 @@ import { lineAccess } from "../directory/gate.ts";
 import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import { defineJob } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
-import type { LineMessage, Sender } from "../line/client.ts";
+import type { LineClient, LineMessage, Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
-import { lineRepository } from "../line/repository.ts";
+import { lineRepository, type LineUserRow } from "../line/repository.ts";
 import { messageRepository as repo } from "./messages-repository.ts";
 
 /**
@@ -47,6 +47,19 @@ export function memberCardMessages(member: Pick<MemberRow, "display_name">, comp
   return [card, { type: "text", text: GREETING[lang](member.display_name, company) }];
 }
 
+/**
+ * The LINE user's language, asking LINE when no profile call has stored it yet: a LINE Login can
+ * connect before the follow event's profile sync, and the ID token carries no language.
+ */
+export async function knownLanguage(client: LineClient, lineUser: LineUserRow): Promise<string | null> {
+  if (lineUser.language) return lineUser.language;
+  try {
+    return (await client.getProfile(lineUser.user_id))?.language ?? null;
+  } catch {
+    return null; // LINE did not answer: the company's language, rather than no card at all
+  }
+}
+
 /** The same card once per connection, however often the job runs: LINE accepts a retry key once. */
 const retryKeyFor = (seed: string) => {
   const h = crypto.createHash("sha256").update(seed).digest("hex");
@@ -76,7 +89,8 @@ export function createMemberIntroductions(deps: {
       const channel = (await lineRepository.channel(db, room.channel_row_id))!;
       const client = await deps.channels.clientFor(channel, db);
       const sender = deps.senderOf(member);
-      const messages = memberCardMessages(member, tenant.name, sender.iconUrl, lineLanguageOf(lineUser.language, tenant.line_language));
+      const lang = lineLanguageOf(await knownLanguage(client, lineUser), tenant.line_language);
+      const messages = memberCardMessages(member, tenant.name, sender.iconUrl, lang);
       const result = await client.push(room.line_user_id, messages, { sender, retryKey: retryKeyFor(`${seed}:${roomId}`) });
       if (result.state === "failed") {
         // 5xx/429 already had their retries inside push; the job's own retries come on top of those.

@@ -8,7 +8,7 @@ import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
 import { lineRepository } from "../line/repository.ts";
-import { memberCardMessages } from "./member-card.ts";
+import { knownLanguage, memberCardMessages } from "./member-card.ts";
 import { messageRepository as repo } from "./messages-repository.ts";
 
 /**
@@ -77,7 +77,8 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
     if (!lineUser || lineUser.follow_state === "blocked") return undefined;
     const channel = (await lineRepository.channel(db, lineUser.channel_id))!;
     const tenant = (await directoryRepository.tenant(db, channel.tenant_id))!;
-    return { lineUser, channel, tenant, lang: lineLanguageOf(lineUser.language, tenant.line_language) };
+    const client = await deps.channels.clientFor(channel, db);
+    return { lineUser, channel, tenant, client, lang: lineLanguageOf(await knownLanguage(client, lineUser), tenant.line_language) };
   }
 
   /** Several members now: say who gets the messages and offer the others. */
@@ -92,7 +93,7 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
       if (friends.length < 2 || offset >= friends.length) return;
       const current = friends.find((f) => f.member_id === ctx.lineUser.current_member_id) ?? friends[0]!;
       const text = offset === 0 ? TEXT[ctx.lang].offer(current.display_name) : TEXT[ctx.lang].more;
-      const client = await deps.channels.clientFor(ctx.channel, db);
+      const client = ctx.client;
       const messages = [pickerMessage(friends, text, ctx.lang, offset)];
       const to = ctx.lineUser.user_id;
       const result = replyToken ? await client.reply(replyToken, messages, { fallback: { to, retryKey: retryKey() } }) : await client.push(to, messages, { retryKey: retryKey() });
@@ -113,7 +114,7 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
       const sender = deps.senderOf(member);
       const [card] = memberCardMessages(member, ctx.tenant.name, sender.iconUrl, ctx.lang);
       const messages: LineMessage[] = [card!, { type: "text", text: TEXT[ctx.lang].picked(member.display_name) }];
-      const client = await deps.channels.clientFor(ctx.channel, db);
+      const client = ctx.client;
       const to = ctx.lineUser.user_id;
       const result = replyToken
         ? await client.reply(replyToken, messages, { sender, fallback: { to, retryKey: retryKey() } })
