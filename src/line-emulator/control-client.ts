@@ -1,5 +1,6 @@
 import type { DeliveryRecord } from "./webhooks/delivery.ts";
-import type { UserMessageInput } from "./platform.ts";
+import type { ApiRequest, UserMessageInput } from "./platform.ts";
+import type { SpecViolation } from "./api/spec-guard.ts";
 import type { ChatEntry, DeliverySettings, EmulatorChannel } from "./state.ts";
 import type { WebhookEvent } from "./webhooks/events.ts";
 
@@ -84,5 +85,16 @@ export class EmulatorControlClient {
   }
   addFault(fault: { path: string; status: number; times?: number }) {
     return this.call<{ path: string; status: number; times: number }>("POST", "/faults", fault);
+  }
+  /** Requests the emulator refused because LINE's OpenAPI documents do not allow them. */
+  violations() {
+    return this.call<SpecViolation[]>("GET", "/violations");
+  }
+  /** The latest requests the emulator received on LINE's paths, oldest first. */
+  requests() {
+    return this.call<ApiRequest[]>("GET", "/requests");
+  }
+  clearViolations() {
+    return this.call<undefined>("DELETE", "/violations");
   }
 }

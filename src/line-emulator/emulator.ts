@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { controlRoutes } from "./api/control.ts";
 import { messagingRoutes } from "./api/messaging.ts";
+import { specGuard } from "./api/spec-guard.ts";
 import { tokenRoutes } from "./api/tokens.ts";
 import { newRequestId } from "./ids.ts";
 import { loginRoutes } from "./login/routes.ts";
@@ -67,6 +68,15 @@ export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: 
     if (forced !== undefined) return c.json({ message: `Fault injected by the emulator (${forced})` }, forced as 500);
     await next();
   });
+  app.use("*", async (c, next) => {
+    if (!isEmulatorPath(c.req.path)) platform.recordRequest({ at: platform.now(), method: c.req.method, path: c.req.path });
+    await next();
+  });
+  const guard = specGuard((v) => {
+    platform.violations.push(v);
+    platform.log?.error({ violation: v }, "request refused by LINE's OpenAPI documents");
+  }, platform.now);
+  app.use("*", async (c, next) => (isEmulatorPath(c.req.path) ? next() : guard(c, next)));
 
   app.route("/", messagingRoutes(platform));
   app.route("/", tokenRoutes(platform));

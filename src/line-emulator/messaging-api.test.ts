@@ -80,13 +80,60 @@ describe("Messaging API over LINE's wire protocol", () => {
     const bad = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: [{ type: "text", text: "" }, { type: "text", text: "x", sender: { name: "x".repeat(21) } }] });
     expect(bad.status).toBe(400);
     expectSpec("/v2/bot/message/push", "post", 400, bad.json);
-    expect(bad.json?.details).toEqual(expect.arrayContaining([expect.objectContaining({ property: "messages[0].text" }), expect.objectContaining({ property: "messages[1].sender.name" })]));
+    expect(bad.json?.details).toEqual([expect.objectContaining({ property: "messages[1].sender.name" })]);
+    // LINE's documents allow an empty text; LINE itself (and the emulator) refuse it.
+    const empty = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: [{ type: "text", text: "" }] });
+    expect(empty.status).toBe(400);
+    expect(empty.json?.details).toEqual([expect.objectContaining({ property: "messages[0].text" })]);
     const script = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: [{ type: "video", originalContentUrl: "javascript:alert(1)", previewImageUrl: "https://example.com/p.jpg" }] });
     expect(script.status).toBe(400);
     const six = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: Array.from({ length: 6 }, () => ({ type: "text", text: "x" })) });
     expect(six.status).toBe(400);
     const key = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: [{ type: "text", text: "x" }] }, { "x-line-retry-key": "nope" });
     expect(key.status).toBe(400);
+    await control.clearViolations();
+  });
+
+  it("checks every request against LINE's OpenAPI documents: refused with 400 and recorded as a violation", async () => {
+    const user = await friend();
+    const card = (component: Record<string, unknown>) => ({
+      to: user.userId,
+      messages: [{ type: "flex", altText: "card", contents: { type: "bubble", body: { type: "box", layout: "vertical", contents: [component] } } }],
+    });
+    // A well-formed Flex card with a quick reply goes through and records nothing.
+    const ok = await client.pushMessage({
+      ...card({ type: "text", text: "Sato" }),
+      messages: [
+        {
+          type: "text",
+          text: "pick",
+          quickReply: { items: [{ type: "action", action: { type: "postback", label: "Sato", data: "talk_to:1", displayText: "Sato" } }] },
+        },
+      ],
+    });
+    expect(ok.sentMessages).toHaveLength(1);
+    expect(await control.violations()).toEqual([]);
+
+    // The emulator's own message schema would take these; LINE's documents do not.
+    const unknownComponent = await raw("POST", "/v2/bot/message/push", card({ type: "txt", text: "Sato" }));
+    expect(unknownComponent.status).toBe(400);
+    expectSpec("/v2/bot/message/push", "post", 400, unknownComponent.json);
+    expect(unknownComponent.json).toMatchObject({ message: expect.stringMatching(/^The request body has \d+ error\(s\)$/) });
+    expect(unknownComponent.json?.details).toEqual(expect.arrayContaining([expect.objectContaining({ property: "messages[0].contents.body.contents[0].type" })]));
+    const noToken = await raw("POST", "/v2/bot/chat/markAsRead", {});
+    expect(noToken.status).toBe(400);
+    const unknownPath = await raw("GET", "/v2/bot/nothing-here");
+    expect(unknownPath.status).toBe(404);
+
+    const violations = await control.violations();
+    expect(violations.map((v) => [v.method, v.path, v.operation])).toEqual([
+      ["POST", "/v2/bot/message/push", "/v2/bot/message/push"],
+      ["POST", "/v2/bot/chat/markAsRead", "/v2/bot/chat/markAsRead"],
+      ["GET", "/v2/bot/nothing-here", undefined],
+    ]);
+    expect(violations[1]?.errors.join()).toMatch(/markAsReadToken/);
+    await control.clearViolations();
+    expect(await control.violations()).toEqual([]);
   });
 
   it("accepts a push to a user who blocked the account but does not deliver it", async () => {
@@ -180,6 +227,7 @@ describe("Messaging API over LINE's wire protocol", () => {
     const unknown = await raw("GET", "/v2/bot/nothing-here");
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ message: "Not found" });
+    await control.clearViolations();
     const user = await friend();
     const big = await raw("POST", "/v2/bot/message/push", { to: user.userId, messages: [{ type: "text", text: "x".repeat(2 * 1024 * 1024) }] });
     expect(big.status).toBe(413);

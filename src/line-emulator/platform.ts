@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { newMessageId, newUserId, randomToken } from "./ids.ts";
+import type { SpecViolation } from "./api/spec-guard.ts";
 import type { ChannelState, ChatEntry, EmulatorState, Persona } from "./state.ts";
 import { WebhookDispatcher, type DeliveryOptions, type DeliveryRecord } from "./webhooks/delivery.ts";
 import { followEvent, messageEvent, postbackEvent, unfollowEvent, unsendEvent, type WebhookEvent } from "./webhooks/events.ts";
@@ -26,6 +27,13 @@ interface ReplyTokenState {
 /** LINE: a reply token can be used once, within one minute of the webhook. */
 export const REPLY_TOKEN_TTL_MS = 60_000;
 const RETRY_KEY_TTL_MS = 24 * 60 * 60_000;
+const REQUEST_LOG_SIZE = 5000;
+
+export interface ApiRequest {
+  at: number;
+  method: string;
+  path: string;
+}
 
 export class PlatformError extends Error {
   constructor(
@@ -44,6 +52,12 @@ export class LinePlatform {
   /** Channel access tokens issued by the token endpoints (the long-lived ones live on the channel). */
   readonly issuedTokens = new Map<string, { channelId: string; expiresAt: number }>();
   private readonly faults: { path: string; status: number; times: number }[] = [];
+  /** Requests LINE's OpenAPI documents refuse (see api/spec-guard.ts), oldest first. */
+  readonly violations: SpecViolation[] = [];
+  /** The latest requests to LINE's paths (tests count calls: "a burst costs one profile call"). */
+  readonly requests: ApiRequest[] = [];
+  /** markAsReadToken → the message it came with (LINE's tokens are per message, for the channel that received it). */
+  readonly readTokens = new Map<string, { channelId: string; userId: string; messageId: string }>();
   baseUrl = "";
 
   constructor(
@@ -122,15 +136,19 @@ export class LinePlatform {
     this.persona(userId);
     this.requireFriend(channelId, userId);
     const id = newMessageId();
-    const message = this.toMessageContent(id, input);
+    const message = { ...this.toMessageContent(id, input), markAsReadToken: this.readTokenFor(channelId, userId, id) };
     const at = this.now();
     this.state.addChat({ id, channelId, userId, from: "user", via: "webhook", at, message, delivered: true });
     const action = await this.emit(channelId, messageEvent(userId, at, message));
     return { ...action, messageId: id };
   }
 
-  async postback(userId: string, channelId: string, data: string): Promise<UserAction> {
+  /** A tapped postback action; its `displayText` shows in the chat as the user's, but goes to the bot only as the postback. */
+  async postback(userId: string, channelId: string, data: string, displayText?: string): Promise<UserAction> {
     this.requireFriend(channelId, userId);
+    if (displayText) {
+      this.state.addChat({ id: newMessageId(), channelId, userId, from: "user", via: "postback", at: this.now(), message: { type: "text", text: displayText }, delivered: true });
+    }
     return this.emit(channelId, postbackEvent(userId, this.now(), data));
   }
 
@@ -169,6 +187,41 @@ export class LinePlatform {
 
   rememberRetry(channelId: string, key: string, requestId: string, sentMessages: { id: string; quoteToken: string }[]) {
     this.retryKeys.set(`${channelId}:${key}`, { requestId, sentMessages, at: this.now() });
+  }
+
+  /** When the LINE app started and will end the bot's loading animation in a chat (`channelId:userId`). */
+  readonly loading = new Map<string, { from: number; until: number }>();
+
+  showLoading(channelId: string, userId: string, seconds: number) {
+    this.loading.set(`${channelId}:${userId}`, { from: this.now(), until: this.now() + seconds * 1000 });
+  }
+
+  /** LINE ends the animation when its time is up or a bot message arrives. */
+  isLoading(channelId: string, userId: string): boolean {
+    const l = this.loading.get(`${channelId}:${userId}`);
+    if (!l || l.until <= this.now()) return false;
+    return !this.state.conversation(channelId, userId).some((e) => e.from === "bot" && e.at >= l.from);
+  }
+
+  private readTokenFor(channelId: string, userId: string, messageId: string): string {
+    const token = randomToken(32);
+    this.readTokens.set(token, { channelId, userId, messageId });
+    return token;
+  }
+
+  /** POST /v2/bot/chat/markAsRead: the user's messages up to the token's one show "Read". */
+  markAsRead(channelId: string, token: string): boolean {
+    const t = this.readTokens.get(token);
+    if (!t || t.channelId !== channelId) return false;
+    const upTo = this.state.chat.find((e) => e.id === t.messageId);
+    for (const e of this.state.conversation(channelId, t.userId)) if (e.from === "user" && upTo && e.at <= upTo.at) e.read = true;
+    this.state.save();
+    return true;
+  }
+
+  recordRequest(r: ApiRequest) {
+    this.requests.push(r);
+    if (this.requests.length > REQUEST_LOG_SIZE) this.requests.splice(0, this.requests.length - REQUEST_LOG_SIZE);
   }
 
   addFault(path: string, status: number, times: number) {

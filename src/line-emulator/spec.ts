@@ -19,6 +19,8 @@ type Json = Record<string, unknown>;
 export interface SpecResult {
   valid: boolean;
   errors: string[];
+  /** The same errors as LINE words a 400's `details`: a dotted property path and a message. */
+  details: { property: string; message: string }[];
 }
 
 const DISPATCH = "__dispatch";
@@ -40,6 +42,9 @@ function expandDiscriminators(doc: Json) {
     schemas[name + DISPATCH] = {
       allOf: [
         { $ref: `#/components/schemas/${name}` },
+        // LINE refuses a type it does not know (a flex "txt" component); without this such an
+        // object would only have to match the base schema.
+        { properties: { [d.propertyName]: { enum: Object.keys(d.mapping) } } },
         ...Object.entries(d.mapping).map(([value, target]) => ({
           if: { properties: { [d.propertyName]: { const: value } }, required: [d.propertyName] },
           then: { $ref: target },
@@ -100,10 +105,22 @@ function run(key: string, schema: () => unknown, data: unknown): SpecResult {
     compiled.set(key, validate);
   }
   const valid = validate(data) as boolean;
-  return { valid, errors: valid ? [] : (validate.errors ?? []).map(describe) };
+  // `if` failures only restate the discriminated subtype's own errors, which are kept; so are
+  // duplicates that allErrors reports once per path through an allOf.
+  const seen = new Set<string>();
+  const found = (valid ? [] : (validate.errors ?? [])).filter((e) => e.keyword !== "if" && !seen.has(describe(e)) && Boolean(seen.add(describe(e))));
+  return { valid, errors: found.map(describe), details: found.map(detail) };
 }
 
 const describe = (e: ErrorObject) => `${e.instancePath || "/"} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`;
+/** `/messages/0/text` → `messages[0].text`, the way LINE names properties in its errors. */
+const detail = (e: ErrorObject) => ({
+  property: e.instancePath
+    .split("/")
+    .slice(1)
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), ""),
+  message: `${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
+});
 
 /** Validates against a named component schema, e.g. `("webhook.yml", "CallbackRequest")`. */
 export function validateSchema(file: SpecFile, schemaName: string, data: unknown): SpecResult {
@@ -144,6 +161,33 @@ export function validateRequest(operationPath: string, method: string, data: unk
   return run(`req ${method} ${operationPath}`, () => anchor(schema, file), data);
 }
 
+/** Path templates of LINE's documents as patterns, e.g. `/v2/bot/profile/{userId}`. */
+let templates: { file: SpecFile; template: string; pattern: RegExp }[] | undefined;
+
+/**
+ * The operation of LINE's documents a request hits, by method and concrete path; undefined when
+ * LINE's documents have no such operation (a request LINE itself would answer 404).
+ */
+export function findOperation(method: string, requestPath: string): { path: string; hasBody: boolean; form: boolean } | undefined {
+  const { docs } = load();
+  templates ??= FILES.flatMap((file) =>
+    Object.keys((docs[file].paths as Json | undefined) ?? {}).map((template) => ({
+      file,
+      template,
+      pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    })),
+  );
+  // A literal segment wins over a parameter (`/v2/bot/message/quota` before `/v2/bot/message/{messageId}`).
+  const hits = templates.filter((t) => t.pattern.test(requestPath)).sort((a, b) => (a.template.match(/\{/g)?.length ?? 0) - (b.template.match(/\{/g)?.length ?? 0));
+  for (const hit of hits) {
+    const op = ((docs[hit.file].paths as Json)[hit.template] as Json)[method.toLowerCase()] as Json | undefined;
+    if (!op) continue;
+    const content = (op.requestBody as Json | undefined)?.content as Record<string, unknown> | undefined;
+    return { path: hit.template, hasBody: Boolean(content), form: Boolean(content?.["application/x-www-form-urlencoded"]) };
+  }
+  return undefined;
+}
+
 /**
  * Compiles the validators tests use most, up front: compiling LINE's message schemas takes a
  * few seconds, and doing it mid-test would stall the event loop the emulator shares.
@@ -158,4 +202,5 @@ export function preloadSpecs() {
   ] as const) {
     validateResponse(p, m, s, {});
   }
+  validateRequest("/v2/bot/message/push", "post", {});
 }

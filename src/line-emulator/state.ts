@@ -50,14 +50,19 @@ export interface ChatEntry {
   channelId: string;
   userId: string;
   from: "user" | "bot";
-  /** How it arrived: the user's messages go out as webhooks; the bot's come by push or reply. */
-  via: "webhook" | "push" | "reply";
+  /**
+   * How it arrived: the user's messages go out as webhooks (a tapped postback's displayText only
+   * shows in the chat); the bot's come by push or reply.
+   */
+  via: "webhook" | "postback" | "push" | "reply";
   at: number;
   message: Record<string, unknown>;
   sender?: { name?: string; iconUrl?: string };
   /** False when LINE accepted a push the user never sees (not a friend, or blocked). */
   delivered: boolean;
   unsent?: boolean;
+  /** A user's message the bot marked read (markAsRead): the LINE app shows "Read" beside it. */
+  read?: boolean;
 }
 
 export interface StoredContent {

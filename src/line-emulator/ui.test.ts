@@ -73,7 +73,7 @@ describe("emulator UI at a phone viewport", () => {
     // A push shows up live (polling) with the sender name it carried.
     const bot = new messagingApi.MessagingApiClient({ channelAccessToken: channel.accessToken, baseURL: emu.url });
     await bot.pushMessage({ to: userId, messages: [{ type: "text", text: `reply ${XSS}`, sender: { name: "Sato" } }] });
-    await expect.poll(() => page.locator(".msg.bot .sender-name").last().textContent(), { timeout: 5000 }).toBe("Sato");
+    await expect.poll(() => page.locator(".msg-row .sender-name").last().textContent(), { timeout: 5000 }).toBe("Sato");
     expect(await page.locator(".msg.bot").last().textContent()).toContain(`reply ${XSS}`);
 
     await page.getByText("Photo or file").click();
@@ -114,6 +114,53 @@ describe("emulator UI at a phone viewport", () => {
     expect(back.searchParams.get("friendship_status_changed")).toBe("false");
 
     expect(dialogs).toEqual([]);
+    await context.close();
+  });
+
+  it("draws Flex cards, sender icons and quick replies as the LINE app does; a tapped quick reply sends its postback", async () => {
+    const control = new EmulatorControlClient(emu.url);
+    const user = await control.createUser({ displayName: "Quick Tapper" });
+    await control.follow(user.userId, channel.channelId);
+    const bot = new messagingApi.MessagingApiClient({ channelAccessToken: channel.accessToken, baseURL: emu.url });
+    const icon = `${emu.url}/__emulator/none.png`;
+    await bot.pushMessage({
+      to: user.userId,
+      messages: [
+        {
+          type: "flex",
+          altText: "Sato · Demo Company",
+          contents: {
+            type: "bubble",
+            body: { type: "box", layout: "vertical", contents: [{ type: "text", text: "Sato Hanako", weight: "bold", size: "lg" }, { type: "text", text: "Demo Company", size: "sm", color: "#8c8c8c" }] },
+          },
+          sender: { name: "Sato", iconUrl: icon },
+        },
+        {
+          type: "text",
+          text: "Pick who you talk to",
+          quickReply: { items: [{ type: "action", action: { type: "postback", label: "Kim", data: "talk_to:kim", displayText: "Talk to Kim" } }] },
+        },
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(emu.url);
+    await page.getByRole("button", { name: "Use" }).last().click();
+    await page.goto(`${emu.url}/ui/chat/${channel.channelId}`);
+    const card = page.locator(".fx-bubble").last();
+    expect(await card.locator(".fx-text.fx-bold").textContent()).toBe("Sato Hanako");
+    expect(await card.locator(".fx-text.fx-muted").textContent()).toBe("Demo Company");
+    expect(await page.locator(".msg-row img.msg-avatar").first().getAttribute("src")).toBe(icon);
+    expect(await page.locator(".msg-row .sender-name").first().textContent()).toBe("Sato");
+    await fitsPhone(page);
+
+    const before = receiver.received.length;
+    await page.getByRole("navigation", { name: "Quick replies" }).getByRole("button", { name: "Kim" }).click();
+    await receiver.waitFor(before + 1);
+    expect(lastEvent()).toMatchObject({ type: "postback", postback: { data: "talk_to:kim" }, source: { userId: user.userId } });
+    await expect.poll(() => page.locator(".msg.user").last().textContent()).toContain("Talk to Kim");
+    // Quick replies belong to the latest message only: once the user answered they are gone.
+    expect(await page.getByRole("navigation", { name: "Quick replies" }).count()).toBe(0);
     await context.close();
   });
 });

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   LINE_LOGIN_CHANNEL_SECRET: z.string().min(16).optional(),
   LINE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LINE_PROFILE_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
+  LINE_PROFILE_REFRESH_SECONDS: z.coerce.number().positive().default(60),
+  LINE_PICTURE_HOSTS: z.string().default("profile.line-scdn.net,obs.line-scdn.net"),
   LINE_EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   LINE_EVENT_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "SMTP_URL must be smtp:// or smtps://").optional(),
@@ -74,8 +76,15 @@ export interface Config {
     loginChannelId: string | undefined;
     loginChannelSecret: string | undefined;
     emulatorPort: number | undefined;
-    /** A LINE user's profile is fetched again once its copy is older than this. */
+    /** The background sweep fetches every friend's profile again once its copy is older than this. */
     profileMaxAgeMs: number;
+    /** Any activity (an event, a member opening the room or contact) refreshes a profile older than this. */
+    profileRefreshMs: number;
+    /**
+     * Where LINE profile pictures may be fetched from: host names (HTTPS, default port) or whole
+     * origins such as `http://127.0.0.1:4000` (a stand-in or test server).
+     */
+    pictureHosts: string[];
     /** Attempts at processing one webhook event before it is parked as failed. */
     eventMaxAttempts: number;
     /**
@@ -144,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginChannelSecret: e.LINE_LOGIN_CHANNEL_SECRET,
       emulatorPort: e.LINE_EMULATOR_PORT,
       profileMaxAgeMs: e.LINE_PROFILE_MAX_AGE_HOURS * 3600_000,
+      profileRefreshMs: e.LINE_PROFILE_REFRESH_SECONDS * 1000,
+      pictureHosts: e.LINE_PICTURE_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
       eventMaxAttempts: e.LINE_EVENT_MAX_ATTEMPTS,
       eventHoldMs: e.LINE_EVENT_HOLD_MS,
     },

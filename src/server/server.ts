@@ -189,18 +189,25 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       files,
       channels: line.channels,
       login: line.login,
+      profiles: line.profiles,
       mailer: () => mail.mailer,
       mailFrom,
       publicBaseUrl,
       // Real LINE opens the chat with the account; the emulator has its own chat page.
       chatUrl: (channel) =>
-        emulator ? `${emulator.url}/ui/chat/${channel.channel_id}` : `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id ?? "")}/`,
+        emulator
+          ? `${emulator.url}/ui/chat/${channel.channel_id}`
+          : channel.basic_id
+            ? `https://line.me/R/oaMessage/${encodeURIComponent(channel.basic_id)}/`
+            : // Without a basic ID (LINE did not answer GET /v2/bot/info) the LINE app itself, not a broken chat link.
+              "https://line.me/R/",
       notify: messaging.roomNotifier,
       cpu,
       clock,
       log,
     });
-    const contacts = createContacts({ db, files, clock, log, cpu });
+    const refreshLineProfile = (lineUserId: string) => line.profiles.refreshOnView(db, lineUserId);
+    const contacts = createContacts({ db, files, clock, log, cpu, refreshLineProfile });
     const carddav = createCarddav({ db, clock, serverKey: secretKey, publicBaseUrl });
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);
@@ -221,7 +228,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       apiRoutes: [
         line.adminRoutes(),
         invitationRoutes(invitations),
-        roomRoutes({ db, files, messaging }),
+        roomRoutes({ db, files, messaging, refreshLineProfile }),
         contacts.routes(),
         realtimeRoutes(realtime, { db, clock }),
         notificationRoutes(notifications),
@@ -258,6 +265,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // them gets a second each (lifecycle.ts), so the process is gone in bounded time.
       await lifecycle.closeAll(config.shutdown.timeoutMs);
     };
+    // Every channel's basic ID and name from LINE (GET /v2/bot/info), without holding up the start.
+    line.channels.refreshAllBotInfo().catch((err: unknown) => log.warn({ err }, "LINE bot info not refreshed at start"));
     phase = "serving";
     return {
       url: serverUrl,

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { EmulatorControlClient } from "../../src/line-emulator/control-client.ts";
 import { freshTestDatabase } from "./fresh-database.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { startServer, type RunningServer, type StartOptions } from "../../src/server/server.ts";
@@ -40,9 +41,13 @@ export async function bootServer(env: Record<string, string> = {}, opts: StartOp
     dataDir,
     databaseUrl: config.databaseUrl,
     async stop() {
+      // Every request the connector sent was checked against LINE's OpenAPI documents by the
+      // emulator; one it refused fails the test file here, even if the test never looked.
+      const violations = running.lineEmulator ? await new EmulatorControlClient(running.lineEmulator.url).violations() : [];
       await running.close();
       await database?.drop();
       if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (violations.length) throw new Error(`the connector sent requests LINE's OpenAPI documents refuse: ${JSON.stringify(violations, null, 2)}`);
     },
   });
 }

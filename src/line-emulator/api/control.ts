@@ -120,6 +120,13 @@ export function controlRoutes(platform: LinePlatform, registerChannel: (ch: Emul
     return c.json(platform.state.conversation(channelId, platform.persona(c.req.param("userId")).userId));
   });
 
+  app.get("/violations", (c) => c.json(platform.violations));
+  app.get("/requests", (c) => c.json(platform.requests));
+  app.delete("/violations", (c) => {
+    platform.violations.length = 0;
+    return c.body(null, 204);
+  });
+
   app.post("/faults", async (c) => {
     const f = await body(c.req.raw, z.object({ path: z.string().startsWith("/"), status: z.number().int().min(100).max(599), times: z.number().int().min(1).default(1) }));
     platform.addFault(f.path, f.status, f.times);

@@ -120,7 +120,15 @@ export function messagingRoutes(platform: LinePlatform) {
     if (typeof body?.chatId !== "string" || typeof seconds !== "number" || seconds < 5 || seconds > 60 || seconds % 5 !== 0) {
       return c.json({ message: "The request body has 1 error(s)", details: [{ message: "invalid chatId or loadingSeconds", property: "chatId" }] }, 400);
     }
+    platform.showLoading(c.get("channel").channelId, body.chatId, seconds);
     return c.json({}, 202);
+  });
+
+  app.post("/v2/bot/chat/markAsRead", async (c) => {
+    const body = (await readJson(c.req.raw)) as { markAsReadToken?: unknown } | undefined;
+    const token = typeof body?.markAsReadToken === "string" ? body.markAsReadToken : "";
+    if (!platform.markAsRead(c.get("channel").channelId, token)) return c.json({ message: "Invalid markAsReadToken" }, 400);
+    return c.json({});
   });
 
   app.get("/v2/bot/info", (c) => {

@@ -46,9 +46,24 @@ button.secondary,.btn.secondary{background:#e4e6ea;color:#111}ul.list{list-style
 ul.list li{display:flex;align-items:center;gap:10px;padding:8px 0;border-bottom:1px solid #eee}ul.list li:last-child{border:0}
 .avatar{width:40px;height:40px;border-radius:50%;background:#ccc;object-fit:cover;flex:none}
 .grow{flex:1;min-width:0}.muted{color:#777;font-size:12px}.row{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
-.chat{display:flex;flex-direction:column;gap:8px;min-height:200px}.msg{max-width:80%;padding:8px 12px;border-radius:14px;word-wrap:break-word;white-space:pre-wrap}
-.msg.user{align-self:flex-end;background:#8de055}.msg.bot{align-self:flex-start;background:#fff;border:1px solid #ddd}
-.sender{display:flex;align-items:center;gap:6px;font-size:12px;color:#555;margin-bottom:2px}.sender img{width:20px;height:20px;border-radius:50%}
+.chat{display:flex;flex-direction:column;gap:8px;min-height:200px;background:#8cabd9;border-radius:10px;padding:10px}
+.msg{max-width:80%;padding:8px 12px;border-radius:14px;word-wrap:break-word;white-space:pre-wrap}
+.msg.user{align-self:flex-end;background:#8de055}.msg.bot{background:#fff;max-width:100%}
+.msg-row{display:flex;gap:8px;align-items:flex-start;max-width:85%}.msg-col{display:flex;flex-direction:column;gap:2px;min-width:0}
+.msg-avatar{width:36px;height:36px;border-radius:50%;background:#ccd;object-fit:cover;flex:none}
+.sender-name{font-size:12px;color:#223}.msg .read{font-size:11px;color:#355}.msg-col .muted{color:#eef}
+.msg.flex{padding:0;background:none;border:0;white-space:normal}
+.fx-bubble{background:#fff;border-radius:14px;overflow:hidden;width:240px;max-width:100%}.fx-carousel{display:flex;gap:8px;overflow-x:auto}
+.fx-body,.fx-header,.fx-footer{padding:12px}.fx-hero img{display:block;width:100%}
+.fx-box{display:flex;gap:4px}.fx-col{flex-direction:column}.fx-row{flex-direction:row;align-items:baseline}
+.fx-text{margin:0;white-space:pre-wrap}.fx-bold{font-weight:700}.fx-muted{color:#8c8c8c}
+.fx-xxs{font-size:10px}.fx-xs{font-size:11px}.fx-sm{font-size:13px}.fx-md{font-size:14px}.fx-lg{font-size:17px}.fx-xl{font-size:19px}
+.fx-xxl{font-size:22px}.fx-3xl{font-size:26px}.fx-4xl{font-size:30px}.fx-5xl{font-size:36px}
+.fx-img{max-width:100%}.fx-square{aspect-ratio:1/1;object-fit:cover;width:100%}.fx-icon{width:16px;height:16px}
+.fx-sep{border:0;border-top:1px solid #eee;margin:6px 0}.fx-filler{flex:1}
+.fx-action-form{margin:0}.fx-button{width:100%;background:#fff;color:#06c755;border:0}.fx-button.primary{background:#06c755;color:#fff}
+.quick-reply{display:flex;gap:6px;overflow-x:auto;padding:4px 0}.quick-reply form{flex:none}
+.qr-chip{background:#fff;color:#06c755;border:1px solid #06c755;border-radius:18px;padding:6px 12px;font-size:14px;margin:0;white-space:nowrap}
 .stickers button{font-size:13px;background:#fff;color:#111;border:1px solid #ddd;padding:6px 8px}.sticker{font-size:24px;vertical-align:middle}
 details{margin-top:6px}summary{cursor:pointer;color:#06c755}
 .tagline{color:#eaffea}.msg img{max-width:100%}input.fill{flex:1;width:auto}

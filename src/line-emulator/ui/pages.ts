@@ -1,4 +1,5 @@
 import { DISPLAY_NAME_MAX, type ChannelState, type ChatEntry, type Friendship, type Persona } from "../state.ts";
+import { renderFlex, renderQuickReply, type ActionTarget } from "./flex.ts";
 import { html, page, type Html } from "./html.ts";
 
 /** A small built-in sticker set (LINE's public sample package 446), drawn as emoji here. */
@@ -78,9 +79,11 @@ export function homePage(opts: {
   );
 }
 
-function messageBody(e: ChatEntry): Html {
+function messageBody(e: ChatEntry, target: ActionTarget): Html {
   const m = e.message as Record<string, string | number | undefined>;
   switch (m.type) {
+    case "flex":
+      return renderFlex(e.message, target);
     case "text":
       return html`${m.text}`;
     case "sticker":
@@ -101,16 +104,23 @@ function messageBody(e: ChatEntry): Html {
   }
 }
 
-export function renderMessages(entries: ChatEntry[], channel: ChannelState): Html {
+/** Bot messages as the LINE app shows them: the sender's icon and name beside the bubble (the account's when none). */
+export function renderMessages(entries: ChatEntry[], channel: ChannelState, loading = false): Html {
   const visible = entries.filter((e) => e.delivered && !e.unsent);
-  if (!visible.length) return html`<p class="muted">No messages yet.</p>`;
-  return html`${visible.map((e) => {
-    const who =
-      e.from === "bot"
-        ? html`<div class="sender">${e.sender?.iconUrl ? html`<img src="${e.sender.iconUrl}" alt="">` : ""}<span class="sender-name">${e.sender?.name ?? channel.botName}</span><span class="muted">${e.via}</span></div>`
-        : "";
-    return html`<div class="msg ${e.from}" data-id="${e.id}">${who}${messageBody(e)}<div class="muted">${new Date(e.at).toLocaleTimeString()}</div></div>`;
-  })}`;
+  const typing = loading ? html`<div class="msg-row typing" role="status" aria-label="typing"><span class="msg-avatar"></span><div class="msg bot">…</div></div>` : "";
+  if (!visible.length) return html`<p class="muted">No messages yet.</p>${typing}`;
+  const base = `/ui/chat/${channel.channelId}`;
+  const target: ActionTarget = { postbackPath: `${base}/postback`, textPath: `${base}/text` };
+  const time = (e: ChatEntry) => html`<div class="muted">${new Date(e.at).toLocaleTimeString()}</div>`;
+  const rows = visible.map((e) => {
+    const kind = e.message.type === "flex" ? "msg flex" : "msg";
+    if (e.from === "user")
+      return html`<div class="${kind} user" data-id="${e.id}">${messageBody(e, target)}${e.read ? html`<div class="read">Read</div>` : ""}${time(e)}</div>`;
+    const icon = e.sender?.iconUrl ? html`<img class="msg-avatar" src="${e.sender.iconUrl}" alt="">` : html`<span class="msg-avatar"></span>`;
+    return html`<div class="msg-row" data-id="${e.id}">${icon}<div class="msg-col"><span class="sender-name">${e.sender?.name ?? channel.botName}</span><div class="${kind} bot">${messageBody(e, target)}</div>${time(e)}</div></div>`;
+  });
+  const last = visible.at(-1)!;
+  return html`${rows}${typing}${last.from === "bot" ? renderQuickReply(last.message, target) : ""}`;
 }
 
 export const CHAT_SCRIPT_PATH = "/ui/chat.js";
@@ -125,14 +135,14 @@ setInterval(async () => {
 window.scrollTo(0, document.body.scrollHeight);
 `;
 
-export function chatPage(channel: ChannelState, entries: ChatEntry[]): string {
+export function chatPage(channel: ChannelState, entries: ChatEntry[], loading: boolean): string {
   const base = `/ui/chat/${channel.channelId}`;
   const stickers = STICKERS.map(
     (s) => html`<form method="post" action="${base}/sticker"><input type="hidden" name="packageId" value="${s.packageId}"><input type="hidden" name="stickerId" value="${s.stickerId}"><button type="submit" aria-label="sticker ${s.stickerId}">${stickerFace(s)}</button></form>`,
   );
   return page(
     channel.botName,
-    html`<section class="chat" id="messages" data-poll="${base}/messages">${renderMessages(entries, channel)}</section>
+    html`<section class="chat" id="messages" data-poll="${base}/messages">${renderMessages(entries, channel, loading)}</section>
     <section>
       <form method="post" action="${base}/text" class="row"><input type="text" name="text" id="text" aria-label="Message" required maxlength="5000" class="fill"><button type="submit">Send</button></form>
       <div class="row stickers">${stickers}</div>

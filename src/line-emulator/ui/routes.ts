@@ -97,11 +97,13 @@ export function uiRoutes(platform: LinePlatform) {
   app.get(CHAT_SCRIPT_PATH, (c) => c.body(CHAT_SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/ui/chat/:channelId", (c) => {
     const channel = platform.channel(c.req.param("channelId"));
-    return c.html(chatPage(channel, platform.state.conversation(channel.channelId, requireMe(c).userId)));
+    const userId = requireMe(c).userId;
+    return c.html(chatPage(channel, platform.state.conversation(channel.channelId, userId), platform.isLoading(channel.channelId, userId)));
   });
   app.get("/ui/chat/:channelId/messages", (c) => {
     const channel = platform.channel(c.req.param("channelId"));
-    return c.html(renderMessages(platform.state.conversation(channel.channelId, requireMe(c).userId), channel).value);
+    const userId = requireMe(c).userId;
+    return c.html(renderMessages(platform.state.conversation(channel.channelId, userId), channel, platform.isLoading(channel.channelId, userId)).value);
   });
 
   const sendFromUi = async (c: Context, input: UserMessageInput) => {
@@ -119,6 +121,15 @@ export function uiRoutes(platform: LinePlatform) {
     if (!file) throw new PlatformError(400, "Choose a file to send.");
     const kind = file.type.startsWith("image/") ? "image" : file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio" : "file";
     return sendFromUi(c, { type: kind, contentBase64: file.base64, contentType: file.type, fileName: file.name });
+  });
+  /** A tapped postback button (quick reply or Flex): LINE sends the postback and shows its displayText as the user's. */
+  app.post("/ui/chat/:channelId/postback", async (c) => {
+    const channelId = c.req.param("channelId");
+    const form = await c.req.parseBody();
+    const data = str(form.data);
+    if (!data) throw new PlatformError(400, "That button carries no data.");
+    await platform.postback(requireMe(c).userId, channelId, data, str(form.displayText) || undefined);
+    return c.redirect(`/ui/chat/${channelId}`, 303);
   });
   app.post("/ui/chat/:channelId/location", async (c) => {
     const f = await c.req.parseBody();

@@ -17,6 +17,8 @@ export interface ContactsModuleDeps {
   log: Logger;
   /** vCard parsing for imports runs there. */
   cpu: CpuPool;
+  /** Opening a LINE contact refreshes a stale LINE profile in the background (the LINE connector's). */
+  refreshLineProfile: (lineUserId: string) => Promise<void>;
 }
 
 /**
@@ -33,7 +35,7 @@ export function createContacts(deps: ContactsModuleDeps) {
     service,
     admin,
     routes() {
-      const app = contactRoutes(service);
+      const app = contactRoutes(service, deps.refreshLineProfile);
       app.route("/", contactAdminRoutes(admin));
       app.route("/", contactImportRoutes(imports));
       return app;

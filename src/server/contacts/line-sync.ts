@@ -73,8 +73,22 @@ export function createContactLineSync({ files, clock, log }: LineSyncDeps) {
       if (after.picture_url !== before.picture_url || after.picture_file_key !== before.picture_file_key) {
         await queueLinePhoto(ctx.tx, after.id);
       }
-      if (after.display_name !== before.display_name && after.display_name !== null) {
-        const linked = await repo.linkedTo(ctx.tx, after.id);
+      const renamed = after.display_name !== before.display_name && after.display_name !== null;
+      const newPicture = after.picture_url !== before.picture_url;
+      if (!renamed && !newPicture) return;
+      const linked = await repo.linkedTo(ctx.tx, after.id);
+      // Each sync that changed what the contact shows is in its history, by no member (LINE did it).
+      for (const c of linked) {
+        await writeAudit(ctx.tx, {
+          tenantId: c.tenant_id,
+          actorId: null,
+          action: "contact.line_profile",
+          targetType: "contact",
+          targetId: c.id,
+          detail: { ...(renamed ? { nickName: { from: before.display_name, to: after.display_name } } : {}), ...(newPicture ? { photo: true } : {}) },
+        });
+      }
+      if (renamed && after.display_name !== null) {
         for (const c of linked) {
           const row = (await repo.get(ctx.tx, c.tenant_id, NO_MEMBER, c.id))!;
           const fields = editableOf(row);

@@ -62,7 +62,7 @@ export function vcardFileName(r: ContactRow): string {
 }
 
 /** External contacts for members, mounted under /api/v1 behind the session middleware. */
-export function contactRoutes(contacts: ContactsService) {
+export function contactRoutes(contacts: ContactsService, refreshLineProfile: (lineUserId: string) => Promise<void>) {
   const app = createRouter();
   app.use("/contacts", requireAuth);
   app.use("/contacts/*", requireAuth);
@@ -166,6 +166,7 @@ export function contactRoutes(contacts: ContactsService) {
     }),
     async (c) => {
       const row = await contacts.get(auth(c), c.req.valid("param").id);
+      if (row.line_user_id) await refreshLineProfile(row.line_user_id);
       return c.json(presentContact(row), 200, withEtag(row.version));
     },
   );

@@ -10,6 +10,12 @@ export interface TenantRow {
   line_grant_new_members: boolean;
   line_files_allowed: boolean;
   trash_retention_days: number;
+  /** What the LINE account speaks to a LINE user whose own language it has no words for. */
+  line_language: "en" | "ja" | "ko";
+  /** Mark a LINE user's messages read on LINE when a member opens the room. */
+  line_read_receipts: boolean;
+  /** Show the LINE user LINE's loading animation while a member types. */
+  line_typing: boolean;
 }
 
 export interface MemberRow {
@@ -176,7 +182,8 @@ export const directoryRepository = {
       `SELECT ${MEMBER_COLUMNS.split(", ").map((c) => `m.${c.trim()}`).join(", ")}, s.csrf_token,
          json_build_object('id', t.id, 'name', t.name, 'plan', t.plan, 'contact_quota', t.contact_quota, 'line_policy', t.line_policy,
            'line_grant', t.line_grant, 'line_grant_new_members', t.line_grant_new_members, 'line_files_allowed', t.line_files_allowed,
-           'trash_retention_days', t.trash_retention_days) AS tenant
+           'trash_retention_days', t.trash_retention_days, 'line_language', t.line_language, 'line_read_receipts', t.line_read_receipts,
+           'line_typing', t.line_typing) AS tenant
        FROM sessions s JOIN members m ON m.id = s.member_id JOIN tenants t ON t.id = m.tenant_id
        WHERE s.token_hash = $1 AND s.expires_at > $2`,
       [tokenHash, now],

@@ -124,7 +124,7 @@ describe("Message ID search", () => {
     await server.worker.drain();
     const chat = JSON.stringify(await emu.chat(user.userId, channelId));
     expect(chat).toContain('could not find anyone with the Message ID \\"nobody-here\\"');
-    expect(chat).toContain("You are now connected with 佐藤 花子");
+    expect(chat).toContain("Hello, this is 佐藤 花子 of Demo Company.");
     const room = (await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher");
     expect(room).toMatchObject({ via: "message_id" });
 

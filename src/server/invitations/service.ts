@@ -15,7 +15,9 @@ import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage } from "../line/client.ts";
-import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
+import type { ProfileSync } from "../line/profile-sync.ts";
+import { lineLanguageOf } from "../line/language.ts";
 import type { LineLogin, LoginResult } from "../line/login.ts";
 import { lineRepository, type ChannelRow } from "../line/repository.ts";
 import type { Mailer } from "../mail/mailer.ts";
@@ -48,6 +50,7 @@ export interface InvitationDeps {
   files: FileStore;
   channels: ChannelService;
   login: LineLogin;
+  profiles: ProfileSync;
   mailer: () => Mailer;
   mailFrom: string;
   publicBaseUrl: () => string;
@@ -114,33 +117,31 @@ export function createInvitationService(deps: InvitationDeps) {
     const state = await landing(token);
     if (state.kind !== "ok") return fail(state.kind);
     const created = await db.transaction(async (tx) => {
-      let lineUser = await lineRepository.ensureLineUser(tx, result.channel.id, result.lineUserId);
-      if (!lineUser.display_name && result.displayName) {
-        lineUser = await lineRepository.saveProfile(
-          tx,
-          lineUser.id,
-          { display_name: result.displayName, picture_url: result.pictureUrl, status_message: null, language: null },
-          clock(),
-        );
-      }
+      const known = await lineRepository.ensureLineUser(tx, result.channel.id, result.lineUserId);
+      // The ID token is LINE's profile of seconds ago: newer than any copy we hold.
+      const lineUser = await deps.profiles.applyLoginProfile(tx, result.channel, known, result);
       return befriendIfAllowed(tx, result.channel, lineUser.id, state.member, via ?? "link");
     });
     if (!created) return fail("unavailable");
-    return { redirect: deps.chatUrl(result.channel) };
+    // LINE's chat link needs the bot's basic ID: a channel that never learnt it asks LINE now.
+    const channel = result.channel.basic_id ? result.channel : await deps.channels.refreshBotInfo(result.channel);
+    return { redirect: deps.chatUrl(channel) };
   }
   deps.login.setCompletion(completeLogin);
 
-  async function say(ctx: LineEventContext, ev: { replyToken?: string; webhookEventId: string }, text: string, sender?: string) {
+  async function say(ctx: LineEventContext, ev: { replyToken?: string; webhookEventId: string }, text: string) {
     const client = await ctx.client();
     const messages: LineMessage[] = [{ type: "text", text }];
     const retryKey = retryKeyFor(`reply:${ev.webhookEventId}`);
-    const opts = { sender: sender ? { name: sender.slice(0, 20) } : undefined, fallback: { to: ctx.lineUser.user_id, retryKey } };
-    const result = ev.replyToken ? await client.reply(ev.replyToken, messages, opts) : await client.push(ctx.lineUser.user_id, messages, { retryKey, sender: opts.sender });
+    const result = ev.replyToken
+      ? await client.reply(ev.replyToken, messages, { fallback: { to: ctx.lineUser.user_id, retryKey } })
+      : await client.push(ctx.lineUser.user_id, messages, { retryKey });
     if (result.state === "failed") ctx.log.warn({ reason: result.reason }, "LINE reply failed");
   }
 
   const lineHandlers: LineEventHandlers = {
     async follow(ctx, ev) {
+      if (isStandby(ev)) return;
       const channel = ctx.channel;
       if (channel.mode === "dedicated" && channel.dedicated_member_id) {
         const member = await directoryRepository.member(ctx.tx, channel.tenant_id, channel.dedicated_member_id);
@@ -161,7 +162,7 @@ export function createInvitationService(deps: InvitationDeps) {
      * ID is a search, not a message to the member, so it never lands in their room as unread.
      */
     async message(ctx, ev) {
-      if (ev.message.type !== "text" || ctx.channel.mode !== "shared") return;
+      if (ev.message.type !== "text" || ctx.channel.mode !== "shared" || isStandby(ev)) return;
       const text = (ev.message as webhook.TextMessageContent).text.trim();
       const friendships = await friendshipsOfLineUser(ctx.tx, ctx.lineUser.id);
       const looksLikeId = LoginIdSchema.safeParse(text).success;
@@ -169,10 +170,11 @@ export function createInvitationService(deps: InvitationDeps) {
       // Someone already talking to a member is chatting, not searching; the rooms feature takes the message.
       if (!member && friendships.length > 0) return;
       const tenant = (await directoryRepository.tenant(ctx.tx, ctx.channel.tenant_id))!;
-      const lang = ctx.lineUser.language;
+      const lang = lineLanguageOf(ctx.lineUser.language, tenant.line_language);
       if (member) {
+        // Connected: the member's card and greeting follow (rooms/member-card.ts); only a refusal is said here.
         const done = await befriendIfAllowed(ctx.tx, ctx.channel, ctx.lineUser.id, member, "message_id");
-        await say(ctx, ev, done ? replyText(lang, "connected", member.display_name, tenant.name) : replyText(lang, "unavailable", member.display_name, tenant.name), done ? member.display_name : undefined);
+        if (!done) await say(ctx, ev, replyText(lang, "unavailable", member.display_name, tenant.name));
         return "consumed";
       }
       await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
@@ -191,7 +193,7 @@ export function createInvitationService(deps: InvitationDeps) {
       if (lineUser.follow_state === "blocked") return;
       const tenant = (await directoryRepository.tenant(tx, channel.tenant_id))!;
       const ctx = { tx, channel, lineUser, log: deps.log, client: () => deps.channels.clientFor(channel, tx) } as LineEventContext;
-      await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineUser.language, "ask_id", "", tenant.name));
+      await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineLanguageOf(lineUser.language, tenant.line_language), "ask_id", "", tenant.name));
     },
   });
 

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { z } from "zod";
 import type { CreateLineChannelBody, UpdateLineChannelBody } from "../../shared/line.ts";
 import { writeAudit } from "../audit/audit.ts";
@@ -17,12 +18,29 @@ export interface ChannelServiceDeps {
   box: SecretBox;
   endpoints: LineEndpoints;
   clock: () => Date;
+  log: Logger;
   retry?: RetryPolicy;
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
-export function createChannelService({ db, box, endpoints, clock, retry }: ChannelServiceDeps) {
+export function createChannelService({ db, box, endpoints, clock, log, retry }: ChannelServiceDeps) {
+  /**
+   * Asks LINE who the bot is (GET /v2/bot/info) and records its basic ID and name: the chat link
+   * LINE users are sent to (`https://line.me/R/oaMessage/<basic id>/`) needs the basic ID. Called
+   * outside any transaction; a LINE that does not answer leaves the channel as it was.
+   */
+  async function refreshBotInfo(channel: ChannelRow): Promise<ChannelRow> {
+    try {
+      const bot = await createLineClient({ endpoints, accessToken: await accessToken(channel), retry }).botInfo();
+      if (bot.basicId === channel.basic_id && bot.displayName === channel.bot_name) return channel;
+      return (await repo.updateChannel(db, channel.id, { basic_id: bot.basicId, bot_name: bot.displayName })) ?? channel;
+    } catch (err) {
+      log.warn({ err, channelId: channel.channel_id }, "LINE bot info not fetched; the channel keeps its basic ID and name");
+      return channel;
+    }
+  }
+
   function requireAdmin(auth: Auth) {
     if (auth.member.role !== "admin") throw problems.adminRequired();
   }
@@ -57,6 +75,13 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
   return {
     endpoints,
     channelSecret: (channel: ChannelRow) => box.open(channel.channel_secret_enc),
+    refreshBotInfo,
+
+    /** At start: every channel's basic ID and name, one after the other, in the background. */
+    async refreshAllBotInfo() {
+      for (const channel of await repo.allChannels(db)) await refreshBotInfo(channel);
+    },
+
     loginSecret: (channel: ChannelRow) => (channel.login_channel_secret_enc ? box.open(channel.login_channel_secret_enc) : null),
     accessToken,
 
@@ -78,7 +103,7 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
       requireAdmin(auth);
       await checkDedicatedMember(auth, body.dedicatedMemberId);
       try {
-        return await db.transaction(async (tx) => {
+        const created = await db.transaction(async (tx) => {
           const c = await repo.insertChannel(tx, {
             tenant_id: auth.tenant.id,
             channel_id: body.channelId,
@@ -102,6 +127,7 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
           });
           return c;
         });
+        return await refreshBotInfo(created);
       } catch (err) {
         if (isUniqueViolation(err)) throw taken();
         throw err;
@@ -136,7 +162,7 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
         ...(body.basicId !== undefined && { basic_id: body.basicId }),
         ...(body.botName !== undefined && { bot_name: body.botName }),
       };
-      return db.transaction(async (tx) => {
+      const saved = await db.transaction(async (tx) => {
         const c = (await repo.updateChannel(tx, id, changes))!;
         await writeAudit(tx, {
           tenantId: auth.tenant.id,
@@ -149,6 +175,7 @@ export function createChannelService({ db, box, endpoints, clock, retry }: Chann
         });
         return c;
       });
+      return refreshBotInfo(saved);
     },
 
     /** Calls GET /v2/bot/info with the stored credentials and records the bot's basic id and name. */

@@ -17,7 +17,7 @@ const texts: { userId: string; text: string; timestamp: number }[] = [];
 
 beforeAll(async () => {
   // Profiles go stale after ~0.4 s here, so the "stale" path can be seen within a test.
-  server = await bootServer({ LINE_PROFILE_MAX_AGE_HOURS: "0.0001" });
+  server = await bootServer({ LINE_PROFILE_REFRESH_SECONDS: "0.4" });
   emulator = new EmulatorControlClient(server.lineEmulator!.url);
   channel = (await lineRepository.channelByLineId(server.db, server.demoLineChannelId!))!;
   server.line.handlers.register({

@@ -31,7 +31,14 @@ export interface Sender {
 
 /** What happened to an outbound message, in the terms a message's delivery state uses. */
 export type DeliveryResult =
-  | { state: "sent"; requestId: string | null; alreadyAccepted: boolean; via: "push" | "reply" }
+  | {
+      state: "sent";
+      requestId: string | null;
+      /** LINE's ids of the messages it accepted (`sentMessages[].id`), in the order sent. */
+      sentMessageIds: string[];
+      alreadyAccepted: boolean;
+      via: "push" | "reply";
+    }
   | { state: "failed"; reason: string; status: number | null };
 
 export interface LineProfile {
@@ -69,6 +76,20 @@ function lineErrorMessage(err: unknown): string {
   return (err as Error)?.message ?? String(err);
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `sentMessages[].id` of a push or reply answer (or of a 409's body). */
+function idsOf(body: unknown): string[] {
+  const sent = (body as { sentMessages?: { id?: unknown }[] } | undefined)?.sentMessages;
+  return Array.isArray(sent) ? sent.map((m) => m?.id).filter((id): id is string => typeof id === "string") : [];
+}
+
 export class LineApiError extends Error {
   constructor(
     message: string,
@@ -98,10 +119,11 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
       try {
         // Every attempt carries the same retry key: LINE accepts it once and answers 409 after.
         const res = await api.pushMessageWithHttpInfo(body, o.retryKey);
-        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), alreadyAccepted: false, via: "push" };
+        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), sentMessageIds: idsOf(res.body), alreadyAccepted: false, via: "push" };
       } catch (err) {
         if (err instanceof HTTPFetchError && err.status === 409 && err.headers.get("x-line-accepted-request-id")) {
-          return { state: "sent", requestId: err.headers.get("x-line-accepted-request-id"), alreadyAccepted: true, via: "push" };
+          // LINE's 409 for a retry key it accepted before carries that request's sentMessages.
+          return { state: "sent", requestId: err.headers.get("x-line-accepted-request-id"), sentMessageIds: idsOf(parseJson(err.body)), alreadyAccepted: true, via: "push" };
         }
         const delay = retry.delaysMs[attempt];
         if (!isRetryable(err) || delay === undefined) {
@@ -127,7 +149,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
     ): Promise<DeliveryResult> {
       try {
         const res = await api.replyMessageWithHttpInfo({ replyToken, messages: withSender(messages, o.sender) });
-        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), alreadyAccepted: false, via: "reply" };
+        return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), sentMessageIds: idsOf(res.body), alreadyAccepted: false, via: "reply" };
       } catch (err) {
         const tokenUnusable = err instanceof HTTPFetchError && err.status === 400 && /reply token/i.test(err.body);
         if (tokenUnusable && o.fallback) return push(o.fallback.to, messages, { sender: o.sender, retryKey: o.fallback.retryKey });
@@ -168,6 +190,24 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
         };
       } catch (err) {
         throw err instanceof LineApiError ? err : toApiError(err);
+      }
+    },
+
+    /** Marks the user's messages up to the one that carried this token as read: LINE shows them "Read". */
+    async markAsRead(markAsReadToken: string) {
+      try {
+        await api.markMessagesAsReadByToken({ markAsReadToken });
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+
+    /** LINE's loading animation in the user's chat for `seconds` (5–60, a multiple of 5), or until a message arrives. */
+    async showLoading(chatId: string, seconds: number) {
+      try {
+        await api.showLoadingAnimation({ chatId, loadingSeconds: seconds });
+      } catch (err) {
+        throw toApiError(err);
       }
     },
 

@@ -48,7 +48,7 @@ export function createLineConnector(deps: LineConnectorDeps) {
   const { db, config, log, clock, files } = deps;
   const endpoints = resolveEndpoints(config, deps.emulatorUrl);
   const box = secretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
-  const channels = createChannelService({ db, box, endpoints, clock, retry: deps.retry });
+  const channels = createChannelService({ db, box, endpoints, clock, log, retry: deps.retry });
   const handlers = createHandlerRegistry();
   const profiles = createProfileSync({
     channels,
@@ -57,7 +57,8 @@ export function createLineConnector(deps: LineConnectorDeps) {
     log,
     clock,
     maxAgeMs: config.line.profileMaxAgeMs,
-    extraAvatarOrigins: () => (config.lineMode === "emulator" && deps.emulatorUrl ? [new URL(deps.emulatorUrl).origin] : []),
+    refreshMs: config.line.profileRefreshMs,
+    pictureHosts: () => [...config.line.pictureHosts, ...(config.lineMode === "emulator" && deps.emulatorUrl ? [new URL(deps.emulatorUrl).origin] : [])],
   });
   const inbox = createInbox({
     db,

@@ -42,6 +42,12 @@ export interface LineEventHandlers {
   profileChanged?(ctx: LineEventContext, change: ProfileChange): Promise<void>;
 }
 
+/**
+ * In standby mode another channel of a module-channel setup is the one answering: LINE sends the
+ * event so the account can read along, and it must not reply, push or act for the user.
+ */
+export const isStandby = (ev: { mode?: string }) => ev.mode === "standby";
+
 /** The event types the connector dispatches; any other type is stored and marked ignored. */
 export const DISPATCHED_TYPES = ["follow", "unfollow", "message", "postback", "unsend"] as const;
 export type DispatchedType = (typeof DISPATCHED_TYPES)[number];

@@ -1,20 +1,21 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import type { Queryable } from "../db/database.ts";
+import type { Database, Queryable } from "../db/database.ts";
 import { sniffImage } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
 import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { HandlerRegistry, LineEventContext } from "./handlers.ts";
+import type { LineClient, LineProfile } from "./client.ts";
 import { lineRepository as repo, type ChannelRow, type LineUserRow } from "./repository.ts";
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
-/** Where LINE serves profile pictures; nothing else is ever fetched (no SSRF through a profile). */
-export const LINE_AVATAR_HOSTS = ["profile.line-scdn.net", "obs.line-scdn.net"] as const;
 const SWEEP_EVERY_MS = 3600_000;
 const SWEEP_BATCH = 200;
 const FETCH_TIMEOUT_MS = 10_000;
+/** A queued sync that has not stored an answer after this long is taken as lost, and may be queued again. */
+const SYNC_CLAIM_MS = 5 * 60_000;
 
 export class AvatarRefused extends Error {}
 
@@ -24,25 +25,34 @@ export interface ProfileSyncDeps {
   files: FileStore;
   log: Logger;
   clock: () => Date;
+  /** The sweep's age: every friend's profile is fetched again once older than this. */
   maxAgeMs: number;
-  /** Extra origins (the emulator's, in emulator mode) whose pictures may be fetched over http(s). */
-  extraAvatarOrigins: () => string[];
+  /** Activity's age: an event or a member looking refreshes a profile older than this. */
+  refreshMs: number;
+  /**
+   * Where pictures may come from (LINE_PICTURE_HOSTS, plus the emulator's origin in emulator
+   * mode): host names, fetched over HTTPS on the default port only, or whole origins.
+   */
+  pictureHosts: () => readonly string[];
 }
 
-export function isAllowedAvatarUrl(raw: string, extraOrigins: readonly string[]): boolean {
+/** Nothing outside the allow-list is ever fetched, so a profile cannot point the server anywhere (no SSRF). */
+export function isAllowedAvatarUrl(raw: string, allowed: readonly string[]): boolean {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return false;
   }
-  if (extraOrigins.includes(url.origin)) return true;
-  return url.protocol === "https:" && !url.port && !url.username && (LINE_AVATAR_HOSTS as readonly string[]).includes(url.hostname);
+  if (url.username || url.password) return false;
+  return allowed.some((entry) =>
+    entry.includes("://") ? URL.canParse(entry) && new URL(entry).origin === url.origin : url.protocol === "https:" && !url.port && url.hostname === entry.toLowerCase(),
+  );
 }
 
 /** Fetches an avatar: allow-listed hosts only, no redirects, ≤ 5 MB, and it must really be an image. */
-export async function fetchAvatar(url: string, extraOrigins: readonly string[]) {
-  if (!isAllowedAvatarUrl(url, extraOrigins)) throw new AvatarRefused(`avatar host not allowed: ${new URL(url).host}`);
+export async function fetchAvatar(url: string, allowed: readonly string[]) {
+  if (!isAllowedAvatarUrl(url, allowed)) throw new AvatarRefused(`avatar host not allowed: ${new URL(url).host}`);
   const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (res.status !== 200) throw new AvatarRefused(`avatar fetch answered ${res.status}`);
   const declared = Number(res.headers.get("content-length") ?? "0");
@@ -67,12 +77,13 @@ export async function fetchAvatar(url: string, extraOrigins: readonly string[]) 
 const EXT = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif" } as const;
 
 export function createProfileSync(deps: ProfileSyncDeps) {
-  const { channels, handlers, files, log, clock, maxAgeMs } = deps;
-  const isStale = (u: LineUserRow, now: Date) => !u.synced_at || now.getTime() - u.synced_at.getTime() >= maxAgeMs;
+  const { channels, handlers, files, log, clock, maxAgeMs, refreshMs } = deps;
+  const isStale = (u: LineUserRow, now: Date) => !u.synced_at || now.getTime() - u.synced_at.getTime() >= refreshMs;
 
   async function queueSync(tx: Queryable, lineUser: LineUserRow) {
-    // One queued sync per user per few minutes, however many events arrive meanwhile.
-    if (await repo.requestSync(tx, lineUser.id, clock(), 5 * 60_000)) {
+    // One queued sync per user until it has run, however many events (or looks) arrive meanwhile:
+    // a burst costs LINE one profile call.
+    if (await repo.requestSync(tx, lineUser.id, clock(), SYNC_CLAIM_MS)) {
       await enqueue(tx, profileJob, { lineUserId: lineUser.id }, { orderingKey: `profile:${lineUser.id}` });
     }
   }
@@ -86,7 +97,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
   /** Fetches the profile now and stores it (see applyProfile), inside the caller's transaction. */
   async function syncNow(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow): Promise<LineUserRow> {
     const { client, profile } = await fetchProfile(tx, channel, lineUser);
-    return applyProfile(tx, channel, lineUser, profile, client);
+    return applyProfile(tx, channel, lineUser, profile, async () => client);
   }
 
   /**
@@ -97,8 +108,8 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     tx: Queryable,
     channel: ChannelRow,
     lineUser: LineUserRow,
-    profile: Awaited<ReturnType<typeof fetchProfile>>["profile"],
-    client: Awaited<ReturnType<typeof fetchProfile>>["client"],
+    profile: LineProfile | undefined,
+    client: () => Promise<LineClient>,
   ): Promise<LineUserRow> {
     const now = clock();
     if (!profile) {
@@ -121,7 +132,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
       await enqueue(tx, avatarJob, { lineUserId: after.id, pictureUrl: after.picture_url }, { orderingKey: `avatar:${after.id}` });
     }
     if (changed) {
-      const ctx: LineEventContext = { tx, channel, lineUser: after, log, client: async () => client };
+      const ctx: LineEventContext = { tx, channel, lineUser: after, log, client };
       await handlers.profileChanged(ctx, { before: lineUser, after });
     }
     return after;
@@ -137,12 +148,13 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     outsideTransaction: true,
     async run({ lineUserId }, { db }) {
       const user = await repo.lineUser(db, lineUserId);
-      if (!user || user.follow_state === "blocked" || !isStale(user, clock())) return;
+      if (!user) return;
+      if (user.follow_state === "blocked" || !isStale(user, clock())) return repo.clearSyncRequest(db, lineUserId);
       const channel = (await repo.channel(db, user.channel_id))!;
       const { client, profile } = await fetchProfile(db, channel, user);
       await db.transaction(async (tx) => {
         const current = await repo.lockLineUser(tx, lineUserId);
-        if (current) await applyProfile(tx, channel, current, profile, client);
+        if (current) await applyProfile(tx, channel, current, profile, async () => client);
       });
     },
   });
@@ -152,24 +164,34 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     kind: "line.avatar",
     payload: z.object({ lineUserId: z.uuid(), pictureUrl: z.string() }),
     outsideTransaction: true,
-    async run({ lineUserId, pictureUrl }, { tx }) {
-      const user = await repo.lineUser(tx, lineUserId);
+    async run({ lineUserId, pictureUrl }, { db }) {
+      const user = await repo.lineUser(db, lineUserId);
       if (!user || user.picture_url !== pictureUrl) return; // a newer profile superseded this picture
+      let key: string;
       try {
-        const { bytes, type } = await fetchAvatar(pictureUrl, deps.extraAvatarOrigins());
+        const { bytes, type } = await fetchAvatar(pictureUrl, deps.pictureHosts());
         const digest = crypto.createHash("sha256").update(pictureUrl).digest("hex").slice(0, 24);
-        const key = `line-avatars/${user.id}/${digest}.${EXT[type]}`;
+        key = `line-avatars/${user.id}/${digest}.${EXT[type]}`;
         await files.put(key, bytes);
-        await repo.setPictureFile(tx, user.id, pictureUrl, key);
       } catch (err) {
         // A refused picture will not get better by retrying; keep the previous cached one.
-        if (err instanceof AvatarRefused) log.warn({ lineUserId, reason: err.message }, "avatar not cached");
-        else throw err;
+        if (err instanceof AvatarRefused) return void log.warn({ lineUserId, reason: err.message }, "avatar not cached");
+        throw err;
       }
+      await db.transaction(async (tx) => {
+        const before = await repo.lockLineUser(tx, lineUserId);
+        if (!before || before.picture_url !== pictureUrl || before.picture_file_key === key) return;
+        await repo.setPictureFile(tx, lineUserId, pictureUrl, key);
+        // The cached picture is what members see: rooms and contacts learn of it like any profile change.
+        const after = { ...before, picture_file_key: key };
+        const channel = (await repo.channel(tx, after.channel_id))!;
+        const ctx: LineEventContext = { tx, channel, lineUser: after, log, client: () => channels.clientFor(channel, tx) };
+        await handlers.profileChanged(ctx, { before, after });
+      });
     },
   });
 
-  /** Hourly: profiles older than LINE_PROFILE_MAX_AGE_HOURS are fetched again. */
+  /** Hourly, a batch at a time (LINE's profile rate stays far away): profiles older than LINE_PROFILE_MAX_AGE_HOURS. */
   const sweepJob = defineJob({
     kind: "line.profile-sweep",
     payload: z.object({}),
@@ -184,9 +206,34 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     jobs: [profileJob, avatarJob, sweepJob],
     syncNow,
     isStale,
-    /** Queues a sync when the stored profile is older than LINE_PROFILE_MAX_AGE_HOURS. */
+    /**
+     * LINE Login's ID token carries the name and picture LINE holds at that moment: applied as a
+     * fresh profile (the status message and language stay until the next profile call).
+     */
+    async applyLoginProfile(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow, claims: { displayName: string | null; pictureUrl: string | null }) {
+      if (!claims.displayName) return lineUser;
+      const profile: LineProfile = {
+        userId: lineUser.user_id,
+        displayName: claims.displayName,
+        pictureUrl: claims.pictureUrl,
+        statusMessage: lineUser.status_message,
+        language: lineUser.language,
+      };
+      return applyProfile(tx, channel, lineUser, profile, () => channels.clientFor(channel, tx));
+    },
+    /** Queues a sync when the stored profile is older than LINE_PROFILE_REFRESH_SECONDS. */
     async syncIfStale(tx: Queryable, lineUser: LineUserRow) {
       if (lineUser.follow_state !== "blocked" && isStale(lineUser, clock())) await queueSync(tx, lineUser);
+    },
+    /**
+     * A member opened a room or contact of this LINE user: a stale profile is refreshed in the
+     * background, and the change reaches their screen through the real-time stream.
+     */
+    async refreshOnView(db: Database, lineUserId: string) {
+      await db.transaction(async (tx) => {
+        const user = await repo.lineUser(tx, lineUserId);
+        if (user && user.follow_state !== "blocked" && isStale(user, clock())) await queueSync(tx, user);
+      });
     },
     /** The cached avatar bytes of a LINE user, if one was fetched. */
     async avatar(lineUser: LineUserRow) {

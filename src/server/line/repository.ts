@@ -34,6 +34,8 @@ export interface LineUserRow {
   blocked_at: Date | null;
   synced_at: Date | null;
   sync_requested_at: Date | null;
+  /** Whom a shared channel routes this LINE user's messages to (the member befriended or picked last). */
+  current_member_id: string | null;
   created_at: Date;
 }
 
@@ -155,6 +157,8 @@ export const lineRepository = {
     const [row] = await db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE channel_id = $1`, [channelId]);
     return row;
   },
+
+  allChannels: (db: Queryable) => db.query<ChannelRow>("SELECT * FROM line_channels ORDER BY created_at"),
 
   channels: (db: Queryable, tenantId: string) =>
     db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
@@ -294,7 +298,7 @@ export const lineRepository = {
 
   async saveProfile(db: Queryable, id: string, p: ProfileFields, at: Date): Promise<LineUserRow> {
     const [row] = await db.query<LineUserRow>(
-      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6, search_name = $7
+      `UPDATE line_users SET display_name = $2, picture_url = $3, status_message = $4, language = $5, synced_at = $6, sync_requested_at = NULL, search_name = $7
        WHERE id = $1 RETURNING *`,
       [id, p.display_name, p.picture_url, p.status_message, p.language, at, foldForSearch(p.display_name ?? "")],
     );
@@ -302,10 +306,13 @@ export const lineRepository = {
   },
 
   async markSynced(db: Queryable, id: string, at: Date) {
-    await db.query("UPDATE line_users SET synced_at = $2 WHERE id = $1", [id, at]);
+    await db.query("UPDATE line_users SET synced_at = $2, sync_requested_at = NULL WHERE id = $1", [id, at]);
   },
 
-  /** Claims the right to queue a sync: true once per `cooldownMs`, however many events race. */
+  /**
+   * Claims the right to queue a sync: true once until that sync stores its answer (which clears
+   * the claim), however many events race; a claim older than `cooldownMs` is taken as lost.
+   */
   async requestSync(db: Queryable, id: string, now: Date, cooldownMs: number): Promise<boolean> {
     const rows = await db.query(
       `UPDATE line_users SET sync_requested_at = $2
@@ -314,6 +321,11 @@ export const lineRepository = {
       [id, now, cooldownMs],
     );
     return rows.length > 0;
+  },
+
+  /** Releases a sync claim whose job found nothing to do (the profile was refreshed meanwhile). */
+  async clearSyncRequest(db: Queryable, id: string) {
+    await db.query("UPDATE line_users SET sync_requested_at = NULL WHERE id = $1", [id]);
   },
 
   async setPictureFile(db: Queryable, id: string, pictureUrl: string, key: string) {

@@ -126,8 +126,20 @@ export const messageRepository = {
     );
   },
 
-  async markRead(db: Queryable, roomId: string) {
+  /**
+   * Clears the unread count; returns the `markAsReadToken` of the newest inbound message when
+   * there was something unread (LINE marks everything up to that message read).
+   */
+  async markRead(db: Queryable, roomId: string): Promise<string | undefined> {
+    const [before] = await db.query<{ unread_count: number }>("SELECT unread_count FROM rooms WHERE id = $1 FOR UPDATE", [roomId]);
+    if (!before?.unread_count) return undefined;
     await db.query("UPDATE rooms SET unread_count = 0 WHERE id = $1", [roomId]);
+    const [latest] = await db.query<{ token: string | null }>(
+      `SELECT payload->>'markAsReadToken' AS token FROM messages
+       WHERE room_id = $1 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [roomId],
+    );
+    return latest?.token ?? undefined;
   },
 
   async roomContext(db: Queryable, roomId: string): Promise<RoomContext | undefined> {
@@ -162,7 +174,7 @@ export const messageRepository = {
   async activeFriendsOf(db: Queryable, lineUserRowId: string) {
     return db.query<{ member_id: string; display_name: string }>(
       `SELECT f.member_id, m.display_name FROM friendships f JOIN members m ON m.id = f.member_id
-       WHERE f.line_user_id = $1 AND f.state = 'active' ORDER BY f.updated_at DESC LIMIT 13`,
+       WHERE f.line_user_id = $1 AND f.state = 'active' ORDER BY f.updated_at DESC, f.member_id`,
       [lineUserRowId],
     );
   },

@@ -14,17 +14,20 @@ import { Problem, problems } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
-import type { LineEventContext, LineEventHandlers } from "../line/handlers.ts";
+import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
 import { lineRepository } from "../line/repository.ts";
 import { publish } from "../realtime/publish.ts";
 import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
 import { messageRepository as repo, type MessageRow, type MessageType } from "./messages-repository.ts";
+import { createMemberIntroductions, lineOutboxKey } from "./member-card.ts";
+import { MORE_PREFIX, TALK_TO_PREFIX, createMemberPicker } from "./member-picker.ts";
 import { squarePngIcon } from "./sender-icon.ts";
 import { z } from "zod";
 
-export const TALK_TO_PREFIX = "talk_to:";
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+/** LINE's shortest loading animation; the member's typing is passed on at most this often per room. */
+const TYPING_SECONDS = 5;
 
 /** Unguessable per-object signature for the few public URLs LINE must fetch (sender icons, pushed images). */
 const sig = (secret: string, value: string) => crypto.createHmac("sha256", secret).update(value).digest("base64url").slice(0, 22);
@@ -62,17 +65,25 @@ export interface MessagingDeps {
 
 export function createMessaging(deps: MessagingDeps) {
   const { db, files, clock } = deps;
+  /** When each room last showed LINE's loading animation (per instance: a duplicate is harmless). */
+  const typingSent = new Map<string, number>();
 
   /** Tells the member's open web apps once the transaction commits. */
   const announce = (tx: Queryable, tenantId: string, memberId: string, type: string, data: object) =>
     publish(tx, { tenantId, memberIds: [memberId], type, data });
 
-  /** The notifier friendships use: announce, and offer "talk to …" once a LINE user has several members. */
+  /**
+   * The notifier friendships use: announce; on a new connection show the LINE user the member's
+   * card, and offer "talk to …" once they have several members (card first: one ordering key).
+   */
   const roomNotifier: RoomNotifier = async (tx, ev) => {
     if (ev.type === "room.created") {
       const [room] = await tx.query<{ line_user_id: string }>("SELECT line_user_id FROM rooms WHERE id = $1", [ev.roomId]);
-      if (room && (await repo.activeFriendsOf(tx, room.line_user_id)).length > 1)
-        await enqueue(tx, routingJob, { lineUserId: room.line_user_id, roomId: ev.roomId });
+      if (room) {
+        const orderingKey = lineOutboxKey(room.line_user_id);
+        await enqueue(tx, introductions.introduceJob, { roomId: ev.roomId, seed: "connected" }, { orderingKey });
+        if ((await repo.activeFriendsOf(tx, room.line_user_id)).length > 1) await enqueue(tx, picker.offerJob, { lineUserId: room.line_user_id, offset: 0 }, { orderingKey });
+      }
     }
     await announce(tx, ev.tenantId, ev.memberId, ev.type, { roomId: ev.roomId });
   };
@@ -82,6 +93,8 @@ export function createMessaging(deps: MessagingDeps) {
     return `${deps.publicBaseUrl()}/line/icons/${member.id}/${sig(deps.urlSecret, member.photo_key)}.png`;
   }
   const senderOf = (member: MemberRow): Sender => ({ name: member.display_name.slice(0, 20), iconUrl: senderIconUrl(member) });
+  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log });
+  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log });
 
   function toLineMessage(m: MessageRow): LineMessage {
     const p = m.payload;
@@ -151,15 +164,29 @@ export function createMessaging(deps: MessagingDeps) {
     },
     message: storeInbound,
     async postback(ctx, ev) {
+      if (isStandby(ev)) return;
       const data = ev.postback.data;
+      const orderingKey = lineOutboxKey(ctx.lineUser.id);
+      const replyToken = ev.replyToken;
+      if (data.startsWith(MORE_PREFIX)) {
+        const offset = Number(data.slice(MORE_PREFIX.length));
+        if (Number.isSafeInteger(offset) && offset > 0) await enqueue(ctx.tx, picker.offerJob, { lineUserId: ctx.lineUser.id, offset, replyToken }, { orderingKey });
+        return;
+      }
       if (!data.startsWith(TALK_TO_PREFIX)) return;
       const memberId = data.slice(TALK_TO_PREFIX.length);
       const friend = (await repo.activeFriendsOf(ctx.tx, ctx.lineUser.id)).find((f) => f.member_id === memberId);
       if (!friend) return;
       await repo.setCurrentMember(ctx.tx, ctx.lineUser.id, memberId);
-      const client = await ctx.client();
-      const text = `You are now talking to ${friend.display_name}.`;
-      if (ev.replyToken) await client.reply(ev.replyToken, [{ type: "text", text }], { sender: { name: friend.display_name.slice(0, 20) } });
+      await enqueue(ctx.tx, picker.pickedJob, { lineUserId: ctx.lineUser.id, memberId, replyToken }, { orderingKey });
+    },
+    /** A new LINE name or picture: every member's room with this LINE user shows it, live. */
+    async profileChanged(ctx, { after }) {
+      const rooms = await ctx.tx.query<{ id: string; tenant_id: string; member_id: string }>(
+        "SELECT id, tenant_id, member_id FROM rooms WHERE line_user_id = $1",
+        [after.id],
+      );
+      for (const room of rooms) await announce(ctx.tx, room.tenant_id, room.member_id, "room.updated", { roomId: room.id });
     },
     async unsend(ctx, ev) {
       const rooms = await ctx.tx.query<{ id: string; tenant_id: string; member_id: string }>(
@@ -185,7 +212,7 @@ export function createMessaging(deps: MessagingDeps) {
       const room = (await repo.roomContext(tx, m.room_id))!;
       const member = (await directoryRepository.member(tx, room.tenant_id, room.member_id))!;
       const tenant = (await directoryRepository.tenant(tx, room.tenant_id))!;
-      let result: { state: "sent"; requestId: string | null } | { state: "failed"; reason: string };
+      let result: { state: "sent"; sentMessageIds: string[] } | { state: "failed"; reason: string };
       if (room.friendship_state !== "active") result = { state: "failed", reason: "The LINE user has blocked this account." };
       else if (!lineAccess(tenant, member).allowed) result = { state: "failed", reason: "You are no longer allowed to chat with LINE users." };
       else {
@@ -196,10 +223,31 @@ export function createMessaging(deps: MessagingDeps) {
       const updated = await repo.setDelivery(tx, m.id, {
         state: result.state,
         error: result.state === "failed" ? result.reason : null,
-        lineMessageId: result.state === "sent" ? result.requestId : null,
+        // LINE's own id of the message (not the request's): what LINE names it by from now on.
+        lineMessageId: result.state === "sent" ? (result.sentMessageIds[0] ?? null) : null,
         at: clock(),
       });
       await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
+    },
+  });
+
+  /** The member opened the room: LINE shows the LINE user "Read" (the call is made outside any transaction). */
+  const markReadJob = defineJob({
+    kind: "rooms.mark-read",
+    payload: z.object({ roomId: z.uuid(), token: z.string().min(1).max(500) }),
+    outsideTransaction: true,
+    async run({ roomId, token }, { db }) {
+      const room = await repo.roomContext(db, roomId);
+      if (!room || room.friendship_state !== "active") return;
+      const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+      try {
+        await (await deps.channels.clientFor(channel, db)).markAsRead(token);
+      } catch (err) {
+        // A token LINE no longer takes stays refused; only LINE's own trouble is worth a retry.
+        const status = (err as { status?: number | null }).status;
+        if (status === null || status === undefined || status >= 500 || status === 429) throw err;
+        deps.log.warn({ roomId, reason: (err as Error).message }, "LINE refused to mark messages read");
+      }
     },
   });
 
@@ -231,41 +279,9 @@ export function createMessaging(deps: MessagingDeps) {
     },
   });
 
-  /** A LINE user who befriended several members of a shared channel picks whom to talk to. */
-  const routingJob = defineJob({
-    kind: "rooms.offer-routing",
-    payload: z.object({ lineUserId: z.uuid(), roomId: z.uuid() }),
-    async run({ lineUserId }, { tx }) {
-      const lineUser = await lineRepository.lineUser(tx, lineUserId);
-      if (!lineUser || lineUser.follow_state === "blocked") return;
-      const channel = (await lineRepository.channel(tx, lineUser.channel_id))!;
-      if (channel.mode !== "shared") return;
-      const friends = await repo.activeFriendsOf(tx, lineUserId);
-      if (friends.length < 2) return;
-      const client = await deps.channels.clientFor(channel, tx);
-      const current = friends[0]!;
-      await client.push(
-        lineUser.user_id,
-        [
-          {
-            type: "text",
-            text: `Your messages now go to ${current.display_name}. To talk to someone else, pick them below.`,
-            quickReply: {
-              items: friends.map((f) => ({
-                type: "action",
-                action: { type: "postback", label: `Talk to ${f.display_name}`.slice(0, 20), data: `${TALK_TO_PREFIX}${f.member_id}`, displayText: `Talk to ${f.display_name}` },
-              })),
-            },
-          },
-        ],
-        { retryKey: crypto.randomUUID() },
-      );
-    },
-  });
-
   return {
     lineHandlers,
-    jobs: [deliverJob, contentJob, routingJob],
+    jobs: [deliverJob, contentJob, markReadJob, introductions.introduceJob, picker.offerJob, picker.pickedJob],
     roomNotifier,
 
     async history(auth: Auth, roomId: string, limit: number, before?: { at: Date; id: string }) {
@@ -273,10 +289,29 @@ export function createMessaging(deps: MessagingDeps) {
       return repo.history(db, room.id, limit, before);
     },
 
+    /**
+     * The member is typing: LINE's loading animation for the LINE user, at most once per
+     * TYPING_SECONDS per room (the animation lasts that long). Fire and forget, outside any
+     * transaction: an animation that does not show is no reason to fail the member's keystroke.
+     */
+    async typing(auth: Auth, roomId: string) {
+      const room = await memberRoom(auth, roomId);
+      if (room.friendship_state !== "active" || !auth.tenant.line_typing) return;
+      const now = clock().getTime();
+      if ((typingSent.get(room.id) ?? 0) > now - TYPING_SECONDS * 1000) return;
+      typingSent.set(room.id, now);
+      const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+      void deps.channels
+        .clientFor(channel, db)
+        .then((client) => client.showLoading(room.line_user_id, TYPING_SECONDS))
+        .catch((err: unknown) => deps.log.warn({ err, roomId }, "LINE's loading animation not shown"));
+    },
+
     async markRead(auth: Auth, roomId: string) {
       const room = await memberRoom(auth, roomId);
       await db.transaction(async (tx) => {
-        await repo.markRead(tx, room.id);
+        const token = await repo.markRead(tx, room.id);
+        if (token && auth.tenant.line_read_receipts) await enqueue(tx, markReadJob, { roomId: room.id, token }, { orderingKey: lineOutboxKey(room.line_user_row_id) });
         await announce(tx, room.tenant_id, room.member_id, "room.updated", { roomId: room.id });
       });
     },

@@ -35,7 +35,13 @@ const lineAuth = (c: Context<AppEnv>): Auth => {
   return auth;
 };
 
-export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Messaging }) {
+export function roomRoutes(deps: {
+  db: Database;
+  files: FileStore;
+  messaging: Messaging;
+  /** Opening a room refreshes the LINE user's profile in the background when it is stale. */
+  refreshLineProfile: (lineUserId: string) => Promise<void>;
+}) {
   const app = createRouter();
   app.use("/rooms", requireAuth);
   app.use("/rooms/*", requireAuth);
@@ -72,6 +78,7 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
     async (c) => {
       const room = await repo.room(deps.db, lineAuth(c).member.id, c.req.valid("param").id);
       if (!room) throw problems.notFound("Room");
+      await deps.refreshLineProfile(room.line_user_id);
       return c.json(presentRoom(room), 200);
     },
   );
@@ -180,6 +187,21 @@ export function roomRoutes(deps: { db: Database; files: FileStore; messaging: Me
     async (c) => {
       const p = c.req.valid("param");
       return c.json(presentMessage(await deps.messaging.retry(c.get("auth")!, p.id, p.messageId)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/rooms/{id}/typing",
+      tags: ["rooms"],
+      summary: "The member is typing: LINE shows the LINE user its loading animation (throttled)",
+      request: { params: RoomParam },
+      responses: { 204: { description: "Noted" }, ...commonProblems },
+    }),
+    async (c) => {
+      await deps.messaging.typing(c.get("auth")!, c.req.valid("param").id);
+      return c.body(null, 204);
     },
   );
 

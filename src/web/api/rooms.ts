@@ -1,4 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useRef } from "react";
 import { MessageListSchema, MessageSchema, RoomContactSchema, RoomListSchema, RoomSchema, type Message } from "../../shared/rooms.ts";
 import { apiRequest } from "./client.ts";
 
@@ -80,6 +81,20 @@ export const useRetryMessage = (roomId: string) =>
   useRoomMutation(roomId, (messageId: string) =>
     apiRequest("POST", `${roomPath(roomId)}/messages/${encodeURIComponent(messageId)}/retry`, { schema: MessageSchema }),
   );
+
+/** LINE's loading animation lasts 5 s; telling the server more often than that changes nothing. */
+const TYPING_EVERY_MS = 4_000;
+
+/** "I am typing", for LINE's loading animation on the LINE user's side; a lost one is harmless. */
+export function useTypingNotice(roomId: string) {
+  const last = useRef(0);
+  return useCallback(() => {
+    const now = Date.now();
+    if (now - last.current < TYPING_EVERY_MS) return;
+    last.current = now;
+    apiRequest("POST", `${roomPath(roomId)}/typing`).catch(() => undefined);
+  }, [roomId]);
+}
 
 export function useMarkRoomRead(roomId: string) {
   const client = useQueryClient();

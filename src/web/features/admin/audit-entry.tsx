@@ -37,6 +37,13 @@ function detailText(t: TFunction, entry: AuditEntry, nameOf: NameOf): string | n
       if (Array.isArray(tags.mine)) parts.push(t("adminContacts.detailMyTags", { tags: strings(tags.mine).join(", ") || "—" }));
       return parts.join(" · ") || null;
     }
+    case "contact.line_profile": {
+      const name = (d.nickName ?? {}) as Record<string, unknown>;
+      const parts = [];
+      if (typeof name.to === "string") parts.push(t("adminContacts.detailLineName", { from: typeof name.from === "string" ? name.from : "—", to: name.to }));
+      if (d.photo === true) parts.push(t("adminContacts.detailLinePhoto"));
+      return parts.join(" · ") || null;
+    }
     case "contact.owner":
       return t("adminContacts.detailOwner", { from: ownerName(d.from), to: ownerName(d.to) });
     case "contact.permission": {

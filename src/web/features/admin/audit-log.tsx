@@ -21,6 +21,7 @@ const CONTACT_ACTIONS = [
   "contact.permission",
   "contact.export",
   "contact.settings",
+  "contact.line_profile",
 ] as const;
 const FAMILIES = ["contact", "member", "tenant", "friendship", "invitation", "line_channel"] as const;
 

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { STICKERS } from "../../../shared/rooms.ts";
-import { useSendMessage, useUploadToRoom, type UploadKind } from "../../api/rooms.ts";
+import { useSendMessage, useTypingNotice, useUploadToRoom, type UploadKind } from "../../api/rooms.ts";
 import { InlineProblem } from "../../components/states.tsx";
 import { useSession } from "../session/session-context.tsx";
 
@@ -18,6 +18,7 @@ export function Composer({ roomId, blocked }: { roomId: string; blocked: boolean
   const [stickersOpen, setStickersOpen] = useState(false);
   const send = useSendMessage(roomId);
   const upload = useUploadToRoom(roomId);
+  const typing = useTypingNotice(roomId);
   const imageInput = useRef<HTMLInputElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -61,7 +62,10 @@ export function Composer({ roomId, blocked }: { roomId: string; blocked: boolean
           rows={2}
           maxLength={5000}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (e.target.value.trim()) typing();
+          }}
           onKeyDown={onKeyDown}
         />
         <span id={hintId} className="visually-hidden">
