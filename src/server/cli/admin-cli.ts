@@ -3,7 +3,7 @@
  * or DATABASE_URL). Exit codes: 0 done, 1 refused or failed, 2 bad usage or configuration.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.ts";
+import { cliConfig } from "./cli-config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
 import { createDirectoryService } from "../directory/service.ts";
@@ -43,14 +43,8 @@ async function main(): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    return 2;
-  }
+  const config = cliConfig();
+  if (!config) return 2;
   let db;
   try {
     db = await openDatabase(config);

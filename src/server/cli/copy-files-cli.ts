@@ -4,20 +4,14 @@
  * the bucket and once more right after (docs/operations.md). Exit codes: 0 done, 1 failed, 2 bad configuration.
  */
 import path from "node:path";
-import { ConfigError, loadConfig } from "../config.ts";
+import { cliConfig } from "./cli-config.ts";
 import { copyLocalFilesToBucket } from "../files/copy-to-bucket.ts";
 import { s3FileStore } from "../files/s3-store.ts";
 import { localFileStore } from "../files/store.ts";
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    return 2;
-  }
+  const config = cliConfig();
+  if (!config) return 2;
   if (config.fileStore.kind !== "s3") {
     console.error("Set S3_BUCKET (and S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY as needed) to name the bucket to copy to.");
     return 2;
