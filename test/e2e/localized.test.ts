@@ -222,7 +222,8 @@ describe("journeys in Japanese and Korean", () => {
         for (const s of adminScreens) {
           await page.goto(s.path);
           await page.getByRole("navigation", { name: L.adminContacts.navLabel }).locator('[aria-current="page"]').waitFor();
-          await page.getByRole("status").filter({ hasText: L.common.loading }).waitFor({ state: "detached" });
+          // A screen may load several panels at once: wait until none of them is still loading.
+          await page.getByRole("status").filter({ hasText: L.common.loading }).first().waitFor({ state: "detached" });
           if (s.name === "admin-contacts") {
             // The LINE contact's photo, not an initial.
             await page.getByRole("link", { name: new RegExp(`^${LINE_NAME}`) }).locator("img.avatar").waitFor();

@@ -58,6 +58,17 @@ describe.runIf(!!adminUrl)("database faults (PostgreSQL)", () => {
     await waitFor(() => processed(ev.webhookEventId), 30_000, "the event to be processed");
   });
 
+  it("costs no request when a failover ends every pooled connection: stale ones are replaced, statements and transactions go through", async () => {
+    // Fill the pool with idle connections, then end them all on the server's side.
+    await Promise.all(Array.from({ length: 10 }, () => server.db.query("SELECT pg_sleep(0.05)")));
+    await terminateBackends();
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 10 }, () => server.db.query<{ one: number }>("SELECT 1 AS one")),
+      ...Array.from({ length: 3 }, () => server.db.transaction((tx) => tx.query<{ one: number }>("SELECT 1 AS one"))),
+    ]);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+  });
+
   it("answers 503 while the database refuses connections, then recovers by itself", async () => {
     await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} WITH ALLOW_CONNECTIONS false`);
     await terminateBackends();

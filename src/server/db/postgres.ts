@@ -20,6 +20,7 @@ export function reconnectDelayMs(attempt: number): number {
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Database> {
   const { log } = opts;
+  const poolSize = opts.poolSize ?? 10;
   const types = {
     getTypeParser(oid: number, format?: "text" | "binary") {
       if (oid === INT8_OID) return (v: string) => Number(v);
@@ -28,7 +29,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   } as pg.CustomTypesConfig;
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.poolSize ?? 10,
+    max: poolSize,
     types,
     // An unreachable server fails a request in seconds (503) instead of queueing it forever.
     connectionTimeoutMillis: 5_000,
@@ -55,10 +56,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       }),
     );
   });
+  // Every pooled connection can be stale at once (a failover ends them all), each failing at once.
+  const retryOnStale = <T>(run: () => Promise<T>) => retryWhile(run, endedByServer, poolSize + 1);
   const database: Database = {
     kind: "postgres",
     async query<T>(sql: string, params?: readonly unknown[]) {
-      return withConnection(pool, async (c) => (await c.query(sql, params ? [...params] : undefined)).rows as T[]);
+      return retryOnStale(() => withConnection(pool, async (c) => (await c.query(sql, params ? [...params] : undefined)).rows as T[]));
     },
     async exec(sql) {
       await withConnection(pool, (c) => c.query(sql));
@@ -66,7 +69,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     notify: (channel, payload) => notifier.notify([{ channel, payload }]),
     async transaction(fn) {
       const pending: Notification[] = [];
-      const result = await withConnection(pool, async (client) => {
+      const attempt = () => withConnection(pool, async (client) => {
         const tx: Queryable = {
           async query<T>(sql: string, params?: readonly unknown[]) {
             return (await client.query(sql, params ? [...params] : undefined)).rows as T[];
@@ -78,7 +81,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
             pending.push({ channel, payload });
           },
         };
-        await client.query("BEGIN");
+        await client.query("BEGIN").catch((err: unknown) => {
+          throw endedByServer(err) ? new EndedBeforeBegin(err) : err;
+        });
         try {
           const result = await fn(tx);
           await client.query("COMMIT");
@@ -88,6 +93,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
           await client.query("ROLLBACK").catch(() => undefined);
           throw err;
         }
+      });
+      // Nothing of `fn` ran on a connection that was found ended at BEGIN: try again on another.
+      const result = await retryOnStale(attempt).catch((err: unknown) => {
+        throw err instanceof EndedBeforeBegin ? err.cause : err;
       });
       // The change is committed whatever happens to its notifications; listeners' sweeps cover a lost one.
       await notifier.notify(pending).catch((err: unknown) => log?.warn({ err: describe(err) }, "notifying listeners after commit failed"));
@@ -114,6 +123,36 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     background: () => database,
   };
   return database;
+}
+
+/**
+ * The server ended the session (pg_terminate_backend, a restart, a failover): 57P01/57P02. An
+ * idle pooled connection learns of it only when its next statement is sent, so right after a
+ * failover the first statement on each stale connection fails this way. Such a statement did not
+ * commit (the backend aborts it; a commit holds interrupts until it is done), so an autocommit
+ * statement or a BEGIN is sent once more on a fresh connection instead of failing a request.
+ */
+function endedByServer(err: unknown): boolean {
+  if (err instanceof EndedBeforeBegin) return true;
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  // pg refuses, without sending anything, a statement on a connection it already saw fail.
+  return e?.code === "57P01" || e?.code === "57P02" || (typeof e?.message === "string" && e.message.includes("is not queryable"));
+}
+
+async function retryWhile<T>(run: () => Promise<T>, retriable: (err: unknown) => boolean, attempts: number): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (i >= attempts || !retriable(err)) throw err;
+    }
+  }
+}
+
+class EndedBeforeBegin extends Error {
+  constructor(override readonly cause: unknown) {
+    super("the connection was ended by the server before BEGIN", { cause });
+  }
 }
 
 /** A connection could not be had at all: the server is down, restarting, full or refusing us. */
