@@ -86,6 +86,17 @@ export class EmulatorControlClient {
   addFault(fault: { path: string; status: number; times?: number }) {
     return this.call<{ path: string; status: number; times: number }>("POST", "/faults", fault);
   }
+  /** The next `times` requests on `path` get no answer until `releaseHolds()`: a LINE that hangs. */
+  addHold(hold: { path: string; times?: number }) {
+    return this.call<{ path: string; times: number }>("POST", "/holds", hold);
+  }
+  /** How many requests the emulator is holding unanswered now. */
+  holds() {
+    return this.call<{ held: number }>("GET", "/holds");
+  }
+  releaseHolds() {
+    return this.call<{ released: number }>("POST", "/holds/release");
+  }
   /** Requests the emulator refused because LINE's OpenAPI documents do not allow them. */
   violations() {
     return this.call<SpecViolation[]>("GET", "/violations");

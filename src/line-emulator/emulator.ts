@@ -64,8 +64,10 @@ export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: 
     return bodyLimit({ maxSize: limit, onError: (cc) => cc.json({ message: "Request Entity Too Large" }, 413, { connection: "close" }) })(c, next);
   });
   app.use("*", async (c, next) => {
-    const forced = isEmulatorPath(c.req.path) ? undefined : platform.takeFault(c.req.path);
+    if (isEmulatorPath(c.req.path)) return next();
+    const forced = platform.takeFault(c.req.path);
     if (forced !== undefined) return c.json({ message: `Fault injected by the emulator (${forced})` }, forced as 500);
+    await platform.waitIfHeld(c.req.path);
     await next();
   });
   app.use("*", async (c, next) => {
@@ -123,6 +125,8 @@ export async function startLineEmulator(opts: LineEmulatorOptions): Promise<Line
     port,
     registerChannel,
     async close() {
+      // A held request would keep the server from closing.
+      platform.releaseHolds();
       platform.webhooks.close();
       state.flush();
       await new Promise<void>((resolve) => {

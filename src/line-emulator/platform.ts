@@ -52,6 +52,9 @@ export class LinePlatform {
   /** Channel access tokens issued by the token endpoints (the long-lived ones live on the channel). */
   readonly issuedTokens = new Map<string, { channelId: string; expiresAt: number }>();
   private readonly faults: { path: string; status: number; times: number }[] = [];
+  /** Armed holds: a request on the path waits, unanswered, until the holds are released (a LINE that hangs). */
+  private readonly holds: { path: string; times: number }[] = [];
+  private readonly held = new Set<() => void>();
   /** Requests LINE's OpenAPI documents refuse (see api/spec-guard.ts), oldest first. */
   readonly violations: SpecViolation[] = [];
   /** The latest requests to LINE's paths (tests count calls: "a burst costs one profile call"). */
@@ -235,6 +238,34 @@ export class LinePlatform {
     f.times -= 1;
     if (f.times === 0) this.faults.splice(this.faults.indexOf(f), 1);
     return f.status;
+  }
+
+  addHold(path: string, times: number) {
+    this.holds.push({ path, times });
+  }
+
+  /** Waits here while an armed hold on this path keeps the request (each use counts down). */
+  async waitIfHeld(path: string): Promise<void> {
+    // "/v2/bot/message/*" holds any path under it (content paths carry the message id).
+    const h = this.holds.find((x) => x.times > 0 && (x.path.endsWith("*") ? path.startsWith(x.path.slice(0, -1)) : path === x.path));
+    if (!h) return;
+    h.times -= 1;
+    if (h.times === 0) this.holds.splice(this.holds.indexOf(h), 1);
+    await new Promise<void>((resolve) => this.held.add(resolve));
+  }
+
+  /** How many requests are being held now. */
+  heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Answers every held request and disarms the remaining holds; returns how many were held. */
+  releaseHolds(): number {
+    const n = this.held.size;
+    for (const resolve of this.held) resolve();
+    this.held.clear();
+    this.holds.length = 0;
+    return n;
   }
 
   private requireFriend(channelId: string, userId: string) {

@@ -132,6 +132,14 @@ export function controlRoutes(platform: LinePlatform, registerChannel: (ch: Emul
     platform.addFault(f.path, f.status, f.times);
     return c.json(f, 201);
   });
+  // A LINE that hangs: requests on the path get no answer until released (tests of a slow LINE wait on conditions, not time).
+  app.post("/holds", async (c) => {
+    const h = await body(c.req.raw, z.object({ path: z.string().startsWith("/"), times: z.number().int().min(1).default(1) }));
+    platform.addHold(h.path, h.times);
+    return c.json(h, 201);
+  });
+  app.get("/holds", (c) => c.json({ held: platform.heldCount() }));
+  app.post("/holds/release", (c) => c.json({ released: platform.releaseHolds() }));
 
   return app;
 }

@@ -22,6 +22,7 @@ import type { LineLogin, LoginResult } from "../line/login.ts";
 import { lineRepository, type ChannelRow } from "../line/repository.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { befriend, friendshipsOfLineUser, type RoomNotifier } from "../rooms/friendships.ts";
+import { lineOutboxKey } from "../rooms/member-card.ts";
 import { cpuTask, type CpuPool } from "../cpu/pool.ts";
 import type * as Images from "./images.ts";
 import { composeInvitationEmail, invitationCopyText } from "./invitation-mail.ts";
@@ -129,15 +130,34 @@ export function createInvitationService(deps: InvitationDeps) {
   }
   deps.login.setCompletion(completeLogin);
 
-  async function say(ctx: LineEventContext, ev: { replyToken?: string; webhookEventId: string }, text: string) {
-    const client = await ctx.client();
+  /** Says `text` to a LINE user: a reply to their event while its token lasts, else a push. Never inside a transaction. */
+  async function send(channel: ChannelRow, lineUser: { user_id: string }, to: { replyToken?: string; webhookEventId: string }, text: string) {
+    const client = await deps.channels.clientFor(channel, db);
     const messages: LineMessage[] = [{ type: "text", text }];
-    const retryKey = retryKeyFor(`reply:${ev.webhookEventId}`);
-    const result = ev.replyToken
-      ? await client.reply(ev.replyToken, messages, { fallback: { to: ctx.lineUser.user_id, retryKey } })
-      : await client.push(ctx.lineUser.user_id, messages, { retryKey });
-    if (result.state === "failed") ctx.log.warn({ reason: result.reason }, "LINE reply failed");
+    const retryKey = retryKeyFor(`reply:${to.webhookEventId}`);
+    const result = to.replyToken
+      ? await client.reply(to.replyToken, messages, { fallback: { to: lineUser.user_id, retryKey } })
+      : await client.push(lineUser.user_id, messages, { retryKey });
+    if (result.state === "failed") deps.log.warn({ reason: result.reason }, "LINE reply failed");
   }
+
+  /**
+   * An answer decided while handling an event is sent by a job once the event's transaction has
+   * committed: a slow LINE then holds no connection, and an event retried after a rollback does
+   * not speak twice. It shares the LINE user's outbox key, so it keeps its place among the cards.
+   */
+  const sayJob = defineJob({
+    kind: "invitations.say",
+    payload: z.object({ lineUserId: z.uuid(), replyToken: z.string().optional(), webhookEventId: z.string(), text: z.string().min(1).max(5000) }),
+    outsideTransaction: true,
+    async run(p, { db: q }) {
+      const lineUser = await lineRepository.lineUser(q, p.lineUserId);
+      if (!lineUser || lineUser.follow_state === "blocked") return;
+      await send((await lineRepository.channel(q, lineUser.channel_id))!, lineUser, p, p.text);
+    },
+  });
+  const say = (ctx: LineEventContext, ev: { replyToken?: string; webhookEventId: string }, text: string) =>
+    enqueue(ctx.tx, sayJob, { lineUserId: ctx.lineUser.id, replyToken: ev.replyToken, webhookEventId: ev.webhookEventId, text }, { orderingKey: lineOutboxKey(ctx.lineUser.id) });
 
   const lineHandlers: LineEventHandlers = {
     async follow(ctx, ev) {
@@ -186,14 +206,14 @@ export function createInvitationService(deps: InvitationDeps) {
   const askMessageIdJob = defineJob({
     kind: "invitations.ask-message-id",
     payload: z.object({ channelId: z.uuid(), lineUserId: z.uuid(), replyToken: z.string().optional(), webhookEventId: z.string() }),
-    async run(p, { tx }) {
-      if ((await friendshipsOfLineUser(tx, p.lineUserId)).length > 0) return;
-      const channel = (await lineRepository.channel(tx, p.channelId))!;
-      const lineUser = (await lineRepository.lineUser(tx, p.lineUserId))!;
+    outsideTransaction: true,
+    async run(p, { db: q }) {
+      if ((await friendshipsOfLineUser(q, p.lineUserId)).length > 0) return;
+      const channel = (await lineRepository.channel(q, p.channelId))!;
+      const lineUser = (await lineRepository.lineUser(q, p.lineUserId))!;
       if (lineUser.follow_state === "blocked") return;
-      const tenant = (await directoryRepository.tenant(tx, channel.tenant_id))!;
-      const ctx = { tx, channel, lineUser, log: deps.log, client: () => deps.channels.clientFor(channel, tx) } as LineEventContext;
-      await say(ctx, { replyToken: p.replyToken, webhookEventId: p.webhookEventId }, replyText(lineLanguageOf(lineUser.language, tenant.line_language), "ask_id", "", tenant.name));
+      const tenant = (await directoryRepository.tenant(q, channel.tenant_id))!;
+      await send(channel, lineUser, p, replyText(lineLanguageOf(lineUser.language, tenant.line_language), "ask_id", "", tenant.name));
     },
   });
 
@@ -223,7 +243,7 @@ export function createInvitationService(deps: InvitationDeps) {
 
   return {
     lineHandlers,
-    jobs: [askMessageIdJob, emailJob],
+    jobs: [askMessageIdJob, sayJob, emailJob],
     landing,
 
     async invitation(auth: Auth, locale: Locale) {

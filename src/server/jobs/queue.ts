@@ -198,6 +198,11 @@ export interface WorkerOptions {
   jobsPerKey?: number;
   /** How many of one key's claimed jobs share a transaction (one commit and WAL flush instead of one each). */
   jobsPerTransaction?: number;
+  /**
+   * Outside-transaction jobs (calls to LINE, mail) that may wait on the network at once, apart
+   * from the loops: a slow LINE then delays only the work that needs LINE.
+   */
+  networkConcurrency?: number;
   /** How often crashed workers' unkeyed jobs are put back and empty keys forgotten. */
   maintenanceMs?: number;
 }
@@ -222,7 +227,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const jobsPerKey = opts.jobsPerKey ?? 25;
   // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
   const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
+  const networkConcurrency = opts.networkConcurrency ?? 16;
   let stopped = false;
+  /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
+  const networkTasks = new Set<Promise<void>>();
 
   // Every loop sleeps on its own timer, so one NOTIFY wakes all of them.
   const sleepers = new Set<() => void>();
@@ -430,32 +438,58 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     );
   }
 
+  /** Runs one claimed key's jobs in order, then gives the key back with what did not run. */
+  async function runKey(key: string, mine: ClaimedJob[]) {
+    let i = 0;
+    try {
+      while (i < mine.length && !stopped) {
+        let n = 0;
+        while (i + n < mine.length && n < jobsPerTransaction && batchable(mine[i + n]!)) n++;
+        if (n > 1) {
+          const { ran, failed } = await runTogether(mine.slice(i, i + n));
+          i += ran + (failed ? 1 : 0);
+          if (failed) break;
+        } else {
+          const ok = await runJob(mine[i]!);
+          i++;
+          if (!ok) break;
+        }
+      }
+    } finally {
+      await releaseKey(
+        key,
+        mine.slice(i).map((j) => j.id),
+      ).catch((err: unknown) => log.warn({ err, key }, "releasing a job key failed; its lease will run out"));
+      heldKeys.delete(key);
+    }
+  }
+
+  const waitsOnNetwork = (job: ClaimedJob) => !!registry.get(job.kind)?.outsideTransaction;
+
+  /**
+   * Work that waits on the network runs in the network lane, not awaited by the loop, while the
+   * lane has room (a full lane makes the loop run it itself: back-pressure). The key stays
+   * claimed (and its lease renewed) until its task ends, so its order holds.
+   */
+  function offload(task: () => Promise<void>): boolean {
+    if (networkTasks.size >= networkConcurrency) return false;
+    const running: Promise<void> = task()
+      .catch((err: unknown) => log.error({ err }, "job worker error"))
+      .finally(() => {
+        networkTasks.delete(running);
+        // What the task gave back (a key's later jobs) can be claimed now.
+        wakeAll();
+      });
+    networkTasks.add(running);
+    return true;
+  }
+
   async function runKeyed(keys: { key: string }[], jobs: ClaimedJob[]) {
     for (const { key } of keys) {
       heldKeys.add(key);
       const mine = jobs.filter((j) => j.ordering_key === key);
-      let i = 0;
-      try {
-        while (i < mine.length && !stopped) {
-          let n = 0;
-          while (i + n < mine.length && n < jobsPerTransaction && batchable(mine[i + n]!)) n++;
-          if (n > 1) {
-            const { ran, failed } = await runTogether(mine.slice(i, i + n));
-            i += ran + (failed ? 1 : 0);
-            if (failed) break;
-          } else {
-            const ok = await runJob(mine[i]!);
-            i++;
-            if (!ok) break;
-          }
-        }
-      } finally {
-        await releaseKey(
-          key,
-          mine.slice(i).map((j) => j.id),
-        ).catch((err: unknown) => log.warn({ err, key }, "releasing a job key failed; its lease will run out"));
-        heldKeys.delete(key);
-      }
+      if (mine.some(waitsOnNetwork) && offload(() => runKey(key, mine))) continue;
+      await runKey(key, mine);
     }
   }
 
@@ -467,7 +501,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         const keyed = await claimKeyed();
         const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8);
         worked = keyed.keys.length > 0 || unkeyed.length > 0;
-        for (const job of unkeyed) await runJob(job);
+        for (const job of unkeyed) {
+          if (waitsOnNetwork(job) && offload(async () => void (await runJob(job)))) continue;
+          await runJob(job);
+        }
         await runKeyed(keyed.keys, keyed.jobs);
       } catch (err) {
         if (!stopped) log.error({ err }, "job worker error");
@@ -528,6 +565,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       wakeAll();
       // Leases are renewed until the running jobs finish: a slow one must not be taken over meanwhile.
       await Promise.all(loops);
+      await Promise.all([...networkTasks]);
       clearInterval(heartbeat);
       [...idleWaiters].forEach((r) => r());
       await unlisten();

@@ -4,6 +4,7 @@ import { EmulatorControlClient } from "../../line-emulator/control-client.ts";
 import { bootServer, type TestServer } from "../../../test/support/server.ts";
 import { waitFor } from "../../../test/support/line-webhooks.ts";
 import type { ProfileChange } from "./handlers.ts";
+import { createLineClient } from "./client.ts";
 import { lineRepository, type ChannelRow } from "./repository.ts";
 
 // A 1×1 PNG, as a LINE profile picture.
@@ -107,6 +108,28 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
     expect(again).toMatchObject({ state: "sent", alreadyAccepted: true, requestId: first.state === "sent" ? first.requestId : "" });
     const texts = (await emulator.chat(user.userId, channel.channel_id)).filter((e) => e.from === "bot").map((e) => e.message.text);
     expect(texts).toEqual(["once"]);
+  });
+
+  it("gives up on a LINE that does not answer within the deadline and pushes again with the same retry key: delivered once", async () => {
+    const { user } = await friend("Hung Goro");
+    const url = server.lineEmulator!.url;
+    const client = createLineClient({
+      endpoints: { apiBaseUrl: url, dataApiBaseUrl: url, loginBaseUrl: url, authorizeBaseUrl: url },
+      accessToken: await server.line.channels.accessToken(channel),
+      retry: { delaysMs: [0] },
+      deadlineMs: 300,
+    });
+    const pushes = async () => (await emulator.requests()).filter((r) => r.path === "/v2/bot/message/push").length;
+    const before = await pushes();
+    await emulator.addHold({ path: "/v2/bot/message/push", times: 1 });
+    const res = await client.push(user.userId, [{ type: "text", text: "despite the hang" }], { retryKey: crypto.randomUUID() });
+    expect(res).toMatchObject({ state: "sent", alreadyAccepted: false });
+    expect(await emulator.holds()).toEqual({ held: 1 });
+    // The abandoned first request reaches LINE after all: its retry key makes it a 409, not a second message.
+    expect(await emulator.releaseHolds()).toEqual({ released: 1 });
+    await waitFor(async () => (await pushes()) === before + 2 || undefined, 10_000, "the held push to be answered");
+    const texts = (await emulator.chat(user.userId, channel.channel_id)).filter((e) => e.from === "bot").map((e) => e.message.text);
+    expect(texts).toEqual(["despite the hang"]);
   });
 
   it("maps a 4xx onto a failed delivery with LINE's reason, without retrying", async () => {

@@ -59,8 +59,19 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { delaysMs: [500, 1000, 2000] };
 export const CONTENT_MAX_BYTES = 50 * 1024 * 1024;
 
+/** How long a LINE call may go unanswered: the SDK's fetch has no timeout of its own, and a hung call would hold its job forever. */
+export const DEFAULT_DEADLINE_MS = 20_000;
+
+/** LINE did not answer in time; what was asked may or may not have happened (a push's retry key covers a retry). */
+export class LineTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`LINE did not answer within ${ms} ms`);
+    this.name = "LineTimeoutError";
+  }
+}
+
 const isRetryable = (err: unknown) =>
-  err instanceof HTTPFetchError ? err.status === 429 || err.status >= 500 : err instanceof TypeError; // TypeError: fetch's network failure
+  err instanceof HTTPFetchError ? err.status === 429 || err.status >= 500 : err instanceof TypeError || err instanceof LineTimeoutError; // TypeError: fetch's network failure
 
 function lineErrorMessage(err: unknown): string {
   if (err instanceof HTTPFetchError) {
@@ -105,11 +116,20 @@ const toApiError = (err: unknown) => new LineApiError(lineErrorMessage(err), err
  * The Messaging API as Tsunagu uses it, on the official SDK pointed at `endpoints`, so the same
  * code talks to LINE and to the emulator.
  */
-export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: string; retry?: RetryPolicy }) {
+export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: string; retry?: RetryPolicy; deadlineMs?: number }) {
   const api = new messagingApi.MessagingApiClient({ channelAccessToken: opts.accessToken, baseURL: opts.endpoints.apiBaseUrl });
   const blob = new messagingApi.MessagingApiBlobClient({ channelAccessToken: opts.accessToken, baseURL: opts.endpoints.dataApiBaseUrl });
   const retry = opts.retry ?? DEFAULT_RETRY;
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  // The call itself cannot be aborted (the SDK takes no signal); it is abandoned, and undici closes it in the end.
+  const within = <T>(call: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LineTimeoutError(deadlineMs)), deadlineMs);
+    });
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+  };
   const withSender = (messages: LineMessage[], sender?: Sender) =>
     sender && (sender.name || sender.iconUrl) ? messages.map((m) => ({ ...m, sender: { ...sender } })) : messages;
 
@@ -118,7 +138,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
     for (let attempt = 0; ; attempt++) {
       try {
         // Every attempt carries the same retry key: LINE accepts it once and answers 409 after.
-        const res = await api.pushMessageWithHttpInfo(body, o.retryKey);
+        const res = await within(api.pushMessageWithHttpInfo(body, o.retryKey));
         return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), sentMessageIds: idsOf(res.body), alreadyAccepted: false, via: "push" };
       } catch (err) {
         if (err instanceof HTTPFetchError && err.status === 409 && err.headers.get("x-line-accepted-request-id")) {
@@ -148,7 +168,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
       o: { sender?: Sender; fallback?: { to: string; retryKey: string } } = {},
     ): Promise<DeliveryResult> {
       try {
-        const res = await api.replyMessageWithHttpInfo({ replyToken, messages: withSender(messages, o.sender) });
+        const res = await within(api.replyMessageWithHttpInfo({ replyToken, messages: withSender(messages, o.sender) }));
         return { state: "sent", requestId: res.httpResponse.headers.get("x-line-request-id"), sentMessageIds: idsOf(res.body), alreadyAccepted: false, via: "reply" };
       } catch (err) {
         const tokenUnusable = err instanceof HTTPFetchError && err.status === 400 && /reply token/i.test(err.body);
@@ -160,7 +180,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
     /** undefined when LINE answers 404: the user blocked the account or never befriended it. */
     async getProfile(userId: string): Promise<LineProfile | undefined> {
       try {
-        const p = await api.getProfile(userId);
+        const p = await within(api.getProfile(userId));
         return {
           userId: p.userId,
           displayName: p.displayName,
@@ -180,7 +200,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
      */
     async openContent(messageId: string): Promise<{ stream: Readable; contentType: string }> {
       try {
-        const res = await blob.getMessageContentWithHttpInfo(messageId);
+        const res = await within(blob.getMessageContentWithHttpInfo(messageId));
         const tooLarge = () => new LineApiError(`content of message ${messageId} exceeds ${CONTENT_MAX_BYTES} bytes`, null);
         return {
           // pipeline carries a failure either way: LINE's connection dropping fails the reader, and
@@ -196,7 +216,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
     /** Marks the user's messages up to the one that carried this token as read: LINE shows them "Read". */
     async markAsRead(markAsReadToken: string) {
       try {
-        await api.markMessagesAsReadByToken({ markAsReadToken });
+        await within(api.markMessagesAsReadByToken({ markAsReadToken }));
       } catch (err) {
         throw toApiError(err);
       }
@@ -205,7 +225,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
     /** LINE's loading animation in the user's chat for `seconds` (5–60, a multiple of 5), or until a message arrives. */
     async showLoading(chatId: string, seconds: number) {
       try {
-        await api.showLoadingAnimation({ chatId, loadingSeconds: seconds });
+        await within(api.showLoadingAnimation({ chatId, loadingSeconds: seconds }));
       } catch (err) {
         throw toApiError(err);
       }
@@ -213,7 +233,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
 
     async botInfo() {
       try {
-        return await api.getBotInfo();
+        return await within(api.getBotInfo());
       } catch (err) {
         throw toApiError(err);
       }
@@ -221,7 +241,7 @@ export function createLineClient(opts: { endpoints: LineEndpoints; accessToken: 
 
     async setWebhookEndpoint(endpoint: string) {
       try {
-        await api.setWebhookEndpoint({ endpoint });
+        await within(api.setWebhookEndpoint({ endpoint }));
       } catch (err) {
         throw toApiError(err);
       }

@@ -203,31 +203,39 @@ export function createMessaging(deps: MessagingDeps) {
 
   const MessageJobPayload = z.object({ messageId: z.uuid() });
 
+  /**
+   * Pushes a member's message. LINE is called outside any transaction (a slow LINE must not hold
+   * a connection — on PGlite the only one); the retry key makes a push repeated after a crash a
+   * 409 at LINE, read as sent, so the LINE user sees it once.
+   */
   const deliverJob = defineJob({
     kind: "rooms.deliver",
     payload: MessageJobPayload,
-    async run({ messageId }, { tx }) {
-      const m = await repo.message(tx, messageId);
+    outsideTransaction: true,
+    async run({ messageId }, { db }) {
+      const m = await repo.message(db, messageId);
       if (!m || m.delivery_state !== "sending") return;
-      const room = (await repo.roomContext(tx, m.room_id))!;
-      const member = (await directoryRepository.member(tx, room.tenant_id, room.member_id))!;
-      const tenant = (await directoryRepository.tenant(tx, room.tenant_id))!;
+      const room = (await repo.roomContext(db, m.room_id))!;
+      const member = (await directoryRepository.member(db, room.tenant_id, room.member_id))!;
+      const tenant = (await directoryRepository.tenant(db, room.tenant_id))!;
       let result: { state: "sent"; sentMessageIds: string[] } | { state: "failed"; reason: string };
       if (room.friendship_state !== "active") result = { state: "failed", reason: "The LINE user has blocked this account." };
       else if (!lineAccess(tenant, member).allowed) result = { state: "failed", reason: "You are no longer allowed to chat with LINE users." };
       else {
-        const channel = (await lineRepository.channel(tx, room.channel_row_id))!;
-        const client = await deps.channels.clientFor(channel, tx);
+        const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+        const client = await deps.channels.clientFor(channel, db);
         result = await client.push(room.line_user_id, [toLineMessage(m)], { sender: senderOf(member), retryKey: m.retry_key! });
       }
-      const updated = await repo.setDelivery(tx, m.id, {
-        state: result.state,
-        error: result.state === "failed" ? result.reason : null,
-        // LINE's own id of the message (not the request's): what LINE names it by from now on.
-        lineMessageId: result.state === "sent" ? (result.sentMessageIds[0] ?? null) : null,
-        at: clock(),
+      await db.transaction(async (tx) => {
+        const updated = await repo.setDelivery(tx, m.id, {
+          state: result.state,
+          error: result.state === "failed" ? result.reason : null,
+          // LINE's own id of the message (not the request's): what LINE names it by from now on.
+          lineMessageId: result.state === "sent" ? (result.sentMessageIds[0] ?? null) : null,
+          at: clock(),
+        });
+        await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
       });
-      await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: updated.id });
     },
   });
 
@@ -251,16 +259,22 @@ export function createMessaging(deps: MessagingDeps) {
     },
   });
 
-  /** LINE keeps user content only for a while: our copy, fetched outside the webhook's path. */
+  /**
+   * LINE keeps user content only for a while: our copy, fetched outside the webhook's path and
+   * outside any transaction (a download of tens of MB must not hold a connection). The file key
+   * is the message's, so a download repeated after a crash overwrites the same file.
+   */
   const contentJob = defineJob({
     kind: "rooms.content",
     payload: MessageJobPayload,
-    async run({ messageId }, { tx }) {
-      const m = await repo.message(tx, messageId);
+    outsideTransaction: true,
+    async run({ messageId }, { db }) {
+      const m = await repo.message(db, messageId);
       if (!m || m.content_state !== "pending" || !m.line_message_id) return;
-      const room = (await repo.roomContext(tx, m.room_id))!;
-      const channel = (await lineRepository.channel(tx, room.channel_row_id))!;
-      const client = await deps.channels.clientFor(channel, tx);
+      const room = (await repo.roomContext(db, m.room_id))!;
+      const channel = (await lineRepository.channel(db, room.channel_row_id))!;
+      const client = await deps.channels.clientFor(channel, db);
+      let outcome: { state: "stored"; key: string; type: string | undefined } | { state: "failed" };
       try {
         const content = await client.openContent(m.line_message_id);
         const key = `messages/${m.room_id}/${m.id}`;
@@ -268,14 +282,17 @@ export function createMessaging(deps: MessagingDeps) {
         const head = keepHead();
         await files.putStream(key, pipeline(content.stream, head, () => {}));
         // What LINE's content API declares is the sender's claim; the bytes decide (files/content-policy.ts).
-        await repo.setContent(tx, m.id, { state: "stored", key, type: await storedType(head.head()) });
+        outcome = { state: "stored", key, type: await storedType(head.head()) };
       } catch (err) {
         // Gone at LINE (404/410): retrying cannot help, so record it; anything else retries.
         const status = (err as { status?: number }).status;
-        if (status === 404 || status === 410) await repo.setContent(tx, m.id, { state: "failed" });
-        else throw err;
+        if (status !== 404 && status !== 410) throw err;
+        outcome = { state: "failed" };
       }
-      await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
+      await db.transaction(async (tx) => {
+        await repo.setContent(tx, m.id, outcome);
+        await announce(tx, room.tenant_id, room.member_id, "message.updated", { roomId: room.id, messageId: m.id });
+      });
     },
   });
 

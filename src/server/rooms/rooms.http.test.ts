@@ -3,6 +3,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../test/support/server.ts";
+import { waitFor } from "../../../test/support/line-webhooks.ts";
 import { readEvents } from "../../../test/support/sse.ts";
 
 let server: TestServer;
@@ -92,6 +93,31 @@ describe("messages both ways", () => {
     expect((await botMessages(userId)).filter((m) => m.message.text === "once only")).toHaveLength(1);
     expect((await messages(sato, roomId))[0]).toMatchObject({ deliveryState: "sent" });
   });
+
+  it("a LINE that hangs holds no database connection and no job loop: LINE users' messages and the API go on, and the held work ends once LINE answers", async () => {
+    const { userId, roomId } = await lineFriendOf(sato, "Hang User");
+    const emu = emulatorOf(server);
+    // A member's push, then a LINE user's image download, each left unanswered by LINE.
+    await emu.addHold({ path: "/v2/bot/message/push", times: 1 });
+    expect((await sato.post(`/api/v1/rooms/${roomId}/messages`, { type: "text", text: "sent while LINE hangs" })).status).toBe(201);
+    await waitFor(async () => (await emu.holds()).held === 1 || undefined, 30_000, "the push to reach LINE");
+    await emu.addHold({ path: "/v2/bot/message/*", times: 1 });
+    const image = png(8, 8, [10, 200, 10]);
+    await emu.sendMessage(userId, channelId, { type: "image", contentBase64: Buffer.from(image).toString("base64"), contentType: "image/png" });
+    await waitFor(async () => (await emu.holds()).held === 2 || undefined, 30_000, "the content download to reach LINE");
+
+    // Meanwhile a LINE user's text is acknowledged, processed and shown, and the member's API answers.
+    await emu.sendMessage(userId, channelId, { type: "text", text: "are you there?" });
+    await waitFor(async () => (await messages(sato, roomId)).some((m) => (m.payload as { text?: string }).text === "are you there?") || undefined, 30_000, "the text to be stored");
+    expect((await sato.get("/api/v1/rooms")).status).toBe(200);
+
+    expect(await emu.releaseHolds()).toEqual({ released: 2 });
+    await server.worker.drain();
+    const all = await messages(sato, roomId);
+    expect(all.find((m) => (m.payload as { text?: string }).text === "sent while LINE hangs")).toMatchObject({ deliveryState: "sent" });
+    expect(all.find((m) => m.type === "image")).toMatchObject({ contentState: "stored" });
+    expect((await botMessages(userId)).filter((m) => m.message.text === "sent while LINE hangs")).toHaveLength(1);
+  }, 120_000);
 
   it("refuses bad input with a clear error and stores nothing", async () => {
     const { roomId } = await lineFriendOf(sato, "Bad Input User");
