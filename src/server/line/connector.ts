@@ -62,7 +62,6 @@ export function createLineConnector(deps: LineConnectorDeps) {
   });
   const inbox = createInbox({
     db,
-    channels,
     handlers,
     profiles,
     log,

@@ -1,7 +1,6 @@
 import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
 import type { Queryable } from "../db/database.ts";
-import type { LineClient } from "./client.ts";
 import type { ChannelRow, LineUserRow } from "./repository.ts";
 
 /**
@@ -14,8 +13,8 @@ export interface LineEventContext {
   channel: ChannelRow;
   lineUser: LineUserRow;
   log: Logger;
-  /** The outbound client for this channel (its access token resolved on first use). */
-  client(): Promise<LineClient>;
+  // No LINE client here on purpose: handlers run inside the event's transaction, and what they
+  // want said to LINE goes out as a job after it commits (docs/decisions.md).
 }
 
 export interface ProfileChange {

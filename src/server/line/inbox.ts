@@ -4,8 +4,6 @@ import type { Database, Queryable } from "../db/database.ts";
 import { z } from "zod";
 import { createGroupCommit } from "../db/group-commit.ts";
 import { defineJob, enqueueFromQuery, enqueueMany } from "../jobs/queue.ts";
-import type { ChannelService } from "./channels.ts";
-import type { LineClient } from "./client.ts";
 import { isDispatched, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
 import { lineRepository as repo, type ChannelRow, type NewWebhookEvent, type WebhookEventRow } from "./repository.ts";
@@ -23,7 +21,6 @@ export interface InboundEvent {
 
 export interface InboxDeps {
   db: Database;
-  channels: ChannelService;
   handlers: HandlerRegistry;
   profiles: ProfileSync;
   log: Logger;
@@ -36,7 +33,7 @@ export interface InboxDeps {
 /** Events Tsunagu acts on: a dispatched type from a user in a 1:1 chat (the account is never in groups). */
 const userOf = (e: InboundEvent) => (e.source?.type === "user" && typeof e.source.userId === "string" ? e.source.userId : null);
 
-export function createInbox({ db, channels, handlers, profiles, log, clock, maxAttempts, holdMs }: InboxDeps) {
+export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, holdMs }: InboxDeps) {
   /**
    * Stores deliveries and queues their events in one statement (one round trip and one commit,
    * what LINE waits for). Deliveries that arrive while earlier ones are being written share the
@@ -112,13 +109,11 @@ export function createInbox({ db, channels, handlers, profiles, log, clock, maxA
     const channel = (await repo.channel(tx, row.channel_id))!;
     const ev = row.event as unknown as webhook.Event;
     const lineUser = await repo.ensureLineUser(tx, channel.id, row.line_user_id!);
-    let client: Promise<LineClient> | undefined;
     const ctx: LineEventContext = {
       tx,
       channel,
       lineUser,
       log: log.child({ webhookEventId: row.webhook_event_id, type: row.event_type }),
-      client: () => (client ??= channels.clientFor(channel, tx)),
     };
     const current = await maintainLineUser(ctx, ev, row.event_timestamp);
     if (!current) ctx.log.info({ lineUserId: lineUser.user_id }, "older than the LINE user's current follow state; recorded, not applied");

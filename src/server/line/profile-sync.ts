@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "./channels.ts";
 import type { HandlerRegistry, LineEventContext } from "./handlers.ts";
-import type { LineClient, LineProfile } from "./client.ts";
+import type { LineProfile } from "./client.ts";
 import { lineRepository as repo, type ChannelRow, type LineUserRow } from "./repository.ts";
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
@@ -90,14 +90,12 @@ export function createProfileSync(deps: ProfileSyncDeps) {
 
   /** Asks LINE for the profile (null: blocked or left); no transaction needs to be open meanwhile. */
   async function fetchProfile(q: Queryable, channel: ChannelRow, lineUser: LineUserRow) {
-    const client = await channels.clientFor(channel, q);
-    return { client, profile: await client.getProfile(lineUser.user_id) };
+    return (await channels.clientFor(channel, q)).getProfile(lineUser.user_id);
   }
 
   /** Fetches the profile now and stores it (see applyProfile), inside the caller's transaction. */
   async function syncNow(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow): Promise<LineUserRow> {
-    const { client, profile } = await fetchProfile(tx, channel, lineUser);
-    return applyProfile(tx, channel, lineUser, profile, async () => client);
+    return applyProfile(tx, channel, lineUser, await fetchProfile(tx, channel, lineUser));
   }
 
   /**
@@ -109,7 +107,6 @@ export function createProfileSync(deps: ProfileSyncDeps) {
     channel: ChannelRow,
     lineUser: LineUserRow,
     profile: LineProfile | undefined,
-    client: () => Promise<LineClient>,
   ): Promise<LineUserRow> {
     const now = clock();
     if (!profile) {
@@ -132,7 +129,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
       await enqueue(tx, avatarJob, { lineUserId: after.id, pictureUrl: after.picture_url }, { orderingKey: `avatar:${after.id}` });
     }
     if (changed) {
-      const ctx: LineEventContext = { tx, channel, lineUser: after, log, client };
+      const ctx: LineEventContext = { tx, channel, lineUser: after, log };
       await handlers.profileChanged(ctx, { before: lineUser, after });
     }
     return after;
@@ -151,10 +148,10 @@ export function createProfileSync(deps: ProfileSyncDeps) {
       if (!user) return;
       if (user.follow_state === "blocked" || !isStale(user, clock())) return repo.clearSyncRequest(db, lineUserId);
       const channel = (await repo.channel(db, user.channel_id))!;
-      const { client, profile } = await fetchProfile(db, channel, user);
+      const profile = await fetchProfile(db, channel, user);
       await db.transaction(async (tx) => {
         const current = await repo.lockLineUser(tx, lineUserId);
-        if (current) await applyProfile(tx, channel, current, profile, async () => client);
+        if (current) await applyProfile(tx, channel, current, profile);
       });
     },
   });
@@ -185,7 +182,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
         // The cached picture is what members see: rooms and contacts learn of it like any profile change.
         const after = { ...before, picture_file_key: key };
         const channel = (await repo.channel(tx, after.channel_id))!;
-        const ctx: LineEventContext = { tx, channel, lineUser: after, log, client: () => channels.clientFor(channel, tx) };
+        const ctx: LineEventContext = { tx, channel, lineUser: after, log };
         await handlers.profileChanged(ctx, { before, after });
       });
     },
@@ -219,7 +216,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
         statusMessage: lineUser.status_message,
         language: lineUser.language,
       };
-      return applyProfile(tx, channel, lineUser, profile, () => channels.clientFor(channel, tx));
+      return applyProfile(tx, channel, lineUser, profile);
     },
     /** Queues a sync when the stored profile is older than LINE_PROFILE_REFRESH_SECONDS. */
     async syncIfStale(tx: Queryable, lineUser: LineUserRow) {

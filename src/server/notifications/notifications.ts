@@ -6,7 +6,7 @@ import { lineAccess } from "../directory/gate.ts";
 import { directoryRepository } from "../directory/repository.ts";
 import type { Auth } from "../directory/service.ts";
 import { Problem } from "../http/problem.ts";
-import { defineJob, enqueue } from "../jobs/queue.ts";
+import { defineJob, enqueueFromQuery } from "../jobs/queue.ts";
 import type { SecretBox } from "../line/secrets.ts";
 import { livePresence } from "../realtime/presence.ts";
 import type { Mailer } from "../mail/mailer.ts";
@@ -116,8 +116,20 @@ export function createNotifications(deps: NotificationDeps) {
   return {
     jobs: [pushJob, digestJob],
 
-    /** Called in the transaction that stores an inbound message: the push is decided once it committed. */
-    onInboundMessage: (tx: Queryable, messageId: string) => enqueue(tx, pushJob, { messageId }),
+    /**
+     * Called in the transaction that stores an inbound message: the push is decided once it
+     * committed. Only a member with a device subscribed gets a job at all — most have none, and
+     * a job that finds nothing to do cost six statements per LINE message.
+     */
+    onInboundMessage: async (tx: Queryable, messageId: string) => {
+      await enqueueFromQuery(tx, pushJob, {
+        sql: `SELECT jsonb_build_object('messageId', m.id) AS payload, NULL::text AS ordering_key, NULL::timestamptz AS ordered_at,
+                     NULL::timestamptz AS run_at, 0 AS part
+              FROM messages m JOIN rooms r ON r.id = m.room_id
+              WHERE m.id = $1 AND EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.member_id = r.member_id)`,
+        params: [messageId],
+      });
+    },
 
     async settings(auth: Auth): Promise<NotificationSettings> {
       const row = await repo.settings(db, auth.member.id);
