@@ -37,15 +37,26 @@ export interface RoomContext {
 }
 
 export const messageRepository = {
+  /**
+   * Stores a LINE user's message and, when it is new, moves its room: last activity, preview,
+   * one more unread. One statement (this runs for every inbound message).
+   */
   async insertInbound(
     db: Queryable,
-    m: { tenantId: string; roomId: string; type: MessageType; payload: object; lineMessageId: string; contentState: MessageRow["content_state"]; at: Date },
+    m: { tenantId: string; roomId: string; type: MessageType; payload: object; lineMessageId: string; contentState: MessageRow["content_state"]; at: Date; preview: string },
   ): Promise<MessageRow | undefined> {
     const [row] = await db.query<MessageRow>(
-      `INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, content_state, created_at)
-       VALUES ($1, $2, 'inbound', $3, $4, $5, 'received', $6, $7)
-       ON CONFLICT (room_id, line_message_id) WHERE direction = 'inbound' DO NOTHING RETURNING *`,
-      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.lineMessageId, m.contentState, m.at],
+      `WITH inserted AS (
+         INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, content_state, created_at)
+         VALUES ($1, $2, 'inbound', $3, $4, $5, 'received', $6, $7)
+         ON CONFLICT (room_id, line_message_id) WHERE direction = 'inbound' DO NOTHING RETURNING *
+       ), touched AS (
+         UPDATE rooms SET last_activity_at = greatest(last_activity_at, $7), last_message_preview = $8, last_message_type = $3,
+           unread_count = unread_count + 1
+         WHERE id = $2 AND EXISTS (SELECT 1 FROM inserted)
+       )
+       SELECT * FROM inserted`,
+      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.lineMessageId, m.contentState, m.at, m.preview],
     );
     return row;
   },
@@ -118,12 +129,14 @@ export const messageRepository = {
     );
   },
 
-  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date, unread: boolean) {
-    await db.query(
-      `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $5,
-         unread_count = unread_count + $4 WHERE id = $1`,
-      [roomId, preview, at, unread ? 1 : 0, type],
-    );
+  /** A member's own message moves the room (last activity, preview) without counting as unread. */
+  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date) {
+    await db.query("UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $4 WHERE id = $1", [
+      roomId,
+      preview,
+      at,
+      type,
+    ]);
   },
 
   /**
@@ -153,17 +166,15 @@ export const messageRepository = {
     return row;
   },
 
-  async roomOf(db: Queryable, memberId: string, lineUserRowId: string) {
-    const [row] = await db.query<{ id: string; tenant_id: string }>("SELECT id, tenant_id FROM rooms WHERE member_id = $1 AND line_user_id = $2", [
-      memberId,
-      lineUserRowId,
-    ]);
+  /** The room a LINE user's messages go to: the dedicated member's, else the member they talk to now. */
+  async currentRoom(db: Queryable, lineUserRowId: string, dedicatedMemberId: string | null) {
+    const [row] = await db.query<{ id: string; tenant_id: string; member_id: string }>(
+      `SELECT r.id, r.tenant_id, r.member_id FROM line_users lu
+       JOIN rooms r ON r.line_user_id = lu.id AND r.member_id = coalesce($2::uuid, lu.current_member_id)
+       WHERE lu.id = $1`,
+      [lineUserRowId, dedicatedMemberId],
+    );
     return row;
-  },
-
-  async currentMember(db: Queryable, lineUserRowId: string): Promise<string | null> {
-    const [row] = await db.query<{ current_member_id: string | null }>("SELECT current_member_id FROM line_users WHERE id = $1", [lineUserRowId]);
-    return row?.current_member_id ?? null;
   },
 
   async setCurrentMember(db: Queryable, lineUserRowId: string, memberId: string) {

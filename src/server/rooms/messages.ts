@@ -120,14 +120,17 @@ export function createMessaging(deps: MessagingDeps) {
   }
 
   async function storeInbound(ctx: LineEventContext, ev: webhook.MessageEvent) {
-    const memberId = ctx.channel.mode === "dedicated" ? ctx.channel.dedicated_member_id : await repo.currentMember(ctx.tx, ctx.lineUser.id);
-    if (!memberId) return; // No friendship yet: the invitations feature answered (Message ID search).
-    const room = await repo.roomOf(ctx.tx, memberId, ctx.lineUser.id);
+    const dedicated = ctx.channel.mode === "dedicated" ? ctx.channel.dedicated_member_id : null;
+    if (ctx.channel.mode === "dedicated" && !dedicated) return;
+    // No room yet (no friendship): the invitations feature answered (Message ID search).
+    const room = await repo.currentRoom(ctx.tx, ctx.lineUser.id, dedicated);
     if (!room) return;
+    const memberId = room.member_id;
     const { id: lineMessageId, ...payload } = ev.message as { id: string; type: MessageType } & Record<string, unknown>;
     const type = payload.type;
     const fromLine = MEDIA_TYPES.has(type) && (payload.contentProvider as { type?: string } | undefined)?.type !== "external";
     const at = new Date(ev.timestamp);
+    const preview = previewOf(type, payload);
     const stored = await repo.insertInbound(ctx.tx, {
       tenantId: room.tenant_id,
       roomId: room.id,
@@ -136,12 +139,11 @@ export function createMessaging(deps: MessagingDeps) {
       lineMessageId,
       contentState: fromLine ? "pending" : "none",
       at,
+      preview,
     });
     if (!stored) return;
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
     if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
-    const preview = previewOf(type, payload);
-    await repo.touchRoom(ctx.tx, room.id, type, preview, at, true);
     // Messages are kept even while the member is revoked; they see them when access returns.
     // An open web app shows a notification from this event alone (MessageNotice), without asking again.
     await announce(ctx.tx, room.tenant_id, memberId, "message.created", {
@@ -364,7 +366,7 @@ export function createMessaging(deps: MessagingDeps) {
           contentType: content?.type,
         });
         await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
-        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at, false);
+        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at);
         await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
         return m;
       });
