@@ -43,6 +43,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)("two instances with separate DAT
       // What every instance of one deployment shares: the key that decrypts the stored LINE secrets.
       SECRET_KEY: "scale-out-test-secret-key-0123456789abcdef",
       LINE_MODE: "live",
+      // Plain-http test instances: the stand-in, not LINE, fetches from them.
+      LINE_ALLOW_INSECURE_PUBLIC_URL: "1",
       LINE_API_BASE_URL: emulator.url,
       LINE_DATA_API_BASE_URL: emulator.url,
       LINE_LOGIN_BASE_URL: emulator.url,
