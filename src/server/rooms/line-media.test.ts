@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
+import { waitFor } from "../../../test/support/line-webhooks.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../test/support/server.ts";
 import { LINE_ORIGINAL_MAX_BYTES, LINE_PREVIEW_MAX_BYTES } from "./line-image.ts";
 
@@ -40,9 +41,15 @@ async function sendImage(name: string, bytes: Uint8Array, fileName: string) {
   });
   expect(sent.status).toBe(201);
   await server.worker.drain();
-  const pushed = (await emulatorOf(server).chat(userId, channelId)).filter((m) => m.from === "bot" && m.delivered && m.message.type === "image");
-  expect(pushed).toHaveLength(1);
-  const message = pushed[0]!.message as { originalContentUrl: string; previewImageUrl: string };
+  // The emulator downloads both URLs as the LINE app would, after answering the push.
+  const pushed = await waitFor(async () => {
+    const images = (await emulatorOf(server).chat(userId, channelId)).filter((m) => m.from === "bot" && m.delivered && m.message.type === "image");
+    expect(images.length).toBeLessThanOrEqual(1);
+    return images[0]?.media && images[0];
+  }, 15_000, "the emulator to download the pushed image");
+  const message = pushed.message as { originalContentUrl: string; previewImageUrl: string };
+  const fetchedByLine = pushed.media!;
+  expect(fetchedByLine.problems).toEqual([]);
   const download = async (url: string) => {
     const res = await fetch(url);
     expect(res.status).toBe(200);
@@ -50,7 +57,11 @@ async function sendImage(name: string, bytes: Uint8Array, fileName: string) {
     return { contentType: res.headers.get("content-type"), body, meta: await sharp(body).metadata() };
   };
   const own = await sato.get(`/api/v1/rooms/${roomId}/messages/${sent.json.id}/content`);
-  return { message, original: await download(message.originalContentUrl), preview: await download(message.previewImageUrl), sent: sent.json, own };
+  const original = await download(message.originalContentUrl);
+  const preview = await download(message.previewImageUrl);
+  expect(fetchedByLine.originalContentUrl).toMatchObject({ status: 200, format: original.meta.format, bytes: original.body.length });
+  expect(fetchedByLine.previewImageUrl).toMatchObject({ status: 200, format: preview.meta.format, bytes: preview.body.length });
+  return { message, original, preview, sent: sent.json, own };
 }
 
 const noise = (side: number) =>
