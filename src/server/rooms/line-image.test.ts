@@ -19,6 +19,22 @@ describe("prepareLineImage (real sharp)", () => {
     expect(await prepareLineImage(jpeg, "image/jpeg")).toEqual({ original: "upload", preview: "original" });
   });
 
+  it("re-encodes a photo that carries EXIF (GPS, orientation): upright, with no metadata left", async () => {
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#4080c0" } })
+      .jpeg()
+      .withExif({ IFD0: { Make: "PhoneCo" }, IFD3: { GPSLatitudeRef: "N", GPSLatitude: "35/1 40/1 0/1" } })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await sharp(photo).metadata()).toMatchObject({ orientation: 6, exif: expect.any(Buffer) });
+    const { original, preview } = await prepareLineImage(photo, "image/jpeg");
+    if (original === "upload") throw new Error("expected a re-encoded original");
+    const meta = await sharp(original.bytes).metadata();
+    expect([meta.format, meta.exif, meta.xmp, meta.iptc]).toEqual(["jpeg", undefined, undefined, undefined]);
+    // Orientation 6 is a quarter turn: the pixels are turned, not described.
+    expect([original.width, original.height]).toEqual([200, 300]);
+    expect(preview).toBe("original");
+  });
+
   it("gives a large transparent PNG a PNG preview that keeps the transparency within 1 MB", async () => {
     const noise = await sharp({ create: { width: 1200, height: 1200, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } })
       .png()

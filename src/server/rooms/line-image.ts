@@ -77,8 +77,8 @@ async function fit(input: Uint8Array, sides: readonly (number | undefined)[], fo
 }
 
 /**
- * What LINE is sent for a member's image. JPEG and PNG within the limit go unchanged (no second
- * lossy encoding of a photo); anything else is re-encoded: PNG when the picture has transparency
+ * What LINE is sent for a member's image. JPEG and PNG within the limit and without metadata go
+ * unchanged (no second lossy encoding); anything else is re-encoded: PNG when the picture has transparency
  * or came from a GIF (flat colours, where PNG is both smaller and exact), JPEG otherwise. The
  * preview is at most 1024 px on its long side: LINE shows it in the chat at phone width.
  */
@@ -89,7 +89,12 @@ export async function prepareLineImage(input: Uint8Array, type: RoomImageType): 
   const { isOpaque } = await decode(input).stats();
   const transparent = !isOpaque;
   const lossless = transparent || type === "image/gif";
-  const sendable = (type === "image/jpeg" || type === "image/png") && input.length <= LINE_ORIGINAL_MAX_BYTES;
+  // A phone photo's EXIF carries where it was taken (GPS) and the camera: a LINE user outside the
+  // company gets none of it. Such a file is re-encoded (upright, without metadata) even when LINE
+  // would take it as it is; the member's own copy keeps it.
+  const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  const carriesMetadata = Boolean(meta.exif ?? meta.xmp ?? meta.iptc);
+  const sendable = (type === "image/jpeg" || type === "image/png") && input.length <= LINE_ORIGINAL_MAX_BYTES && !carriesMetadata;
   const original = sendable ? "upload" : await fit(input, ORIGINAL_SIDES, lossless ? "png" : "jpeg", lossless ? 100 : 90, LINE_ORIGINAL_MAX_BYTES);
   const originalBytes = original === "upload" ? input.length : original.bytes.length;
   const preview = originalBytes <= LINE_PREVIEW_MAX_BYTES ? "original" : await fit(input, PREVIEW_SIDES, transparent ? "png" : "jpeg", 80, LINE_PREVIEW_MAX_BYTES);
