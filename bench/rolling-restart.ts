@@ -74,6 +74,8 @@ export async function benchRollingRestart(opts: { databaseUrl: string; rate: num
     DATABASE_URL: opts.databaseUrl,
     SECRET_KEY: crypto.randomBytes(32).toString("base64"),
     LINE_MODE: "live",
+    // The instances listen on plain http; nothing here is fetched by the real LINE.
+    LINE_ALLOW_INSECURE_PUBLIC_URL: "1",
     LINE_API_BASE_URL: emulator.url,
     LINE_DATA_API_BASE_URL: emulator.url,
     LINE_LOGIN_BASE_URL: emulator.url,

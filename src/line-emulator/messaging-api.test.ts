@@ -243,3 +243,61 @@ describe("Messaging API over LINE's wire protocol", () => {
     expect((await client.pushMessage({ to: user.userId, messages: [{ type: "text", text: "x" }] })).sentMessages).toHaveLength(1);
   });
 });
+
+describe("image messages: the emulator downloads them as the LINE app does", () => {
+  it("records the formats and sizes it got, and a GIF or a preview over 1 MB as a violation", async () => {
+    const { default: sharp } = await import("sharp");
+    const { createServer } = await import("node:http");
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#336699" } }).jpeg().toBuffer();
+    const gif = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#336699" } }).gif().toBuffer();
+    // Noise does not compress: a PNG well over LINE's 1 MB preview limit.
+    const bigPng = await sharp({ create: { width: 800, height: 800, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
+    const files: Record<string, Buffer> = { "/photo.jpg": jpeg, "/anim.gif": gif, "/big.png": bigPng };
+    const media = createServer((req, res) => {
+      const body = files[req.url ?? ""];
+      res.writeHead(body ? 200 : 404).end(body);
+    });
+    await new Promise<void>((resolve) => media.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(media.address() as { port: number }).port}`;
+    try {
+      const user = await friend("Image Viewer");
+      await control.clearViolations();
+      await client.pushMessage({
+        to: user.userId,
+        messages: [
+          { type: "image", originalContentUrl: `${base}/photo.jpg`, previewImageUrl: `${base}/photo.jpg` },
+          { type: "image", originalContentUrl: `${base}/anim.gif`, previewImageUrl: `${base}/big.png` },
+        ],
+      });
+      const images = await waitForMedia(user.userId, 2);
+      expect(images[0]!.media).toMatchObject({
+        originalContentUrl: { status: 200, format: "jpeg", bytes: jpeg.length },
+        previewImageUrl: { status: 200, format: "jpeg", bytes: jpeg.length },
+        problems: [],
+      });
+      expect(images[1]!.media!.problems).toEqual([
+        "originalContentUrl: a gif image; LINE shows only JPEG or PNG",
+        "previewImageUrl: more than 1000000 bytes, LINE's limit",
+      ]);
+      const violations = await control.violations();
+      expect(violations).toHaveLength(1);
+      expect(violations[0]).toMatchObject({ path: "/v2/bot/message/push", errors: images[1]!.media!.problems });
+    } finally {
+      await control.clearViolations();
+      await new Promise((resolve) => media.close(resolve));
+    }
+  });
+});
+
+/** The bot's image entries once the emulator has downloaded all of them (it does so after answering the push). */
+async function waitForMedia(userId: string, count: number) {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const images = (await control.chat(userId, channel.channelId)).filter((e) => e.from === "bot" && e.message.type === "image");
+    if (images.length === count && images.every((e) => e.media)) return images;
+    if (Date.now() > until) throw new Error("the emulator did not download the images");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

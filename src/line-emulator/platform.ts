@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { newMessageId, newUserId, randomToken } from "./ids.ts";
+import { checkImageMessage } from "./api/image-media.ts";
 import type { SpecViolation } from "./api/spec-guard.ts";
 import type { ChannelState, ChatEntry, EmulatorState, Persona } from "./state.ts";
 import { WebhookDispatcher, type DeliveryOptions, type DeliveryRecord } from "./webhooks/delivery.ts";
@@ -170,9 +171,24 @@ export class LinePlatform {
     return messages.map((m) => {
       const id = newMessageId();
       const { sender, ...message } = m as { sender?: ChatEntry["sender"] } & Record<string, unknown>;
-      this.state.addChat({ id, channelId: channel.channelId, userId, from: "bot", via, at: this.now(), message, sender, delivered });
+      const entry: ChatEntry = { id, channelId: channel.channelId, userId, from: "bot", via, at: this.now(), message, sender, delivered };
+      this.state.addChat(entry);
+      if (message.type === "image") void this.downloadImage(entry, via);
       return { id, quoteToken: randomToken(32) };
     });
+  }
+
+  /**
+   * As the LINE app does on showing an image message; after the push is answered, because the
+   * bot's server may serve the image only once its own push call has returned.
+   */
+  private async downloadImage(entry: ChatEntry, via: "push" | "reply") {
+    const media = await checkImageMessage(entry.message);
+    entry.media = media;
+    this.state.save();
+    if (media.problems.length) {
+      this.violations.push({ at: this.now(), method: "POST", path: `/v2/bot/message/${via}`, operation: "image message: LINE's media rules", errors: media.problems });
+    }
   }
 
   /** Takes a reply token for use: single use, one minute. */

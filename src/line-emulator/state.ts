@@ -1,3 +1,4 @@
+import type { ImageMediaCheck } from "./api/image-media.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { botUserIdFor } from "./ids.ts";
@@ -63,6 +64,8 @@ export interface ChatEntry {
   unsent?: boolean;
   /** A user's message the bot marked read (markAsRead): the LINE app shows "Read" beside it. */
   read?: boolean;
+  /** A bot's image message: what the LINE app downloaded from its two URLs (api/image-media.ts). */
+  media?: ImageMediaCheck;
 }
 
 export interface StoredContent {

@@ -16,6 +16,7 @@ const EnvSchema = z.object({
     .optional(),
   PUBLIC_BASE_URL: z.string().url().optional(),
   LINE_MODE: z.enum(["emulator", "live"]).default("emulator"),
+  LINE_ALLOW_INSECURE_PUBLIC_URL: z.enum(["0", "1"]).default("0"),
   LINE_API_BASE_URL: z.string().url().optional(),
   LINE_DATA_API_BASE_URL: z.string().url().optional(),
   LINE_LOGIN_BASE_URL: z.string().url().optional(),
@@ -65,6 +66,11 @@ export interface Config {
   /** Set when PUBLIC_BASE_URL is given; otherwise derived from the listening address at start. */
   publicBaseUrl: string | undefined;
   lineMode: "emulator" | "live";
+  /**
+   * LINE_ALLOW_INSECURE_PUBLIC_URL=1: live mode starts on a non-https PUBLIC_BASE_URL (a LINE
+   * stand-in, a trial), with a warning in the log and on the admin LINE page.
+   */
+  allowInsecurePublicUrl: boolean;
   line: {
     apiBaseUrl: string | undefined;
     dataApiBaseUrl: string | undefined;
@@ -134,6 +140,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) throw new ConfigError("Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
   if (!e.S3_BUCKET && (e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID)) throw new ConfigError("Invalid configuration:\n  S3_BUCKET: required when other S3_* variables are set");
   const dataDir = path.resolve(e.DATA_DIR);
+  const allowInsecurePublicUrl = e.LINE_ALLOW_INSECURE_PUBLIC_URL === "1";
+  // LINE fetches pushed images and sender icons from PUBLIC_BASE_URL and takes only HTTPS: on
+  // http:// every image and icon would fail on LINE's side, long after the server started.
+  if (e.LINE_MODE === "live" && !e.PUBLIC_BASE_URL?.startsWith("https://") && !allowInsecurePublicUrl) {
+    const got = e.PUBLIC_BASE_URL ? `it is ${e.PUBLIC_BASE_URL}` : `it is not set, so it would be http://localhost:${e.PORT}`;
+    throw new ConfigError(
+      `Invalid configuration:\n  PUBLIC_BASE_URL: LINE_MODE=live needs an https:// PUBLIC_BASE_URL (LINE fetches images and sender icons from it over HTTPS only); ${got}.` +
+        "\n  Set LINE_ALLOW_INSECURE_PUBLIC_URL=1 to start anyway (a LINE stand-in or a trial; LINE itself will refuse the images).",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -141,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/$/, ""),
     lineMode: e.LINE_MODE,
+    allowInsecurePublicUrl,
     line: {
       apiBaseUrl: e.LINE_API_BASE_URL,
       dataApiBaseUrl: e.LINE_DATA_API_BASE_URL,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { PNG } from "pngjs";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineEmulator, type LineEmulator } from "../line-emulator/emulator.ts";
 import { EmulatorControlClient } from "../line-emulator/control-client.ts";
@@ -43,6 +44,8 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)("two instances with separate DAT
       // What every instance of one deployment shares: the key that decrypts the stored LINE secrets.
       SECRET_KEY: "scale-out-test-secret-key-0123456789abcdef",
       LINE_MODE: "live",
+      // Plain-http test instances: the stand-in, not LINE, fetches from them.
+      LINE_ALLOW_INSECURE_PUBLIC_URL: "1",
       LINE_API_BASE_URL: emulator.url,
       LINE_DATA_API_BASE_URL: emulator.url,
       LINE_LOGIN_BASE_URL: emulator.url,
@@ -128,6 +131,20 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)("two instances with separate DAT
     const fetched = await fetch(`${b.url}${mediaPath}`);
     expect(fetched.status).toBe(200);
     expect(new Uint8Array(await fetched.arrayBuffer())).toEqual(outbound);
+
+    // A GIF is converted by A for LINE; the PNG it made is in the bucket, so B serves it too.
+    const gif = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#00ff00" } }).gif().toBuffer();
+    expect((await sato.request("POST", `/api/v1/rooms/${roomId}/uploads?type=image&fileName=green.gif`, gif, { "content-type": "application/octet-stream" })).status).toBe(201);
+    const gifPush = await waitFor(async () => {
+      await drainBoth();
+      const chat = await emu.chat(user.userId, TEST_CHANNEL.LINE_CHANNEL_ID);
+      return chat.filter((m) => m.from === "bot" && m.message.type === "image")[1];
+    }, 30_000, "the GIF's push to reach LINE");
+    for (const url of [gifPush.message.originalContentUrl, gifPush.message.previewImageUrl] as string[]) {
+      const res = await fetch(`${b.url}${new URL(url).pathname}`);
+      expect(res.headers.get("content-type")).toBe("image/png");
+      expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).format).toBe("png");
+    }
   });
 
   it("while A stops gracefully, webhooks are all acknowledged by A or B and processed once, and a member's stream moves to B missing nothing", { timeout: 120_000 }, async () => {

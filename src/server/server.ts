@@ -251,6 +251,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const httpTimeoutMs = Math.max(500, config.shutdown.timeoutMs - 1_000);
     lifecycle.own("HTTP server", server, (srv) => closeGracefully(srv, { endStreams: () => realtime.close(), timeoutMs: httpTimeoutMs, log }));
     serverUrl = `http://${config.host === "0.0.0.0" || config.host === "127.0.0.1" ? "localhost" : config.host}:${port}`;
+    if (config.lineMode === "live" && !publicBaseUrl().startsWith("https://")) {
+      // Allowed only by LINE_ALLOW_INSECURE_PUBLIC_URL=1 (config.ts refuses it otherwise); the admin LINE page says so too.
+      log.warn({ publicBaseUrl: publicBaseUrl() }, "LINE_MODE=live on a non-https PUBLIC_BASE_URL (LINE_ALLOW_INSECURE_PUBLIC_URL=1): LINE will refuse pushed images and sender icons");
+    }
     if (emulator && demoChannel) {
       // Through the real Messaging API call, as an operator would point LINE at Tsunagu.
       const client = await line.channels.clientFor(demoChannel);

@@ -89,6 +89,18 @@ export const LineBotInfoSchema = z.object({
   chatMode: z.string().optional(),
   markAsReadMode: z.string().optional(),
 });
+/**
+ * Where LINE fetches this server's images and sender icons from (PUBLIC_BASE_URL), and whether
+ * LINE can: it takes only HTTPS. `insecureAllowed`: live mode started on http:// because
+ * LINE_ALLOW_INSECURE_PUBLIC_URL=1 is set.
+ */
+export const LinePublicUrlSchema = z.object({
+  lineMode: z.enum(["emulator", "live"]),
+  publicBaseUrl: z.string(),
+  https: z.boolean(),
+  insecureAllowed: z.boolean(),
+});
+
 export const VerifyLineChannelSchema = z.object({ ok: z.literal(true), bot: LineBotInfoSchema, channel: LineChannelSchema });
 
 export const WebhookEventStateSchema = z.enum(["pending", "processed", "failed", "ignored"]);

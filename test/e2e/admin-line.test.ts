@@ -62,6 +62,11 @@ async function lineJourney(viewport?: { width: number; height: number }) {
     await signInThroughUi(page, "admin@demo.example");
     await openLineChannels(page);
 
+    // The built-in emulator takes http; the page says what live mode will need instead (issue 11).
+    const publicAddress = page.getByRole("region", { name: "Public address" });
+    await publicAddress.getByText("The built-in LINE emulator", { exact: true }).waitFor();
+    await publicAddress.getByText("With LINE_MODE=live this address must start with https://.", { exact: false }).waitFor();
+
     // The demo channel, its webhook URL and the instruction for the LINE console.
     const card = channelCard(page, demo.botName);
     await card.getByText(demo.channelId, { exact: true }).waitFor();

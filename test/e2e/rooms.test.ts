@@ -1,12 +1,14 @@
 import { PNG } from "pngjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
 // DESIGN §4 end to end: a member and a LINE user chat both ways (text, stickers, a photo) in the
-// web app and the emulator's UI, on PC and on a phone; hostile names stay text; a block
+// web app and the emulator's UI, on PC and on a phone (a GIF from the member reaches the LINE user as
+// its first frame, an image LINE shows); hostile names stay text; a block
 // disables sending.
 
 let server: TestServer;
@@ -52,6 +54,12 @@ async function lineFriendOfSato(displayName: string, statusMessage = ""): Promis
   expect(added.status).toBe(302);
   await page.goto(`${emulatorUrl}/ui/chat/${channelId}`);
   return { context, page };
+}
+
+/** Two frames, red then blue, 48×32: what a member might send from a GIF keyboard. */
+async function twoFrameGif(): Promise<Buffer> {
+  const frame = (colour: string) => sharp({ create: { width: 48, height: 32, channels: 3, background: colour } }).png().toBuffer();
+  return sharp([await frame("#ff0000"), await frame("#0000ff")], { join: { animated: true } }).gif({ delay: [300, 300] }).toBuffer();
 }
 
 function tinyPng(): Buffer {
@@ -128,6 +136,15 @@ async function chatBothWays(viewport?: { width: number; height: number }) {
     const photo = history(page).getByRole("img", { name: "Image" });
     await photo.waitFor({ timeout: 15_000 });
     await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(8);
+
+    // Sato sends an animated GIF: the LINE user sees its first frame, which LINE's app can show
+    // (a PNG preview from the signed public URL), while Sato's history keeps the GIF.
+    await room.getByLabel("Send image").setInputFiles({ name: "wave.gif", mimeType: "image/gif", buffer: await twoFrameGif() });
+    const sentGif = history(page).getByRole("listitem").filter({ has: page.getByRole("img", { name: "Image" }) }).last();
+    await sentGif.getByText("Sent", { exact: true }).waitFor({ timeout: 15_000 });
+    const onLine = botMessages(line.page).last().locator("img");
+    await expect.poll(() => onLine.getAttribute("src"), { timeout: 10_000 }).toMatch(/\/line\/media\/[0-9a-f-]{36}\/[\w-]+\/preview$/);
+    await expect.poll(() => onLine.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(48);
 
     if (viewport) {
       await room.getByRole("link", { name: "Back to rooms" }).click();

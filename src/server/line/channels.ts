@@ -74,6 +74,7 @@ export function createChannelService({ db, box, endpoints, clock, log, retry }: 
 
   return {
     endpoints,
+    requireAdmin,
     channelSecret: (channel: ChannelRow) => box.open(channel.channel_secret_enc),
     refreshBotInfo,
 

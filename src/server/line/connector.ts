@@ -90,7 +90,18 @@ export function createLineConnector(deps: LineConnectorDeps) {
     webhookUrl,
     jobs: [...inbox.jobs, ...profiles.jobs],
     /** Admin API, mounted under /api/v1 behind the session middleware. */
-    adminRoutes: () => lineAdminRoutes({ db, channels, inbox, webhookUrl }),
+    adminRoutes: () =>
+      lineAdminRoutes({
+        db,
+        channels,
+        inbox,
+        webhookUrl,
+        publicUrl: () => {
+          const publicBaseUrl = deps.publicBaseUrl();
+          const https = publicBaseUrl.startsWith("https://");
+          return { lineMode: config.lineMode, publicBaseUrl, https, insecureAllowed: config.lineMode === "live" && !https && config.allowInsecurePublicUrl };
+        },
+      }),
     /** /line/webhook/:channelId and /line/login/callback: no session, no CSRF. */
     publicRoutes() {
       const app = new Hono<AppEnv>();

@@ -37,6 +37,8 @@ beforeAll(async () => {
   await control.registerChannel(emulatorChannel());
   server = await bootServer({
     LINE_MODE: "live",
+    // The test server is plain http; the stand-in, not LINE, fetches from it.
+    LINE_ALLOW_INSECURE_PUBLIC_URL: "1",
     LINE_API_BASE_URL: line.url,
     LINE_DATA_API_BASE_URL: line.url,
     LINE_LOGIN_BASE_URL: line.url,
@@ -56,6 +58,13 @@ afterAll(async () => {
 const channelRow = () => lineRepository.channelByLineId(server.db, channelId);
 
 describe("LINE_MODE=live", () => {
+  it("tells administrators that the public URL is not HTTPS and was allowed by the override", async () => {
+    const state = await admin.get("/api/v1/admin/line/public-url");
+    expect(state.status).toBe(200);
+    expect(state.json).toEqual({ lineMode: "live", publicBaseUrl: server.url, https: false, insecureAllowed: true });
+    expect((await sato.get("/api/v1/admin/line/public-url")).status).toBe(403);
+  });
+
   it("learns the bot's basic ID at start, so LINE Login ends in the account's chat", async () => {
     await waitFor(async () => (await channelRow())?.basic_id === BASIC_ID, 15_000, "the basic ID from GET /v2/bot/info");
     expect((await channelRow())?.bot_name).toBe("Live Company");

@@ -1,10 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { z } from "zod";
 import { IdParam } from "../../shared/directory.ts";
 import {
   CreateLineChannelBody,
   LineChannelListSchema,
   LineChannelSchema,
+  LinePublicUrlSchema,
   UpdateLineChannelBody,
   VerifyLineChannelSchema,
   WebhookEventIdParam,
@@ -32,6 +34,7 @@ export function lineAdminRoutes(deps: {
   channels: ChannelService;
   inbox: Pick<Inbox, "requeue">;
   webhookUrl: (channelId: string) => string;
+  publicUrl: () => z.infer<typeof LinePublicUrlSchema>;
 }) {
   const { channels } = deps;
   const app = createRouter();
@@ -47,6 +50,20 @@ export function lineAdminRoutes(deps: {
       responses: { 200: json(LineChannelListSchema, "Channels"), ...commonProblems },
     }),
     async (c) => c.json({ items: (await channels.list(auth(c))).map(present) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/line/public-url",
+      tags: ["admin", "line"],
+      summary: "Where LINE fetches pushed images and sender icons from (PUBLIC_BASE_URL), and whether it is HTTPS as LINE requires",
+      responses: { 200: json(LinePublicUrlSchema, "The public base URL"), ...commonProblems },
+    }),
+    async (c) => {
+      channels.requireAdmin(auth(c));
+      return c.json(deps.publicUrl(), 200);
+    },
   );
 
   app.openapi(

@@ -22,6 +22,7 @@ import { messageRepository as repo, type MessageRow, type MessageType } from "./
 import { createMemberIntroductions, lineOutboxKey } from "./member-card.ts";
 import { MORE_PREFIX, TALK_TO_PREFIX, createMemberPicker } from "./member-picker.ts";
 import { squarePngIcon } from "./sender-icon.ts";
+import { createLineImageConverter, sniffRoomImage, type LineImageFile } from "./line-image.ts";
 import { z } from "zod";
 
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
@@ -31,6 +32,17 @@ const TYPING_SECONDS = 5;
 
 /** Unguessable per-object signature for the few public URLs LINE must fetch (sender icons, pushed images). */
 const sig = (secret: string, value: string) => crypto.createHmac("sha256", secret).update(value).digest("base64url").slice(0, 22);
+
+/**
+ * Where an outbound image's LINE versions are stored (payload.line, kept out of the API by the
+ * presenter): each the upload's own key when it already met LINE's rules. An image sent before
+ * these existed has none, and LINE is sent the upload for both, as then.
+ */
+export interface LineImageKeys {
+  original: string;
+  preview: string;
+}
+export type LineMediaVariant = "original" | "preview";
 
 /**
  * The room list's preview, free of any language: the text, a file's name, a place's title, or
@@ -65,6 +77,7 @@ export interface MessagingDeps {
 
 export function createMessaging(deps: MessagingDeps) {
   const { db, files, clock } = deps;
+  const convertForLine = createLineImageConverter();
   /** When each room last showed LINE's loading animation (per instance: a duplicate is harmless). */
   const typingSent = new Map<string, number>();
 
@@ -105,7 +118,7 @@ export function createMessaging(deps: MessagingDeps) {
       case "sticker":
         return { type: "sticker", packageId: String(p.packageId), stickerId: String(p.stickerId) };
       case "image":
-        return { type: "image", originalContentUrl: mediaUrl, previewImageUrl: mediaUrl };
+        return { type: "image", originalContentUrl: mediaUrl, previewImageUrl: `${mediaUrl}/preview` };
       default:
         // The Messaging API cannot push files: the LINE user gets the name, size and a download link.
         return { type: "text", text: `${String(p.fileName)} (${Math.ceil(Number(p.fileSize ?? 0) / 1024)} KB)\n${mediaUrl}` };
@@ -347,12 +360,25 @@ export function createMessaging(deps: MessagingDeps) {
         if (!upload) throw problems.validation([{ path: "(body)", message: "attach the file's bytes" }]);
         if (body.type === "file" && !auth.tenant.line_files_allowed)
           throw new Problem(403, "files_not_allowed", "Files are not allowed in LINE rooms", "Your administrator has turned off sending files to LINE users.");
-        const type = body.type === "image" ? await sniffImage(upload.bytes) : await storedType(upload.bytes);
-        if (!type) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Send a JPG, PNG or GIF image.");
+        const imageType = body.type === "image" ? await sniffRoomImage(upload.bytes) : undefined;
+        if (body.type === "image" && !imageType) throw new Problem(415, "unsupported_media_type", "Not a supported image", "Send a JPG, PNG, GIF or WebP image.");
+        // Converted before anything is stored, so an image that does not decode leaves nothing behind;
+        // and here rather than in the delivery job, which runs inside a transaction, in order per room.
+        const lineImage = imageType && (await convertForLine(upload.bytes, imageType));
         const key = `messages/${room.id}/out-${crypto.randomUUID()}`;
         await files.put(key, upload.bytes);
-        content = { key, type };
+        content = { key, type: imageType ?? (await storedType(upload.bytes)) };
         payload = { fileName: upload.fileName, fileSize: upload.bytes.length };
+        if (lineImage) {
+          const store = async (file: LineImageFile, name: string) => {
+            const variantKey = `${key}.${name}.${file.type === "image/png" ? "png" : "jpg"}`;
+            await files.put(variantKey, file.bytes);
+            return variantKey;
+          };
+          const original = lineImage.original === "upload" ? key : await store(lineImage.original, "line");
+          const preview = lineImage.preview === "original" ? original : await store(lineImage.preview, "preview");
+          payload.line = { original, preview } satisfies LineImageKeys;
+        }
       }
       return db.transaction(async (tx) => {
         const m = await repo.insertOutbound(tx, {
@@ -394,13 +420,20 @@ export function createMessaging(deps: MessagingDeps) {
       return { file, fileName: (m.payload.fileName as string | undefined) ?? null };
     },
 
-    /** For LINE's servers: an outbound image/file behind a signed URL. */
-    async publicMedia(messageId: string, signature: string) {
+    /**
+     * For LINE's servers: an outbound image/file behind a signed URL. An image's URL gives LINE's
+     * version of it (converted where the upload broke LINE's rules), and `preview` its preview.
+     */
+    async publicMedia(messageId: string, signature: string, variant: LineMediaVariant = "original") {
       if (!/^[0-9a-f-]{36}$/.test(messageId) || sig(deps.urlSecret, messageId) !== signature) return undefined;
       const m = await repo.message(db, messageId);
       if (!m || m.direction !== "outbound" || !m.content_key) return undefined;
-      const file = await files.open(m.content_key);
-      return file && { file, fileName: (m.payload.fileName as string | undefined) ?? null };
+      if (variant === "preview" && m.type !== "image") return undefined;
+      const lineKeys = m.type === "image" ? (m.payload.line as LineImageKeys | undefined) : undefined;
+      const key = lineKeys?.[variant] ?? m.content_key;
+      const file = await files.open(key);
+      // The member's file name only where the bytes are theirs unchanged (a converted GIF is no longer a .gif).
+      return file && { file, fileName: key === m.content_key ? ((m.payload.fileName as string | undefined) ?? null) : null };
     },
 
     /** For LINE's servers: the member's photo as the square PNG a push's sender icon must be. */

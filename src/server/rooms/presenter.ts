@@ -23,6 +23,14 @@ export function presentRoom(r: RoomListRow): Room {
   };
 }
 
+/** Where LINE's versions of an image are stored is the server's business, not the API's. */
+function withoutStorage(payload: Record<string, unknown>): Record<string, unknown> {
+  if (!("line" in payload)) return payload;
+  const rest = { ...payload };
+  delete rest.line;
+  return rest;
+}
+
 export function presentMessage(m: MessageRow): Message {
   return {
     id: m.id,
@@ -30,7 +38,7 @@ export function presentMessage(m: MessageRow): Message {
     direction: m.direction,
     type: m.type,
     // An unsent message keeps its place in the history but not its content.
-    payload: m.unsent_at ? {} : m.payload,
+    payload: m.unsent_at ? {} : withoutStorage(m.payload),
     contentUrl: m.content_key && !m.unsent_at ? `/api/v1/rooms/${m.room_id}/messages/${m.id}/content` : null,
     contentState: m.content_state,
     deliveryState: m.delivery_state,

@@ -28,5 +28,10 @@ export function lineMediaRoutes(messaging: Messaging) {
     if (!media) return c.body(null, 404);
     return serveStoredFile(c, media.file, { ...PUBLIC, fileName: media.fileName });
   });
+  app.get("/media/:messageId/:sig/preview", async (c) => {
+    const media = await messaging.publicMedia(c.req.param("messageId"), c.req.param("sig"), "preview");
+    if (!media) return c.body(null, 404);
+    return serveStoredFile(c, media.file, { ...PUBLIC, fileName: media.fileName });
+  });
   return app;
 }

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import {
   LineChannelListSchema,
   LineChannelSchema,
+  LinePublicUrlSchema,
   VerifyLineChannelSchema,
   WebhookEventListSchema,
   WebhookEventSchema,
@@ -19,7 +20,16 @@ export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
 export const lineAdminKeys = {
   channels: ["admin-line", "channels"] as const,
   failedEvents: ["admin-line", "events", "failed"] as const,
+  publicUrl: ["admin-line", "public-url"] as const,
 };
+
+/** Fixed for the server's lifetime (configuration), so fetched once per page visit. */
+export const useLinePublicUrl = () =>
+  useQuery({
+    queryKey: lineAdminKeys.publicUrl,
+    queryFn: () => apiRequest("GET", "/admin/line/public-url", { schema: LinePublicUrlSchema }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
 
 const channelPath = (id: string) => `/admin/line/channels/${encodeURIComponent(id)}`;
 

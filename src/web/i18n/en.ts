@@ -591,6 +591,15 @@ export const en = {
       save: "Save channel",
       connect: "Connect",
     },
+    publicUrl: {
+      title: "Public address",
+      address: "PUBLIC_BASE_URL",
+      modeLabel: "LINE",
+      mode: { live: "The LINE platform", emulator: "The built-in LINE emulator" },
+      https: "HTTPS: LINE can fetch the images and sender icons your members send.",
+      insecure: "Not HTTPS. LINE fetches images and sender icons only over HTTPS, so LINE users will not see them. The server was started with LINE_ALLOW_INSECURE_PUBLIC_URL=1: use it only with a LINE stand-in or for a trial.",
+      emulator: "The built-in LINE emulator also works over http. With LINE_MODE=live this address must start with https://.",
+    },
     events: {
       title: "Failed LINE events",
       help: "Events from LINE that failed every attempt are kept here. Fix the cause, then retry: each retried event is processed once.",

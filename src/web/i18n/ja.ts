@@ -592,6 +592,15 @@ export const ja: Messages = {
       save: "チャネルを保存",
       connect: "接続",
     },
+    publicUrl: {
+      title: "公開アドレス",
+      address: "PUBLIC_BASE_URL",
+      modeLabel: "LINE",
+      mode: { live: "LINEプラットフォーム", emulator: "内蔵のLINEエミュレーター" },
+      https: "HTTPS：メンバーが送った画像と送信者アイコンをLINEが取得できます。",
+      insecure: "HTTPSではありません。LINEは画像と送信者アイコンをHTTPSでしか取得しないため、LINEユーザーには表示されません。サーバーは LINE_ALLOW_INSECURE_PUBLIC_URL=1 で起動されています。LINEの代替サーバーや試用のときだけ使ってください。",
+      emulator: "内蔵のLINEエミュレーターはhttpでも動作します。LINE_MODE=live では、このアドレスを https:// で始める必要があります。",
+    },
     events: {
       title: "失敗したLINEイベント",
       help: "すべての試行で失敗したLINEからのイベントはここに保管されます。原因を直してから再試行してください。再試行したイベントは1回だけ処理されます。",

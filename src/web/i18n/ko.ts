@@ -592,6 +592,15 @@ export const ko: Messages = {
       save: "채널 저장",
       connect: "연결",
     },
+    publicUrl: {
+      title: "공개 주소",
+      address: "PUBLIC_BASE_URL",
+      modeLabel: "LINE",
+      mode: { live: "LINE 플랫폼", emulator: "내장 LINE 에뮬레이터" },
+      https: "HTTPS: 구성원이 보낸 이미지와 발신자 아이콘을 LINE이 가져올 수 있습니다.",
+      insecure: "HTTPS가 아닙니다. LINE은 이미지와 발신자 아이콘을 HTTPS로만 가져오므로 LINE 사용자에게 보이지 않습니다. 서버가 LINE_ALLOW_INSECURE_PUBLIC_URL=1 로 시작되었습니다. LINE 대체 서버나 체험용으로만 사용하세요.",
+      emulator: "내장 LINE 에뮬레이터는 http에서도 동작합니다. LINE_MODE=live 에서는 이 주소가 https:// 로 시작해야 합니다.",
+    },
     events: {
       title: "실패한 LINE 이벤트",
       help: "모든 시도에서 실패한 LINE 이벤트가 여기에 보관됩니다. 원인을 고친 뒤 다시 시도하세요. 다시 시도한 이벤트는 한 번만 처리됩니다.",

@@ -78,7 +78,7 @@ export function Composer({ roomId, blocked }: { roomId: string; blocked: boolean
           <button type="button" className="button button-quiet" disabled={upload.isPending} onClick={() => imageInput.current?.click()}>
             {t("rooms.sendImage")}
           </button>
-          <input ref={imageInput} type="file" accept="image/jpeg,image/png,image/gif" hidden aria-label={t("rooms.sendImage")} onChange={(e) => pick("image", e.currentTarget)} />
+          <input ref={imageInput} type="file" accept="image/jpeg,image/png,image/gif,image/webp" hidden aria-label={t("rooms.sendImage")} onChange={(e) => pick("image", e.currentTarget)} />
           {tenant.line.filesAllowed && (
             <>
               <button type="button" className="button button-quiet" disabled={upload.isPending} onClick={() => fileInput.current?.click()}>
