@@ -23,6 +23,8 @@ export const RoomSchema = z.object({
   lastMessagePreview: z.string().nullable(),
   /** The last message's kind, so clients word "[Image]" in their reader's language. */
   lastMessageType: MessageTypeSchema.nullable(),
+  /** The last message's LINE sticker id when it is a sticker (its picture: `GET /stickers/{id}`), else null. */
+  lastMessageStickerId: z.string().nullable(),
 });
 export type Room = z.infer<typeof RoomSchema>;
 

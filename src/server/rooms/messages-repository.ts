@@ -118,11 +118,12 @@ export const messageRepository = {
     );
   },
 
-  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date, unread: boolean) {
+  /** `stickerId`: the sticker's id when the message is one (the room list shows its picture), else null. */
+  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date, unread: boolean, stickerId: string | null = null) {
     await db.query(
       `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $5,
-         unread_count = unread_count + $4 WHERE id = $1`,
-      [roomId, preview, at, unread ? 1 : 0, type],
+         last_message_sticker_id = $6, unread_count = unread_count + $4 WHERE id = $1`,
+      [roomId, preview, at, unread ? 1 : 0, type, stickerId],
     );
   },
 

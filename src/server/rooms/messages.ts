@@ -50,6 +50,11 @@ export function previewOf(type: MessageType, payload: Record<string, unknown>): 
   }
 }
 
+/** The sticker id the room list shows as a picture, when the message is a sticker. */
+export function stickerOf(type: MessageType, payload: Record<string, unknown>): string | null {
+  return type === "sticker" && typeof payload.stickerId === "string" ? payload.stickerId : null;
+}
+
 export interface MessagingDeps {
   db: Database;
   files: FileStore;
@@ -141,7 +146,7 @@ export function createMessaging(deps: MessagingDeps) {
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
     if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
     const preview = previewOf(type, payload);
-    await repo.touchRoom(ctx.tx, room.id, type, preview, at, true);
+    await repo.touchRoom(ctx.tx, room.id, type, preview, at, true, stickerOf(type, payload));
     // Messages are kept even while the member is revoked; they see them when access returns.
     // An open web app shows a notification from this event alone (MessageNotice), without asking again.
     await announce(ctx.tx, room.tenant_id, memberId, "message.created", {
@@ -347,7 +352,7 @@ export function createMessaging(deps: MessagingDeps) {
           contentType: content?.type,
         });
         await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
-        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at, false);
+        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at, false, stickerOf(m.type, payload));
         await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
         return m;
       });

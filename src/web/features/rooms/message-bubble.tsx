@@ -3,6 +3,7 @@ import type { Message } from "../../../shared/rooms.ts";
 import { useRetryMessage } from "../../api/rooms.ts";
 import { InlineProblem } from "../../components/states.tsx";
 import { fileSize } from "./relative-time.ts";
+import { StickerImage } from "./sticker-image.tsx";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
 
@@ -32,11 +33,7 @@ function MessageContent({ message }: { message: Message }) {
     case "text":
       return <p className="message-text">{str(p.text)}</p>;
     case "sticker":
-      return (
-        <span className="sticker-tile" role="img" aria-label={t("rooms.sticker", { packageId: str(p.packageId), stickerId: str(p.stickerId) })}>
-          <span aria-hidden="true">{t("rooms.sticker", { packageId: str(p.packageId), stickerId: str(p.stickerId) })}</span>
-        </span>
-      );
+      return <StickerImage packageId={str(p.packageId)} stickerId={str(p.stickerId)} />;
     case "image":
       return message.contentUrl ? (
         <a href={message.contentUrl} target="_blank" rel="noreferrer">

@@ -41,7 +41,7 @@ export function MessageHistory({ roomId }: { roomId: string }) {
     seen.current = { newestId: newest?.id, height: el.scrollHeight, nearBottom: before.nearBottom };
   });
 
-  // Stickers and images take their height only once loaded (a sticker is ~96 px): while the member
+  // Stickers and images take their height only once loaded (a sticker is 120 px): while the member
   // is at the bottom, growth of the history or a smaller viewport keeps the newest message in view.
   const hasItems = items.length > 0;
   useEffect(() => {

@@ -116,7 +116,13 @@ function RoomRow({ room }: { room: Room }) {
             </time>
           </span>
           <span className="room-row-bottom">
-            <span className="room-preview">{previewText(t, room)}</span>
+            <span className="room-preview">
+              {room.lastMessageType === "sticker" && room.lastMessageStickerId && (
+                // The preview text already says "[Sticker]": the picture is decoration to a screen reader.
+                <img className="sticker-image sticker-small" src={`/api/v1/stickers/${room.lastMessageStickerId}`} alt="" width={24} height={24} loading="lazy" />
+              )}
+              {previewText(t, room)}
+            </span>
             {room.unreadCount > 0 && (
               <span className="unread">
                 <span aria-hidden="true">{room.unreadCount}</span>
