@@ -5,6 +5,13 @@ export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "fi
 /** What a system line in the history records; its payload is `{ event, ...details }`. */
 export type SystemEvent = { event: "blocked" } | { event: "unblocked" } | { event: "contact_added"; memberName: string };
 
+/**
+ * What the company's LINE account sent by itself into a room (issue 11): the member's card, and the
+ * words under it (the greeting on connecting, or "your messages now go to …" after a pick), as the
+ * LINE user saw them. Stored as outbound lines of type `system`, payload `{ event, ...details }`.
+ */
+export type AutomaticLine = { event: "card_sent"; memberName: string; company: string } | { event: "greeting_sent"; text: string };
+
 export interface MessageRow {
   id: string;
   tenant_id: string;
@@ -71,6 +78,33 @@ export const messageRepository = {
       [m.tenantId, m.roomId, JSON.stringify(m.line), m.at],
     );
     return row!;
+  },
+
+  /**
+   * Lines the account sent (already accepted by LINE), in order, one millisecond apart so the history
+   * keeps that order. With a `retryKey`, stored once per key: a job run again after LINE accepted
+   * the push (409 then) must not show the card twice. Not unread and not the room's preview: the
+   * member did not write them, and the LINE user's first message should lead the room list.
+   */
+  async insertAutomatic(
+    db: Queryable,
+    m: { tenantId: string; roomId: string; lines: AutomaticLine[]; lineMessageIds: string[]; retryKey: string | null; at: Date },
+  ): Promise<MessageRow[]> {
+    if (m.retryKey) {
+      const [seen] = await db.query("SELECT 1 FROM messages WHERE room_id = $1 AND retry_key = $2", [m.roomId, m.retryKey]);
+      if (seen) return [];
+    }
+    const rows: MessageRow[] = [];
+    for (const [i, line] of m.lines.entries()) {
+      const at = new Date(m.at.getTime() + i);
+      const [row] = await db.query<MessageRow>(
+        `INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, retry_key, created_at, sent_at)
+         VALUES ($1, $2, 'outbound', 'system', $3, $4, 'sent', $5, $6, $6) RETURNING *`,
+        [m.tenantId, m.roomId, JSON.stringify(line), m.lineMessageIds[i] ?? null, i === 0 ? m.retryKey : null, at],
+      );
+      rows.push(row!);
+    }
+    return rows;
   },
 
   async message(db: Queryable, id: string): Promise<MessageRow | undefined> {

@@ -98,8 +98,8 @@ export function createMessaging(deps: MessagingDeps) {
     return `${deps.publicBaseUrl()}/line/icons/${member.id}/${sig(deps.urlSecret, member.photo_key)}.png`;
   }
   const senderOf = (member: MemberRow): Sender => ({ name: member.display_name.slice(0, 20), iconUrl: senderIconUrl(member) });
-  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log });
-  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log });
+  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log, clock: deps.clock });
+  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log, clock: deps.clock });
 
   function toLineMessage(m: MessageRow): LineMessage {
     const p = m.payload;
