@@ -119,7 +119,7 @@ function RoomRow({ room }: { room: Room }) {
             <span className="room-preview">
               {room.lastMessageType === "sticker" && room.lastMessageStickerId && (
                 // The preview text already says "[Sticker]": the picture is decoration to a screen reader.
-                <img className="sticker-image sticker-small" src={`/api/v1/stickers/${room.lastMessageStickerId}`} alt="" width={24} height={24} loading="lazy" />
+                <img className="sticker-image sticker-size-small" src={`/api/v1/stickers/${room.lastMessageStickerId}`} alt="" width={24} height={24} loading="lazy" />
               )}
               {previewText(t, room)}
             </span>

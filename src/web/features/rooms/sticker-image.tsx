@@ -15,13 +15,13 @@ export function StickerImage({ packageId, stickerId, size = "large" }: { package
   const label = t("rooms.sticker", { packageId, stickerId });
   if (failed || !/^\d{1,12}$/.test(stickerId))
     return (
-      <span className={`sticker-fallback sticker-${size}`} role="img" aria-label={label}>
+      <span className={`sticker-fallback sticker-size-${size}`} role="img" aria-label={label}>
         <span aria-hidden="true">{label}</span>
       </span>
     );
   return (
     <img
-      className={`sticker-image sticker-${size}`}
+      className={`sticker-image sticker-size-${size}`}
       src={`/api/v1/stickers/${stickerId}`}
       alt={label}
       loading="lazy"
