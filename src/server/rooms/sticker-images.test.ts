@@ -1,5 +1,13 @@
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localFileStore } from "../files/store.ts";
+import { createStickerImages, StickerUnavailable } from "./sticker-images.ts";
 import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../test/support/server.ts";
 
@@ -80,5 +88,33 @@ describe("sticker pictures", () => {
     expect((await fetchSticker("1988", "")).status).toBe(401);
     const bad = await sato.get("/api/v1/stickers/..%2F..%2Fetc");
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("what the server accepts as a sticker picture", () => {
+  it("follows no redirect and keeps nothing that is not an image", async () => {
+    const png = PNG.sync.write(new PNG({ width: 2, height: 2 }));
+    // A stand-in CDN on this machine: one real picture, one redirect elsewhere, one HTML page.
+    const cdn = http.createServer((req, res) => {
+      if (req.url?.includes("/sticker/1/")) res.writeHead(200, { "content-type": "image/png" }).end(png);
+      else if (req.url?.includes("/sticker/2/")) res.writeHead(302, { location: "http://169.254.169.254/" }).end();
+      else res.writeHead(200, { "content-type": "image/png" }).end("<html><script>alert(1)</script></html>");
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, "127.0.0.1", resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stickers-"));
+    try {
+      const files = localFileStore(dir);
+      const stickers = createStickerImages({ files, baseUrl: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`, log: pino({ level: "silent" }), clock: () => new Date() });
+      expect(Buffer.from(await stickers.image("1")).equals(png)).toBe(true);
+      expect(await files.get("stickers/1")).toBeDefined();
+      await expect(stickers.image("2")).rejects.toBeInstanceOf(StickerUnavailable);
+      await expect(stickers.image("3")).rejects.toBeInstanceOf(StickerUnavailable);
+      await expect(stickers.image("../1")).rejects.toBeInstanceOf(StickerUnavailable);
+      expect(await files.get("stickers/2")).toBeUndefined();
+      expect(await files.get("stickers/3")).toBeUndefined();
+    } finally {
+      cdn.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
