@@ -94,6 +94,28 @@ async function stickerJourney(viewport: { width: number; height: number }, tag: 
   } finally {
     await context.close();
   }
+  await emulatorChat(name, viewport, tag);
+}
+
+/** The LINE user's side in the emulator's chat: the card, and stickers both ways drawn as pictures, with no internet. */
+async function emulatorChat(name: string, viewport: { width: number; height: number }, tag: string) {
+  const emulatorUrl = server.lineEmulator!.url;
+  const context = await newContext(browser, emulatorUrl, { viewport });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${emulatorUrl}/`);
+    await page.getByRole("listitem").filter({ hasText: name }).getByRole("button", { name: "Use" }).click();
+    await page.goto(`${emulatorUrl}/ui/chat/${server.demoLineChannelId!}`);
+    const chat = page.locator("#messages");
+    await expect.poll(() => drawn(chat.locator(".msg.user img.sticker[alt=OK]"))).toBe(true);
+    // Sato's sticker (446/1992: "Sad") came back through LINE and is drawn the same way.
+    await expect.poll(() => drawn(chat.locator(".msg.bot img.sticker[alt=Sad]"))).toBe(true);
+    await chat.locator(".fx-bubble").first().waitFor();
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await shot(page, `emulator-chat-${tag}`);
+  } finally {
+    await context.close();
+  }
 }
 
 async function settingsJourney(viewport: { width: number; height: number }, tag: string) {

@@ -9,6 +9,7 @@ import { Avatar } from "../../components/avatar.tsx";
 import { LoadError, Loading } from "../../components/states.tsx";
 import { LineAvailability } from "../line/line-availability.tsx";
 import { LineBadge } from "./line-badge.tsx";
+import { StickerImage } from "./sticker-image.tsx";
 import { relativeTime } from "./relative-time.ts";
 
 const SEARCH_DELAY_MS = 250;
@@ -119,7 +120,7 @@ function RoomRow({ room }: { room: Room }) {
             <span className="room-preview">
               {room.lastMessageType === "sticker" && room.lastMessageStickerId && (
                 // The preview text already says "[Sticker]": the picture is decoration to a screen reader.
-                <img className="sticker-image sticker-size-small" src={`/api/v1/stickers/${room.lastMessageStickerId}`} alt="" width={24} height={24} loading="lazy" />
+                <StickerImage packageId="" stickerId={room.lastMessageStickerId} size="small" decorative />
               )}
               {previewText(t, room)}
             </span>

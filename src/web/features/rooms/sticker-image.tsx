@@ -9,10 +9,22 @@ const PIXELS = { large: 120, choice: 72, small: 24 } as const;
  * allows images from our origin only). The alt text names the sticker; when the picture cannot be
  * had (LINE has none for the id, or the server cannot reach LINE) the same words show in its place.
  */
-export function StickerImage({ packageId, stickerId, size = "large" }: { packageId: string; stickerId: string; size?: "large" | "choice" | "small" }) {
+export function StickerImage({
+  packageId,
+  stickerId,
+  size = "large",
+  decorative = false,
+}: {
+  packageId: string;
+  stickerId: string;
+  size?: "large" | "choice" | "small";
+  /** Beside text that already says "[Sticker]" (the room list): no alt text, and nothing at all if the picture fails. */
+  decorative?: boolean;
+}) {
   const { t } = useTranslation();
   const [failed, setFailed] = useState(false);
   const label = t("rooms.sticker", { packageId, stickerId });
+  if (decorative && (failed || !/^\d{1,12}$/.test(stickerId))) return null;
   if (failed || !/^\d{1,12}$/.test(stickerId))
     return (
       <span className={`sticker-fallback sticker-size-${size}`} role="img" aria-label={label}>
@@ -23,7 +35,7 @@ export function StickerImage({ packageId, stickerId, size = "large" }: { package
     <img
       className={`sticker-image sticker-size-${size}`}
       src={`/api/v1/stickers/${stickerId}`}
-      alt={label}
+      alt={decorative ? "" : label}
       loading="lazy"
       width={PIXELS[size]}
       height={PIXELS[size]}
