@@ -10,6 +10,7 @@ import { newRequestId } from "./ids.ts";
 import { loginRoutes } from "./login/routes.ts";
 import { LinePlatform } from "./platform.ts";
 import { EmulatorState, type EmulatorChannel } from "./state.ts";
+import { stickerRoutes } from "./stickers.ts";
 import { uiRoutes } from "./ui/routes.ts";
 import { PAGE_POLICY } from "./ui/html.ts";
 
@@ -85,6 +86,7 @@ export function createEmulatorApp(platform: LinePlatform, registerChannel: (ch: 
   app.route("/", loginRoutes(platform));
   app.route("/__emulator/api", controlRoutes(platform, registerChannel));
   app.route("/", uiRoutes(platform));
+  app.route("/", stickerRoutes());
 
   app.notFound((c) => c.json({ message: "Not found" }, 404));
   app.onError((err, c) => {

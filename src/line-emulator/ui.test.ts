@@ -69,12 +69,19 @@ describe("emulator UI at a phone viewport", () => {
     await page.getByRole("button", { name: "sticker 1990" }).click();
     await receiver.waitFor(3);
     expect(lastEvent()).toMatchObject({ message: { type: "sticker", packageId: "446", stickerId: "1990" } });
+    // Stickers are pictures the emulator draws itself (no internet), in the chat and on its buttons.
+    const loaded = (alt: string) => page.locator(`.chat img.sticker[alt="${alt}"]`).last().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+    await expect.poll(() => loaded("OK"), { timeout: 5000 }).toBe(true);
+    expect(await page.getByRole("button", { name: "sticker 1990" }).locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth > 0)).toBe(true);
 
     // A push shows up live (polling) with the sender name it carried.
     const bot = new messagingApi.MessagingApiClient({ channelAccessToken: channel.accessToken, baseURL: emu.url });
     await bot.pushMessage({ to: userId, messages: [{ type: "text", text: `reply ${XSS}`, sender: { name: "Sato" } }] });
     await expect.poll(() => page.locator(".msg-row .sender-name").last().textContent(), { timeout: 5000 }).toBe("Sato");
     expect(await page.locator(".msg.bot").last().textContent()).toContain(`reply ${XSS}`);
+    await bot.pushMessage({ to: userId, messages: [{ type: "sticker", packageId: "446", stickerId: "1993" }] });
+    await expect.poll(() => page.locator(".msg.bot img.sticker[alt=Yay]").count(), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => loaded("Yay"), { timeout: 5000 }).toBe(true);
 
     await page.getByText("Photo or file").click();
     const file = path.join(os.tmpdir(), `emu-${process.pid}.txt`);

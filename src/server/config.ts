@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   LINE_PROFILE_MAX_AGE_HOURS: z.coerce.number().positive().default(24),
   LINE_PROFILE_REFRESH_SECONDS: z.coerce.number().positive().default(60),
   LINE_PICTURE_HOSTS: z.string().default("profile.line-scdn.net,obs.line-scdn.net"),
+  LINE_STICKER_BASE_URL: z.string().url().optional(),
   LINE_EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   LINE_EVENT_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "SMTP_URL must be smtp:// or smtps://").optional(),
@@ -91,6 +92,11 @@ export interface Config {
      * origins such as `http://127.0.0.1:4000` (a stand-in or test server).
      */
     pictureHosts: string[];
+    /**
+     * Where sticker pictures are fetched from (LINE's stickershop CDN paths): unset = the emulator
+     * in emulator mode, https://stickershop.line-scdn.net in live mode.
+     */
+    stickerBaseUrl: string | undefined;
     /** Attempts at processing one webhook event before it is parked as failed. */
     eventMaxAttempts: number;
     /**
@@ -172,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       profileMaxAgeMs: e.LINE_PROFILE_MAX_AGE_HOURS * 3600_000,
       profileRefreshMs: e.LINE_PROFILE_REFRESH_SECONDS * 1000,
       pictureHosts: e.LINE_PICTURE_HOSTS.split(",").map((h) => h.trim()).filter(Boolean),
+      stickerBaseUrl: e.LINE_STICKER_BASE_URL,
       eventMaxAttempts: e.LINE_EVENT_MAX_ATTEMPTS,
       eventHoldMs: e.LINE_EVENT_HOLD_MS,
     },

@@ -35,6 +35,7 @@ import { realtimeRoutes } from "./realtime/routes.ts";
 import { createMessaging } from "./rooms/messages.ts";
 import { lineMediaRoutes } from "./rooms/public-routes.ts";
 import { roomRoutes } from "./rooms/routes.ts";
+import { createStickerImages } from "./rooms/sticker-images.ts";
 import { safeErrorSerializer } from "./logging.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -228,7 +229,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       apiRoutes: [
         line.adminRoutes(),
         invitationRoutes(invitations),
-        roomRoutes({ db, files, messaging, refreshLineProfile }),
+        roomRoutes({ db, files, messaging, refreshLineProfile, stickers: createStickerImages({ files, baseUrl: line.stickerBaseUrl, log, clock }) }),
         contacts.routes(),
         realtimeRoutes(realtime, { db, clock }),
         notificationRoutes(notifications),

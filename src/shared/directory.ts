@@ -49,6 +49,21 @@ export const LinePolicySchema = z.object({
 });
 export type LinePolicy = z.infer<typeof LinePolicySchema>;
 
+/** Languages the company's LINE account has words for (the account's replies, the card's greeting, the picker). */
+export const LINE_LANGUAGES = ["en", "ja", "ko"] as const;
+
+/**
+ * How the company's LINE account behaves toward LINE users (issue 11): the language it speaks when
+ * a LINE user's own LINE language is not one it has words for, whether LINE shows them "Read" once
+ * a member opened the room, and whether LINE shows its typing animation while a member types.
+ */
+export const LineAccountSettingsSchema = z.object({
+  language: z.enum(LINE_LANGUAGES, { error: "must be en, ja or ko" }),
+  readReceipts: z.boolean(),
+  typing: z.boolean(),
+});
+export type LineAccountSettings = z.infer<typeof LineAccountSettingsSchema>;
+
 export const TenantSchema = z.object({
   id: z.string().uuid(),
   name: z.string(),
@@ -56,6 +71,7 @@ export const TenantSchema = z.object({
   contactQuota: z.number().int(),
   trashRetentionDays: z.number().int(),
   line: LinePolicySchema,
+  lineAccount: LineAccountSettingsSchema,
 });
 export type Tenant = z.infer<typeof TenantSchema>;
 

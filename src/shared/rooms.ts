@@ -23,6 +23,8 @@ export const RoomSchema = z.object({
   lastMessagePreview: z.string().nullable(),
   /** The last message's kind, so clients word "[Image]" in their reader's language. */
   lastMessageType: MessageTypeSchema.nullable(),
+  /** The last message's LINE sticker id when it is a sticker (its picture: `GET /stickers/{id}`), else null. */
+  lastMessageStickerId: z.string().nullable(),
 });
 export type Room = z.infer<typeof RoomSchema>;
 
@@ -73,7 +75,9 @@ export const MessageSchema = z.object({
   type: z.enum([...MessageTypeSchema.options, "system"]),
   /**
    * Type-specific: text/emojis, sticker ids, fileName/fileSize, location title/address/latitude/longitude;
-   * for `system`, `event`: `blocked` | `unblocked` | `contact_added` (with `memberName`).
+   * for `system`, `event`: `blocked` | `unblocked` | `contact_added` (with `memberName`); an *outbound*
+   * `system` message is what the LINE account sent by itself: `card_sent` (`memberName`, `company`)
+   * or `greeting_sent` (`text`, in the LINE user's language as they saw it).
    */
   payload: z.record(z.string(), z.unknown()),
   contentUrl: z.string().nullable(),

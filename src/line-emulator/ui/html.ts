@@ -64,7 +64,8 @@ ul.list li{display:flex;align-items:center;gap:10px;padding:8px 0;border-bottom:
 .fx-action-form{margin:0}.fx-button{width:100%;background:#fff;color:#06c755;border:0}.fx-button.primary{background:#06c755;color:#fff}
 .quick-reply{display:flex;gap:6px;overflow-x:auto;padding:4px 0}.quick-reply form{flex:none}
 .qr-chip{background:#fff;color:#06c755;border:1px solid #06c755;border-radius:18px;padding:6px 12px;font-size:14px;margin:0;white-space:nowrap}
-.stickers button{font-size:13px;background:#fff;color:#111;border:1px solid #ddd;padding:6px 8px}.sticker{font-size:24px;vertical-align:middle}
+.stickers button{background:#fff;border:1px solid #ddd;padding:4px}.stickers .sticker{width:40px;height:40px}img.sticker{display:block;width:120px;height:120px}
+.msg.sticker-msg{background:none;padding:0}
 details{margin-top:6px}summary{cursor:pointer;color:#06c755}
 .tagline{color:#eaffea}.msg img{max-width:100%}input.fill{flex:1;width:auto}
 `;

@@ -1,19 +1,16 @@
 import { DISPLAY_NAME_MAX, type ChannelState, type ChatEntry, type Friendship, type Persona } from "../state.ts";
+import { stickerImagePath, stickerLabel } from "../stickers.ts";
 import { renderFlex, renderQuickReply, type ActionTarget } from "./flex.ts";
 import { html, page, type Html } from "./html.ts";
 
-/** A small built-in sticker set (LINE's public sample package 446), drawn as emoji here. */
-export const STICKERS: { packageId: string; stickerId: string; emoji: string; label: string }[] = [
-  { packageId: "446", stickerId: "1988", emoji: "😀", label: "Smile" },
-  { packageId: "446", stickerId: "1989", emoji: "😍", label: "Love" },
-  { packageId: "446", stickerId: "1990", emoji: "👍", label: "OK" },
-  { packageId: "446", stickerId: "1991", emoji: "🙏", label: "Thanks" },
-  { packageId: "446", stickerId: "1992", emoji: "😢", label: "Sad" },
-  { packageId: "446", stickerId: "1993", emoji: "🎉", label: "Yay" },
-];
+/** The stickers a LINE user can send from the chat (LINE's public sample package 446). */
+export const STICKERS: { packageId: string; stickerId: string }[] = ["1988", "1989", "1990", "1991", "1992", "1993"].map((stickerId) => ({
+  packageId: "446",
+  stickerId,
+}));
 
-/** Emoji plus a word: machines without an emoji font still show what the sticker is. */
-const stickerFace = (s: { emoji: string; label: string }) => html`<span class="sticker">${s.emoji}</span> ${s.label}`;
+/** The image the emulator serves at LINE's sticker path, with a word as alt text should it not load. */
+const stickerFace = (s: { stickerId: string }) => html`<img class="sticker" src="${stickerImagePath(s.stickerId)}" alt="${stickerLabel(s.stickerId)}">`;
 
 const avatar = (url: string | undefined) => (url ? html`<img class="avatar" src="${url}" alt="">` : html`<span class="avatar"></span>`);
 
@@ -87,7 +84,7 @@ function messageBody(e: ChatEntry, target: ActionTarget): Html {
     case "text":
       return html`${m.text}`;
     case "sticker":
-      return stickerFace(STICKERS.find((s) => s.stickerId === m.stickerId) ?? { emoji: "🧸", label: `Sticker ${m.packageId}/${m.stickerId}` });
+      return stickerFace({ stickerId: String(m.stickerId) });
     case "image":
       return e.from === "user"
         ? html`<img src="/__emulator/content/${e.id}" alt="image">`
@@ -113,7 +110,8 @@ export function renderMessages(entries: ChatEntry[], channel: ChannelState, load
   const target: ActionTarget = { postbackPath: `${base}/postback`, textPath: `${base}/text` };
   const time = (e: ChatEntry) => html`<div class="muted">${new Date(e.at).toLocaleTimeString()}</div>`;
   const rows = visible.map((e) => {
-    const kind = e.message.type === "flex" ? "msg flex" : "msg";
+    // LINE draws flex cards and stickers without the speech bubble around them.
+    const kind = e.message.type === "flex" ? "msg flex" : e.message.type === "sticker" ? "msg sticker-msg" : "msg";
     if (e.from === "user")
       return html`<div class="${kind} user" data-id="${e.id}">${messageBody(e, target)}${e.read ? html`<div class="read">Read</div>` : ""}${time(e)}</div>`;
     const icon = e.sender?.iconUrl ? html`<img class="msg-avatar" src="${e.sender.iconUrl}" alt="">` : html`<span class="msg-avatar"></span>`;

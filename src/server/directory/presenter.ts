@@ -29,6 +29,7 @@ export function presentTenant(t: TenantRow): Tenant {
       grantNewMembers: t.line_grant_new_members,
       filesAllowed: t.line_files_allowed,
     },
+    lineAccount: { language: t.line_language, readReceipts: t.line_read_receipts, typing: t.line_typing },
   };
 }
 

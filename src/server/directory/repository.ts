@@ -71,7 +71,12 @@ export const directoryRepository = {
   async updateTenant(
     db: Queryable,
     id: string,
-    patch: Partial<Pick<TenantRow, "plan" | "line_policy" | "line_grant" | "line_grant_new_members" | "line_files_allowed">>,
+    patch: Partial<
+      Pick<
+        TenantRow,
+        "plan" | "line_policy" | "line_grant" | "line_grant_new_members" | "line_files_allowed" | "line_language" | "line_read_receipts" | "line_typing"
+      >
+    >,
   ): Promise<TenantRow> {
     const [row] = await db.query<TenantRow>(
       `UPDATE tenants SET
@@ -80,9 +85,22 @@ export const directoryRepository = {
          line_grant = coalesce($4, line_grant),
          line_grant_new_members = coalesce($5, line_grant_new_members),
          line_files_allowed = coalesce($6, line_files_allowed),
+         line_language = coalesce($7, line_language),
+         line_read_receipts = coalesce($8, line_read_receipts),
+         line_typing = coalesce($9, line_typing),
          updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, patch.plan ?? null, patch.line_policy ?? null, patch.line_grant ?? null, patch.line_grant_new_members ?? null, patch.line_files_allowed ?? null],
+      [
+        id,
+        patch.plan ?? null,
+        patch.line_policy ?? null,
+        patch.line_grant ?? null,
+        patch.line_grant_new_members ?? null,
+        patch.line_files_allowed ?? null,
+        patch.line_language ?? null,
+        patch.line_read_receipts ?? null,
+        patch.line_typing ?? null,
+      ],
     );
     return row!;
   },

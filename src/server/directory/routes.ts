@@ -6,6 +6,7 @@ import {
   CreateTeamBody,
   IdParam,
   LineAccessSchema,
+  LineAccountSettingsSchema,
   LinePolicySchema,
   MeSchema,
   MemberLineAccessBody,
@@ -258,6 +259,18 @@ export function directoryRoutes(directory: DirectoryService, opts: { secureCooki
       responses: { 200: json(TenantSchema, "Updated"), ...commonProblems, 422: problemResponse("LINE refuses the company name") },
     }),
     async (c) => c.json(presentTenant(await directory.setLinePolicy(auth(c), c.req.valid("json"))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/admin/line-account",
+      tags: ["admin", "line"],
+      summary: "How the company's LINE account behaves: its language, read receipts, typing animation (audited)",
+      request: jsonBody(LineAccountSettingsSchema),
+      responses: { 200: json(TenantSchema, "Updated"), ...commonProblems },
+    }),
+    async (c) => c.json(presentTenant(await directory.setLineAccountSettings(auth(c), c.req.valid("json"))), 200),
   );
 
   app.openapi(

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { z } from "zod";
-import type { CreateMemberBody, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
+import type { CreateMemberBody, LineAccountSettings, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database } from "../db/database.ts";
 import { sniffImage } from "../files/content-policy.ts";
@@ -8,6 +8,7 @@ import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
 import { lineAccess, lineNameRefusal, nameRefusalText } from "./gate.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import { presentTenant } from "./presenter.ts";
 import { directoryRepository as repo, type MemberRow, type TenantRow } from "./repository.ts";
 import { createSigninThrottle, memberKey, signinKeys } from "./signin-throttle.ts";
 
@@ -258,6 +259,29 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
           line_files_allowed: policy.filesAllowed,
         });
         await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.line_policy", targetType: "tenant", targetId: t.id, detail: policy });
+        return t;
+      });
+    },
+
+    /**
+     * The LINE account's language, read receipts and typing. Audited with what changed (from → to),
+     * so the log says "Japanese → Korean" rather than only that something was saved.
+     */
+    async setLineAccountSettings(auth: Auth, settings: LineAccountSettings) {
+      requireAdmin(auth);
+      return db.transaction(async (tx) => {
+        // Read inside the transaction: the session's copy may predate another administrator's save.
+        const before = presentTenant((await repo.tenant(tx, auth.tenant.id)) ?? auth.tenant).lineAccount;
+        const t = await repo.updateTenant(tx, auth.tenant.id, {
+          line_language: settings.language,
+          line_read_receipts: settings.readReceipts,
+          line_typing: settings.typing,
+        });
+        const changed = Object.fromEntries(
+          (Object.keys(settings) as (keyof LineAccountSettings)[]).filter((k) => before[k] !== settings[k]).map((k) => [k, { from: before[k], to: settings[k] }]),
+        );
+        if (Object.keys(changed).length)
+          await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.line_account", targetType: "tenant", targetId: t.id, detail: changed });
         return t;
       });
     },

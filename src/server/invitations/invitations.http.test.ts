@@ -134,8 +134,10 @@ describe("Message ID search", () => {
     await server.worker.drain();
     const after = (await rooms(sato)).find((r) => r.lineUser.displayName === "ID Searcher");
     expect(after).toMatchObject({ unreadCount: 1, lastMessagePreview: "Hello Sato", lastMessageType: "text" });
-    const history = await sato.get(`/api/v1/rooms/${room!.id}/messages`);
-    expect(history.json.items.map((m: { payload: { text?: string } }) => m.payload.text)).toEqual(["Hello Sato"]);
+    const history = (await sato.get(`/api/v1/rooms/${room!.id}/messages`)).json.items as { type: string; payload: { text?: string; event?: string } }[];
+    // Before it, only what the account itself sent on connecting: Sato's card and greeting.
+    expect(history.map((m) => m.payload.text ?? m.payload.event)).toEqual(["Hello Sato", "Hello, this is 佐藤 花子 of Demo Company. Messages you send in this chat reach me.", "card_sent"]);
+    expect(history.slice(1).every((m) => m.type === "system")).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ import { createProfileSync } from "./profile-sync.ts";
 import { lineAdminRoutes } from "./routes.ts";
 import { loadSecretKey, secretBox } from "./secrets.ts";
 import { webhookRoutes } from "./webhook.ts";
+import { LINE_STICKER_BASE_URL } from "../rooms/sticker-images.ts";
 
 /**
  * LINE's hosts: explicit LINE_*_BASE_URL first; otherwise the emulator's origin in emulator
@@ -81,6 +82,8 @@ export function createLineConnector(deps: LineConnectorDeps) {
 
   return {
     endpoints,
+    /** Sticker pictures come from the same LINE the connector talks to (see rooms/sticker-images.ts). */
+    stickerBaseUrl: config.line.stickerBaseUrl ?? (config.lineMode === "emulator" && deps.emulatorUrl ? deps.emulatorUrl : LINE_STICKER_BASE_URL),
     channels,
     /** Register domain handlers here (invitations, rooms, contacts). */
     handlers,

@@ -47,6 +47,29 @@ describe("the member's card on LINE", () => {
     if (card.sender?.iconUrl) expect(flex.contents.hero?.url).toBe(card.sender.iconUrl);
     expect(greeting.message).toMatchObject({ type: "text", text: "Demo Companyの佐藤 花子です。このトークに送っていただいたメッセージは私に届きます。" });
     expect(greeting.sender).toMatchObject({ name: "佐藤 花子" });
+
+    // The member's room keeps what the LINE user was shown: the card, then the greeting as sent.
+    const room = ((await sato.get("/api/v1/rooms")).json.items as { id: string; lineUser: { displayName: string } }[]).find((r) => r.lineUser.displayName === "Card Viewer")!;
+    const history = ((await sato.get(`/api/v1/rooms/${room.id}/messages`)).json.items as Record<string, unknown>[]).reverse();
+    expect(history).toMatchObject([
+      { direction: "outbound", type: "system", payload: { event: "card_sent", memberName: "佐藤 花子", company: "Demo Company" }, deliveryState: "sent", senderMemberId: null },
+      { direction: "outbound", type: "system", payload: { event: "greeting_sent", text: "Demo Companyの佐藤 花子です。このトークに送っていただいたメッセージは私に届きます。" }, deliveryState: "sent" },
+    ]);
+    // Not written by the member and not news to them: no unread count, and the room list still waits for the LINE user's first word.
+    expect((await sato.get(`/api/v1/rooms/${room.id}`)).json).toMatchObject({ unreadCount: 0, lastMessageType: null });
+  });
+
+  it("speaks the company's language, set by the administrator, to a LINE user whose language it has no words for", async () => {
+    const admin = await signedIn(server, "admin@demo.example");
+    const settings = (await admin.get("/api/v1/me")).json.tenant.lineAccount;
+    expect(settings).toEqual({ language: "en", readReceipts: true, typing: true });
+    expect((await admin.put("/api/v1/admin/line-account", { ...settings, language: "ko" })).status).toBe(200);
+    try {
+      const userId = await friendByLink(sato, "Francophone", "fr");
+      expect((await botMessages(userId)).at(-1)!.message).toMatchObject({ text: "Demo Company의 佐藤 花子입니다. 이 대화방에 보내 주신 메시지는 저에게 전달됩니다." });
+    } finally {
+      await admin.put("/api/v1/admin/line-account", settings);
+    }
   });
 
   it("a Message ID search connects with the card and an English greeting for an English LINE user; a language without words falls back to the company's", async () => {
@@ -98,6 +121,15 @@ describe("the member picker", () => {
     expect((card.message as unknown as Flex).contents.body.contents[0]!.text).toBe("担当 1");
     expect(said.message).toMatchObject({ text: "これからのメッセージは担当 1に届きます。" });
     expect(said.sender).toMatchObject({ name: "担当 1" });
+
+    // The picked member's room shows the card and the words the LINE user got with it.
+    const picked = await signedIn(server, "picker01@demo.example");
+    const room = ((await picked.get("/api/v1/rooms")).json.items as { id: string }[])[0]!;
+    const history = (await picked.get(`/api/v1/rooms/${room.id}/messages`)).json.items as { payload: Record<string, unknown> }[];
+    expect(history.slice(0, 2).map((m) => m.payload)).toEqual([
+      { event: "greeting_sent", text: "これからのメッセージは担当 1に届きます。" },
+      { event: "card_sent", memberName: "担当 1", company: "Demo Company" },
+    ]);
   });
 
   it("shows 13 members without paging and cuts long names to LINE's 20-character label", () => {

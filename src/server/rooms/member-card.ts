@@ -8,7 +8,9 @@ import type { ChannelService } from "../line/channels.ts";
 import type { LineClient, LineMessage, Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
 import { lineRepository, type LineUserRow } from "../line/repository.ts";
-import { messageRepository as repo } from "./messages-repository.ts";
+import type { Database } from "../db/database.ts";
+import { publish } from "../realtime/publish.ts";
+import { messageRepository as repo, type AutomaticLine } from "./messages-repository.ts";
 
 /**
  * What a LINE user sees of a member once they are connected (DESIGN §2.2): a card with the
@@ -23,6 +25,8 @@ const GREETING: Record<LineLanguage, (name: string, company: string) => string> 
 
 /** LINE's Flex `altText` is what notifications and the chat list show. */
 const ALT_MAX = 400;
+
+export const greetingText = (lang: LineLanguage, name: string, company: string) => GREETING[lang](name, company);
 
 export function memberCardMessages(member: Pick<MemberRow, "display_name">, company: string, photoUrl: string | undefined, lang: LineLanguage): LineMessage[] {
   const card: LineMessage = {
@@ -44,7 +48,7 @@ export function memberCardMessages(member: Pick<MemberRow, "display_name">, comp
       },
     },
   };
-  return [card, { type: "text", text: GREETING[lang](member.display_name, company) }];
+  return [card, { type: "text", text: greetingText(lang, member.display_name, company) }];
 }
 
 /**
@@ -69,10 +73,27 @@ const retryKeyFor = (seed: string) => {
 /** Everything a LINE user sends out of order waits behind this key: the card comes before the picker. */
 export const lineOutboxKey = (lineUserRowId: string) => `line-out:${lineUserRowId}`;
 
+/**
+ * Keeps what the account showed the LINE user in the member's room (the card, then the words under
+ * it), so the member reads the conversation as the LINE user does; the open room refetches.
+ */
+export async function recordAutomatic(
+  db: Database,
+  m: { tenantId: string; roomId: string; memberId: string; lineMessageIds: string[]; retryKey: string | null; at: Date },
+  lines: AutomaticLine[],
+) {
+  await db.transaction(async (tx) => {
+    const rows = await repo.insertAutomatic(tx, { tenantId: m.tenantId, roomId: m.roomId, lines, lineMessageIds: m.lineMessageIds, retryKey: m.retryKey, at: m.at });
+    if (rows.length)
+      await publish(tx, { tenantId: m.tenantId, memberIds: [m.memberId], type: "message.created", data: { roomId: m.roomId, messageId: rows.at(-1)!.id } });
+  });
+}
+
 export function createMemberIntroductions(deps: {
   channels: ChannelService;
   senderOf: (member: MemberRow) => Sender;
   log: Logger;
+  clock: () => Date;
 }) {
   /** Pushes the card; LINE is called outside any transaction. */
   const introduceJob = defineJob({
@@ -91,8 +112,14 @@ export function createMemberIntroductions(deps: {
       const sender = deps.senderOf(member);
       const lang = lineLanguageOf(await knownLanguage(client, lineUser), tenant.line_language);
       const messages = memberCardMessages(member, tenant.name, sender.iconUrl, lang);
-      const result = await client.push(room.line_user_id, messages, { sender, retryKey: retryKeyFor(`${seed}:${roomId}`) });
-      if (result.state === "failed") {
+      const retryKey = retryKeyFor(`${seed}:${roomId}`);
+      const result = await client.push(room.line_user_id, messages, { sender, retryKey });
+      if (result.state === "sent") {
+        await recordAutomatic(db, { tenantId: room.tenant_id, roomId, memberId: member.id, lineMessageIds: result.sentMessageIds, retryKey, at: deps.clock() }, [
+          { event: "card_sent", memberName: member.display_name, company: tenant.name },
+          { event: "greeting_sent", text: greetingText(lang, member.display_name, tenant.name) },
+        ]);
+      } else {
         // 5xx/429 already had their retries inside push; the job's own retries come on top of those.
         if (result.status === null || result.status >= 500 || result.status === 429) throw new Error(`member card not delivered: ${result.reason}`);
         deps.log.warn({ roomId, reason: result.reason }, "LINE refused the member card");

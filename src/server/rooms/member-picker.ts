@@ -8,7 +8,7 @@ import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
 import { lineRepository } from "../line/repository.ts";
-import { knownLanguage, memberCardMessages } from "./member-card.ts";
+import { knownLanguage, memberCardMessages, recordAutomatic } from "./member-card.ts";
 import { messageRepository as repo } from "./messages-repository.ts";
 
 /**
@@ -71,7 +71,7 @@ export function pickerMessage(friends: { member_id: string; display_name: string
 
 const retryKey = () => crypto.randomUUID();
 
-export function createMemberPicker(deps: { channels: ChannelService; senderOf: (member: MemberRow) => Sender; log: Logger }) {
+export function createMemberPicker(deps: { channels: ChannelService; senderOf: (member: MemberRow) => Sender; log: Logger; clock: () => Date }) {
   async function context(db: Queryable, lineUserId: string) {
     const lineUser = await lineRepository.lineUser(db, lineUserId);
     if (!lineUser || lineUser.follow_state === "blocked") return undefined;
@@ -113,13 +113,24 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
       if (!member) return;
       const sender = deps.senderOf(member);
       const [card] = memberCardMessages(member, ctx.tenant.name, sender.iconUrl, ctx.lang);
-      const messages: LineMessage[] = [card!, { type: "text", text: TEXT[ctx.lang].picked(member.display_name) }];
+      const picked = TEXT[ctx.lang].picked(member.display_name);
+      const messages: LineMessage[] = [card!, { type: "text", text: picked }];
       const client = ctx.client;
       const to = ctx.lineUser.user_id;
       const result = replyToken
         ? await client.reply(replyToken, messages, { sender, fallback: { to, retryKey: retryKey() } })
         : await client.push(to, messages, { sender, retryKey: retryKey() });
-      if (result.state === "failed") deps.log.warn({ lineUserId, reason: result.reason }, "LINE refused the picked member's card");
+      if (result.state === "failed") {
+        deps.log.warn({ lineUserId, reason: result.reason }, "LINE refused the picked member's card");
+        return;
+      }
+      // The picked member's room shows what the LINE user was just shown.
+      const room = await repo.roomOf(db, member.id, lineUserId);
+      if (room)
+        await recordAutomatic(db, { tenantId: room.tenant_id, roomId: room.id, memberId: member.id, lineMessageIds: result.sentMessageIds, retryKey: null, at: deps.clock() }, [
+          { event: "card_sent", memberName: member.display_name, company: ctx.tenant.name },
+          { event: "greeting_sent", text: picked },
+        ]);
     },
   });
 

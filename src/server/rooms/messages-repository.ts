@@ -5,6 +5,13 @@ export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "fi
 /** What a system line in the history records; its payload is `{ event, ...details }`. */
 export type SystemEvent = { event: "blocked" } | { event: "unblocked" } | { event: "contact_added"; memberName: string };
 
+/**
+ * What the company's LINE account sent by itself into a room (issue 11): the member's card, and the
+ * words under it (the greeting on connecting, or "your messages now go to …" after a pick), as the
+ * LINE user saw them. Stored as outbound lines of type `system`, payload `{ event, ...details }`.
+ */
+export type AutomaticLine = { event: "card_sent"; memberName: string; company: string } | { event: "greeting_sent"; text: string };
+
 export interface MessageRow {
   id: string;
   tenant_id: string;
@@ -43,7 +50,18 @@ export const messageRepository = {
    */
   async insertInbound(
     db: Queryable,
-    m: { tenantId: string; roomId: string; type: MessageType; payload: object; lineMessageId: string; contentState: MessageRow["content_state"]; at: Date; preview: string },
+    m: {
+      tenantId: string;
+      roomId: string;
+      type: MessageType;
+      payload: object;
+      lineMessageId: string;
+      contentState: MessageRow["content_state"];
+      at: Date;
+      preview: string;
+      /** The sticker's id when the message is one (the room list shows its picture), else null. */
+      stickerId: string | null;
+    },
   ): Promise<MessageRow | undefined> {
     const [row] = await db.query<MessageRow>(
       `WITH inserted AS (
@@ -52,11 +70,11 @@ export const messageRepository = {
          ON CONFLICT (room_id, line_message_id) WHERE direction = 'inbound' DO NOTHING RETURNING *
        ), touched AS (
          UPDATE rooms SET last_activity_at = greatest(last_activity_at, $7), last_message_preview = $8, last_message_type = $3,
-           unread_count = unread_count + 1
+           last_message_sticker_id = $9, unread_count = unread_count + 1
          WHERE id = $2 AND EXISTS (SELECT 1 FROM inserted)
        )
        SELECT * FROM inserted`,
-      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.lineMessageId, m.contentState, m.at, m.preview],
+      [m.tenantId, m.roomId, m.type, JSON.stringify(m.payload), m.lineMessageId, m.contentState, m.at, m.preview, m.stickerId],
     );
     return row;
   },
@@ -82,6 +100,33 @@ export const messageRepository = {
       [m.tenantId, m.roomId, JSON.stringify(m.line), m.at],
     );
     return row!;
+  },
+
+  /**
+   * Lines the account sent (already accepted by LINE), in order, one millisecond apart so the history
+   * keeps that order. With a `retryKey`, stored once per key: a job run again after LINE accepted
+   * the push (409 then) must not show the card twice. Not unread and not the room's preview: the
+   * member did not write them, and the LINE user's first message should lead the room list.
+   */
+  async insertAutomatic(
+    db: Queryable,
+    m: { tenantId: string; roomId: string; lines: AutomaticLine[]; lineMessageIds: string[]; retryKey: string | null; at: Date },
+  ): Promise<MessageRow[]> {
+    if (m.retryKey) {
+      const [seen] = await db.query("SELECT 1 FROM messages WHERE room_id = $1 AND retry_key = $2", [m.roomId, m.retryKey]);
+      if (seen) return [];
+    }
+    const rows: MessageRow[] = [];
+    for (const [i, line] of m.lines.entries()) {
+      const at = new Date(m.at.getTime() + i);
+      const [row] = await db.query<MessageRow>(
+        `INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, retry_key, created_at, sent_at)
+         VALUES ($1, $2, 'outbound', 'system', $3, $4, 'sent', $5, $6, $6) RETURNING *`,
+        [m.tenantId, m.roomId, JSON.stringify(line), m.lineMessageIds[i] ?? null, i === 0 ? m.retryKey : null, at],
+      );
+      rows.push(row!);
+    }
+    return rows;
   },
 
   async message(db: Queryable, id: string): Promise<MessageRow | undefined> {
@@ -129,14 +174,16 @@ export const messageRepository = {
     );
   },
 
-  /** A member's own message moves the room (last activity, preview) without counting as unread. */
-  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date) {
-    await db.query("UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $4 WHERE id = $1", [
-      roomId,
-      preview,
-      at,
-      type,
-    ]);
+  /**
+   * A member's own message moves the room (last activity, preview) without counting as unread.
+   * `stickerId`: the sticker's id when the message is one (the room list shows its picture), else null.
+   */
+  async touchRoom(db: Queryable, roomId: string, type: MessageType, preview: string, at: Date, stickerId: string | null) {
+    await db.query(
+      `UPDATE rooms SET last_activity_at = greatest(last_activity_at, $3), last_message_preview = $2, last_message_type = $4,
+         last_message_sticker_id = $5 WHERE id = $1`,
+      [roomId, preview, at, type, stickerId],
+    );
   },
 
   /**
@@ -163,6 +210,14 @@ export const messageRepository = {
        WHERE r.id = $1`,
       [roomId],
     );
+    return row;
+  },
+
+  async roomOf(db: Queryable, memberId: string, lineUserRowId: string) {
+    const [row] = await db.query<{ id: string; tenant_id: string }>("SELECT id, tenant_id FROM rooms WHERE member_id = $1 AND line_user_id = $2", [
+      memberId,
+      lineUserRowId,
+    ]);
     return row;
   },
 

@@ -62,6 +62,11 @@ export function previewOf(type: MessageType, payload: Record<string, unknown>): 
   }
 }
 
+/** The sticker id the room list shows as a picture, when the message is a sticker. */
+export function stickerOf(type: MessageType, payload: Record<string, unknown>): string | null {
+  return type === "sticker" && typeof payload.stickerId === "string" ? payload.stickerId : null;
+}
+
 export interface MessagingDeps {
   db: Database;
   files: FileStore;
@@ -106,8 +111,8 @@ export function createMessaging(deps: MessagingDeps) {
     return `${deps.publicBaseUrl()}/line/icons/${member.id}/${sig(deps.urlSecret, member.photo_key)}.png`;
   }
   const senderOf = (member: MemberRow): Sender => ({ name: member.display_name.slice(0, 20), iconUrl: senderIconUrl(member) });
-  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log });
-  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log });
+  const introductions = createMemberIntroductions({ channels: deps.channels, senderOf, log: deps.log, clock: deps.clock });
+  const picker = createMemberPicker({ channels: deps.channels, senderOf, log: deps.log, clock: deps.clock });
 
   function toLineMessage(m: MessageRow): LineMessage {
     const p = m.payload;
@@ -153,6 +158,7 @@ export function createMessaging(deps: MessagingDeps) {
       contentState: fromLine ? "pending" : "none",
       at,
       preview,
+      stickerId: stickerOf(type, payload),
     });
     if (!stored) return;
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
@@ -392,7 +398,7 @@ export function createMessaging(deps: MessagingDeps) {
           contentType: content?.type,
         });
         await enqueue(tx, deliverJob, { messageId: m.id }, { orderingKey: `deliver:${room.id}` });
-        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at);
+        await repo.touchRoom(tx, room.id, m.type, previewOf(m.type, payload), m.created_at, stickerOf(m.type, payload));
         await announce(tx, room.tenant_id, room.member_id, "message.created", { roomId: room.id, messageId: m.id });
         return m;
       });

@@ -20,6 +20,7 @@ export function presentRoom(r: RoomListRow): Room {
     unreadCount: r.unread_count,
     lastMessagePreview: r.last_message_preview,
     lastMessageType: r.last_message_type,
+    lastMessageStickerId: r.last_message_sticker_id,
   };
 }
 

@@ -10,13 +10,21 @@ import { bootServer, signedIn, type ApiClient, type TestServer } from "../../../
  */
 let server: TestServer;
 let sato: ApiClient;
+let admin: ApiClient;
 let channelId: string;
 
 beforeAll(async () => {
   server = await bootServer();
   channelId = server.demoLineChannelId!;
   sato = await signedIn(server, "sato@demo.example");
+  admin = await signedIn(server, "admin@demo.example");
 });
+
+/** The administrator's LINE account settings (Admin → LINE), changed as an administrator would. */
+async function setAccount(patch: { readReceipts?: boolean; typing?: boolean }) {
+  const current = (await admin.get("/api/v1/me")).json.tenant.lineAccount;
+  expect((await admin.put("/api/v1/admin/line-account", { ...current, ...patch })).status).toBe(200);
+}
 afterAll(async () => {
   await server?.stop();
 });
@@ -66,9 +74,7 @@ describe("read receipts", () => {
   });
 
   it("sends nothing while the company has read receipts off", async () => {
-    const tenant = (await server.db.query<{ id: string }>("SELECT tenant_id AS id FROM members WHERE email = 'sato@demo.example'"))[0]!;
-    // No admin screen sets it yet (see docs/decisions.md); the column is the setting.
-    await server.db.query("UPDATE tenants SET line_read_receipts = false WHERE id = $1", [tenant.id]);
+    await setAccount({ readReceipts: false });
     try {
       const { userId, roomId } = await friendWithMessages("Reader Two", ["unseen"]);
       const before = await markCalls();
@@ -77,7 +83,7 @@ describe("read receipts", () => {
       expect(await markCalls()).toBe(before);
       expect(await readFlags(userId)).toEqual([["unseen", false]]);
     } finally {
-      await server.db.query("UPDATE tenants SET line_read_receipts = true WHERE id = $1", [tenant.id]);
+      await setAccount({ readReceipts: true });
     }
   });
 
@@ -89,18 +95,17 @@ describe("read receipts", () => {
     // Fire and forget on the server: wait for the one call to reach LINE.
     await expect.poll(loadingCalls, { timeout: 10_000 }).toBe(before + 1);
 
-    const tenant = (await server.db.query<{ id: string }>("SELECT tenant_id AS id FROM members WHERE email = 'sato@demo.example'"))[0]!;
-    await server.db.query("UPDATE tenants SET line_typing = false WHERE id = $1", [tenant.id]);
+    await setAccount({ typing: false });
     try {
       const other = await friendWithMessages("Typing Unseen", ["hi"]);
       expect((await sato.post(`/api/v1/rooms/${other.roomId}/typing`)).status).toBe(204);
       // A later call that does reach LINE proves the refused one was not merely slow.
-      await server.db.query("UPDATE tenants SET line_typing = true WHERE id = $1", [tenant.id]);
+      await setAccount({ typing: true });
       const third = await friendWithMessages("Typing Sentinel", ["hi"]);
       await sato.post(`/api/v1/rooms/${third.roomId}/typing`);
       await expect.poll(loadingCalls, { timeout: 10_000 }).toBe(before + 2);
     } finally {
-      await server.db.query("UPDATE tenants SET line_typing = true WHERE id = $1", [tenant.id]);
+      await setAccount({ typing: true });
     }
   });
 });

@@ -17,10 +17,12 @@ export interface RoomListRow {
   last_message_preview: string | null;
   /** System lines never become the preview. */
   last_message_type: Exclude<MessageType, "system"> | null;
+  last_message_sticker_id: string | null;
 }
 
 const ROOM_SELECT = `SELECT r.id, r.line_user_id, lu.display_name, lu.status_message, lu.picture_file_key,
-    f.state AS friendship_state, f.via, r.created_at, r.last_activity_at, r.unread_count, r.last_message_preview, r.last_message_type
+    f.state AS friendship_state, f.via, r.created_at, r.last_activity_at, r.unread_count, r.last_message_preview, r.last_message_type,
+    r.last_message_sticker_id
   FROM rooms r JOIN friendships f ON f.id = r.friendship_id JOIN line_users lu ON lu.id = r.line_user_id`;
 
 export const roomRepository = {

@@ -151,9 +151,12 @@ describe("blocks", () => {
     expect((await sato.get(`/api/v1/rooms/${roomId}`)).json.state).toBe("active");
     expect((await messages(sato, roomId)).map((m) => (m.payload as { text?: string }).text)).toContain("before block");
     expect((await sato.post(`/api/v1/rooms/${roomId}/messages`, { type: "text", text: "welcome back" })).status).toBe(201);
-    // The history keeps the block and the unblock as system lines, in order, neither unread nor the preview.
+    // The history keeps the block and the unblock as system lines, in order, neither unread nor the preview
+    // (after the card and greeting the account sent on connecting, issue 11).
     const history = (await messages(sato, roomId)).reverse();
-    expect(history.map((m) => (m.direction === "system" ? `system:${(m.payload as { event: string }).event}` : (m.payload as { text?: string }).text))).toEqual([
+    expect(history.map((m) => (m.type === "system" ? `${String(m.direction)}:${(m.payload as { event: string }).event}` : (m.payload as { text?: string }).text))).toEqual([
+      "outbound:card_sent",
+      "outbound:greeting_sent",
       "before block",
       "system:blocked",
       "system:unblocked",

@@ -27,6 +27,7 @@ import { commonProblems, createRouter, json } from "../http/openapi.ts";
 import { problems } from "../http/problem.ts";
 import { decodeCursor, encodeCursor, presentMessage, presentRoom } from "./presenter.ts";
 import { roomRepository as repo } from "./repository.ts";
+import { STICKER_ID, StickerUnavailable, type StickerImages } from "./sticker-images.ts";
 
 /** Only members the LINE gate lets through see their LINE rooms (a revoked member's rooms disappear, history kept). */
 const lineAuth = (c: Context<AppEnv>): Auth => {
@@ -41,10 +42,34 @@ export function roomRoutes(deps: {
   messaging: Messaging;
   /** Opening a room refreshes the LINE user's profile in the background when it is stale. */
   refreshLineProfile: (lineUserId: string) => Promise<void>;
+  stickers: StickerImages;
 }) {
   const app = createRouter();
   app.use("/rooms", requireAuth);
   app.use("/rooms/*", requireAuth);
+  app.use("/stickers/*", requireAuth);
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/stickers/{stickerId}",
+      tags: ["rooms"],
+      summary: "A LINE sticker's picture (our cached copy of LINE's image; 404 when LINE has none)",
+      request: { params: z.object({ stickerId: z.string().regex(STICKER_ID, "must be a LINE sticker id (digits)") }) },
+      responses: { 200: { description: "Image", content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } } }, ...commonProblems },
+    }),
+    async (c) => {
+      let bytes;
+      try {
+        bytes = await deps.stickers.image(c.req.valid("param").stickerId);
+      } catch (err) {
+        if (err instanceof StickerUnavailable) throw problems.notFound("Sticker");
+        throw err;
+      }
+      // A sticker id's picture never changes.
+      return serveContent(c, bytes, { embed: "same-origin", cacheControl: "private, max-age=2592000, immutable" });
+    },
+  );
 
   app.openapi(
     createRoute({

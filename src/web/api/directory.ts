@@ -3,6 +3,7 @@ import {
   MemberListSchema,
   MemberSchema,
   TenantSchema,
+  type LineAccountSettings,
   type LinePolicy,
   type Member,
   type Tenant,
@@ -44,6 +45,9 @@ export const useSetPlan = (onSaved?: OnSaved<Plan, Tenant>) =>
 
 export const useSetLinePolicy = (onSaved?: OnSaved<LinePolicy, Tenant>) =>
   useDirectoryMutation((policy: LinePolicy) => apiRequest("PUT", "/admin/line-policy", { body: policy, schema: TenantSchema }), onSaved);
+
+export const useSetLineAccount = (onSaved?: OnSaved<LineAccountSettings, Tenant>) =>
+  useDirectoryMutation((settings: LineAccountSettings) => apiRequest("PUT", "/admin/line-account", { body: settings, schema: TenantSchema }), onSaved);
 
 export const useSetMemberLineAccess = (onSaved?: OnSaved<{ id: string; allowed: boolean }, Member>) =>
   useDirectoryMutation(

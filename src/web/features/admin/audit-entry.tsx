@@ -61,6 +61,16 @@ function detailText(t: TFunction, entry: AuditEntry, nameOf: NameOf): string | n
       if (d.defaultAccessRange === "MEMBER") parts.push(t("adminContacts.detailDefaultMember"));
       return parts.join(" · ") || null;
     }
+    case "tenant.line_account": {
+      const change = (v: unknown) => (v ?? {}) as { from?: unknown; to?: unknown };
+      const word = (v: unknown) =>
+        typeof v === "boolean" ? t(v ? "adminContacts.settingOn" : "adminContacts.settingOff") : typeof v === "string" ? t(`adminLine.account.languages.${v}`, { defaultValue: v }) : "—";
+      const parts = [];
+      for (const [key, label] of [["language", "detailLineLanguage"], ["readReceipts", "detailLineReadReceipts"], ["typing", "detailLineTyping"]] as const) {
+        if (d[key] !== undefined) parts.push(t(`adminContacts.${label}`, { from: word(change(d[key]).from), to: word(change(d[key]).to) }));
+      }
+      return parts.join(" · ") || null;
+    }
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { STICKERS } from "../../../shared/rooms.ts";
+import { StickerImage } from "./sticker-image.tsx";
 import { useSendMessage, useTypingNotice, useUploadToRoom, type UploadKind } from "../../api/rooms.ts";
 import { InlineProblem } from "../../components/states.tsx";
 import { useSession } from "../session/session-context.tsx";
@@ -98,11 +99,12 @@ export function Composer({ roomId, blocked }: { roomId: string; blocked: boolean
               <button
                 key={`${s.packageId}/${s.stickerId}`}
                 type="button"
-                className="sticker-tile sticker-choice"
+                className="sticker-choice"
+                aria-label={t("rooms.sticker", s)}
                 disabled={send.isPending}
                 onClick={() => send.mutate({ type: "sticker", ...s }, { onSuccess: () => setStickersOpen(false) })}
               >
-                {t("rooms.sticker", s)}
+                <StickerImage {...s} size="choice" />
               </button>
             ))}
           </div>

@@ -3,6 +3,7 @@ import type { Message } from "../../../shared/rooms.ts";
 import { useRetryMessage } from "../../api/rooms.ts";
 import { InlineProblem } from "../../components/states.tsx";
 import { fileSize } from "./relative-time.ts";
+import { StickerImage } from "./sticker-image.tsx";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
 
@@ -32,11 +33,7 @@ function MessageContent({ message }: { message: Message }) {
     case "text":
       return <p className="message-text">{str(p.text)}</p>;
     case "sticker":
-      return (
-        <span className="sticker-tile" role="img" aria-label={t("rooms.sticker", { packageId: str(p.packageId), stickerId: str(p.stickerId) })}>
-          <span aria-hidden="true">{t("rooms.sticker", { packageId: str(p.packageId), stickerId: str(p.stickerId) })}</span>
-        </span>
-      );
+      return <StickerImage packageId={str(p.packageId)} stickerId={str(p.stickerId)} />;
     case "image":
       return message.contentUrl ? (
         <a href={message.contentUrl} target="_blank" rel="noreferrer">
@@ -84,9 +81,36 @@ function MessageContent({ message }: { message: Message }) {
           </span>
         </span>
       );
+    case "system":
+      return <AutomaticContent message={message} />;
     default:
       return <em className="hint">{t("rooms.unsupported")}</em>;
   }
+}
+
+/**
+ * What the company's LINE account sent by itself (the member's card, the greeting under it): shown
+ * on the member's side as the LINE user saw it, marked as sent automatically since no one typed it.
+ */
+function AutomaticContent({ message }: { message: Message }) {
+  const { t } = useTranslation();
+  const p = message.payload;
+  if (p.event === "card_sent")
+    return (
+      <span className="bubble-card">
+        <span className="hint">{t("rooms.cardSent")}</span>
+        <strong>{str(p.memberName)}</strong>
+        <span className="hint">{str(p.company)}</span>
+      </span>
+    );
+  if (p.event === "greeting_sent")
+    return (
+      <>
+        <span className="hint automatic-label">{t("rooms.sentAutomatically")}</span>
+        <p className="message-text">{str(p.text)}</p>
+      </>
+    );
+  return <em className="hint">{t("rooms.unsupported")}</em>;
 }
 
 /** A block, an unblock or a contact added: a centred line with its time, between the messages. */

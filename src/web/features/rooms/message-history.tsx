@@ -41,7 +41,7 @@ export function MessageHistory({ roomId }: { roomId: string }) {
     seen.current = { newestId: newest?.id, height: el.scrollHeight, nearBottom: before.nearBottom };
   });
 
-  // Stickers and images take their height only once loaded (a sticker is ~96 px): while the member
+  // Stickers and images take their height only once loaded (a sticker is 120 px): while the member
   // is at the bottom, growth of the history or a smaller viewport keeps the newest message in view.
   const hasItems = items.length > 0;
   useEffect(() => {
@@ -89,7 +89,8 @@ export function MessageHistory({ roomId }: { roomId: string }) {
   if (messages.isError) return <LoadError error={messages.error} onRetry={() => void messages.refetch()} />;
   return (
     <div className="history-frame">
-      <div className="history" ref={scroller} onScroll={onScroll}>
+      {/* Focusable so a keyboard can scroll it: with pictures and the card lines a short history already scrolls (WCAG 2.1.1). */}
+      <div className="history" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label={t("rooms.history")}>
         <div ref={topSentinel} className="history-top">
           {hasNextPage && (
             <button type="button" className="button button-quiet" disabled={isFetchingNextPage} onClick={() => void fetchNextPage()}>

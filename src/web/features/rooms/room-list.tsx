@@ -9,6 +9,7 @@ import { Avatar } from "../../components/avatar.tsx";
 import { LoadError, Loading } from "../../components/states.tsx";
 import { LineAvailability } from "../line/line-availability.tsx";
 import { LineBadge } from "./line-badge.tsx";
+import { StickerImage } from "./sticker-image.tsx";
 import { relativeTime } from "./relative-time.ts";
 
 const SEARCH_DELAY_MS = 250;
@@ -116,7 +117,13 @@ function RoomRow({ room }: { room: Room }) {
             </time>
           </span>
           <span className="room-row-bottom">
-            <span className="room-preview">{previewText(t, room)}</span>
+            <span className="room-preview">
+              {room.lastMessageType === "sticker" && room.lastMessageStickerId && (
+                // The preview text already says "[Sticker]": the picture is decoration to a screen reader.
+                <StickerImage packageId="" stickerId={room.lastMessageStickerId} size="small" decorative />
+              )}
+              {previewText(t, room)}
+            </span>
             {room.unreadCount > 0 && (
               <span className="unread">
                 <span aria-hidden="true">{room.unreadCount}</span>
