@@ -86,8 +86,9 @@ export function createChannelService({ db, box, endpoints, clock, log, retry }: 
     loginSecret: (channel: ChannelRow) => (channel.login_channel_secret_enc ? box.open(channel.login_channel_secret_enc) : null),
     accessToken,
 
-    async clientFor(channel: ChannelRow, tx?: Queryable): Promise<LineClient> {
-      return createLineClient({ endpoints, accessToken: await accessToken(channel, tx), retry });
+    /** `deadlineMs`: how long one call may go unanswered (default DEFAULT_DEADLINE_MS). */
+    async clientFor(channel: ChannelRow, tx?: Queryable, opts: { deadlineMs?: number } = {}): Promise<LineClient> {
+      return createLineClient({ endpoints, accessToken: await accessToken(channel, tx), retry, deadlineMs: opts.deadlineMs });
     },
 
     async list(auth: Auth) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addFriendThroughLink, emulatorOf } from "../../../test/support/line.ts";
+import { waitFor } from "../../../test/support/line-webhooks.ts";
 import { readEvents } from "../../../test/support/sse.ts";
 import type { ApiClient } from "../../../test/support/server.ts";
 import { TINY_PNG, befriendAs, bootContactsServer, client, lineUserFollowing, type ContactsTestServer } from "../contacts/test-support.ts";
@@ -100,6 +101,27 @@ describe("profiles in sync within a minute of any activity", () => {
     });
     expect((await sato.get(`/api/v1/contacts/${contactId}`)).json.contactName.nickName).toBe("Contact Opened");
   });
+
+  it("a follow whose profile call LINE leaves unanswered goes through after a short deadline, and the profile follows later", async () => {
+    const emu = emulatorOf(h.server);
+    const user = await emu.createUser({ displayName: "Slow Profile" });
+    await emu.addHold({ path: `/v2/bot/profile/${user.userId}`, times: 1 });
+    await emu.follow(user.userId, h.server.demoLineChannelId!);
+    const channel = (await lineRepository.channelByLineId(h.server.db, h.server.demoLineChannelId!))!;
+    // The follow's transaction gives LINE 3 s, not the 20 s any other call gets, then queues the sync.
+    const followed = await waitFor(
+      async () => {
+        const u = await lineRepository.lineUserByUserId(h.server.db, channel.id, user.userId);
+        return u?.follow_state === "followed" ? u : undefined;
+      },
+      15_000,
+      "the follow to be processed while LINE hangs",
+    );
+    expect(followed.display_name).toBeNull();
+    expect(await emu.holds()).toEqual({ held: 1 });
+    await emu.releaseHolds();
+    await waitFor(async () => (await lineRepository.lineUser(h.server.db, followed.id))?.display_name === "Slow Profile" || undefined, 30_000, "the queued sync");
+  }, 60_000);
 
   it("takes the name and picture from LINE Login's ID token, newer than any copy held", async () => {
     const emu = emulatorOf(h.server);

@@ -14,6 +14,8 @@ export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 const SWEEP_EVERY_MS = 3600_000;
 const SWEEP_BATCH = 200;
 const FETCH_TIMEOUT_MS = 10_000;
+/** LINE answers a profile call in tens of milliseconds; a follow's transaction does not wait longer than this for it. */
+const FOLLOW_PROFILE_DEADLINE_MS = 3_000;
 /** A queued sync that has not stored an answer after this long is taken as lost, and may be queued again. */
 const SYNC_CLAIM_MS = 5 * 60_000;
 
@@ -89,13 +91,18 @@ export function createProfileSync(deps: ProfileSyncDeps) {
   }
 
   /** Asks LINE for the profile (null: blocked or left); no transaction needs to be open meanwhile. */
-  async function fetchProfile(q: Queryable, channel: ChannelRow, lineUser: LineUserRow) {
-    return (await channels.clientFor(channel, q)).getProfile(lineUser.user_id);
+  async function fetchProfile(q: Queryable, channel: ChannelRow, lineUser: LineUserRow, deadlineMs?: number) {
+    return (await channels.clientFor(channel, q, { deadlineMs })).getProfile(lineUser.user_id);
   }
 
-  /** Fetches the profile now and stores it (see applyProfile), inside the caller's transaction. */
+  /**
+   * Fetches the profile now and stores it (see applyProfile), inside the caller's transaction: a
+   * follow wants the name and language before its card goes out. LINE gets FOLLOW_PROFILE_DEADLINE_MS
+   * to answer, since the transaction (on PGlite the only connection) waits meanwhile; the caller
+   * queues a later sync when it does not.
+   */
   async function syncNow(tx: Queryable, channel: ChannelRow, lineUser: LineUserRow): Promise<LineUserRow> {
-    return applyProfile(tx, channel, lineUser, await fetchProfile(tx, channel, lineUser));
+    return applyProfile(tx, channel, lineUser, await fetchProfile(tx, channel, lineUser, FOLLOW_PROFILE_DEADLINE_MS));
   }
 
   /**
