@@ -58,10 +58,10 @@ export async function openPglite(dir: string): Promise<Database> {
   }
 
   // Two lanes in front of the one connection. Requests (the foreground) are counted while they
-  // wait or run; background work (jobs) starts a statement or transaction only when none is,
-  // so a webhook's ack waits for at most the job transaction already running, never for a
-  // backlog. So that a steady stream of requests cannot stop jobs for good, background work
-  // goes ahead after waiting BACKGROUND_MAX_WAIT_MS.
+  // wait or run; background work (jobs) starts a statement or transaction when none is, or
+  // after a request finishes (one background operation per finished request), so a webhook's
+  // ack waits for at most a job transaction or two, never for a backlog, and a steady stream of
+  // requests cannot stop jobs either. BACKGROUND_MAX_WAIT_MS bounds the wait in any case.
   let foreground = 0;
   let quietWaiters: (() => void)[] = [];
   const inForeground = async <T>(op: () => Promise<T>): Promise<T> => {
@@ -69,21 +69,29 @@ export async function openPglite(dir: string): Promise<Database> {
     try {
       return await op();
     } finally {
+      // All of the background goes when requests are done; while they keep coming, one
+      // background operation goes after each request, so neither side stops the other.
       if (--foreground === 0) quietWaiters.splice(0).forEach((wake) => wake());
+      else quietWaiters[0]?.();
     }
   };
-  const quiet = () =>
-    foreground === 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            quietWaiters = quietWaiters.filter((w) => w !== done);
-            resolve();
-          };
-          const timer = setTimeout(done, BACKGROUND_MAX_WAIT_MS);
-          quietWaiters.push(done);
-        });
+  // PGlite runs each statement synchronously on this thread and resolves it as a microtask, so a
+  // job loop chaining statements would never let the event loop reach its I/O phase: no request
+  // would even be read, so none could count as waiting. Background work therefore first yields
+  // one turn of the event loop (setImmediate runs after I/O), which lets arrived requests in.
+  const quiet = async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (foreground === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        quietWaiters = quietWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, BACKGROUND_MAX_WAIT_MS);
+      quietWaiters.push(done);
+    });
+  };
 
   const common = {
     kind: "pglite" as const,
