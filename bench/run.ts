@@ -20,6 +20,9 @@
  * Rolling restart: `--db postgres --rolling [--rate 200] [--seconds 30]` replaces both of two instances, one at a
  * time, while webhooks arrive at `--rate` per second, and counts what was lost or duplicated (bench/rolling-restart.ts);
  * `--no-restart` runs the same load without stopping anything, as the baseline.
+ * Company isolation: `--db postgres --isolation [--companies 20] [--contacts 50000]` measures the demo company's query
+ * set alone and again beside the other companies' contacts, and checks no query returns another company's row
+ * (bench/isolation.ts).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -36,6 +39,7 @@ import { benchPipeline, eventInsertLimit } from "./pipeline.ts";
 import { benchHeavy } from "./heavy-bench.ts";
 import { benchStart } from "./start.ts";
 import { benchRollingRestart } from "./rolling-restart.ts";
+import { benchIsolation } from "./isolation.ts";
 import { bareHttpLimit, load, rawInsertLimit } from "./limits.ts";
 
 const { values } = parseArgs({
@@ -52,6 +56,8 @@ const { values } = parseArgs({
     rolling: { type: "boolean", default: false },
     rate: { type: "string", default: "200" },
     "no-restart": { type: "boolean", default: false },
+    isolation: { type: "boolean", default: false },
+    companies: { type: "string", default: "20" },
   },
 });
 const contactCount = Number(values.contacts);
@@ -117,7 +123,9 @@ const printRows = (rows: Row[], ratioHeader = "ratio to the machine's limit") =>
   for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.ratio} |`);
 };
 
-if (values.pipeline) {
+if (values.isolation) {
+  await runIsolation();
+} else if (values.pipeline) {
   await runPipeline(dbKind);
 } else if (values.api) {
   await runApi(dbKind);
@@ -270,6 +278,34 @@ async function runContacts(kind: "pglite" | "postgres") {
   }
   printRows(rows);
   console.log(`(${kind} done in ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+async function runIsolation() {
+  if (dbKind !== "postgres") throw new Error("--isolation needs --db postgres: 1M contacts on PGlite take too long to load");
+  const started = performance.now();
+  const perCompany = values.contacts === "100000" ? 50_000 : contactCount;
+  const companies = Number(values.companies);
+  console.log(`bench --isolation: postgres, ${companies} companies × ${perCompany} contacts, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+  const where = await benchDatabase("postgres");
+  try {
+    const server = await startServer(benchConfig(where));
+    try {
+      const r = await benchIsolation({ server, companies, perCompany, budgetMs: 1000 });
+      const f = (m: { pages: number; p50Ms: number; p95Ms: number; minMs: number }) => `${m.pages} pages, ${m.p50Ms.toFixed(1)} / ${m.p95Ms.toFixed(1)} / ${m.minMs.toFixed(1)} ms`;
+      console.log(`\n| query (demo company, as sato) | alone: pages, SQL p50 / p95 / min | beside ${companies - 1} companies | pages ratio |\n| --- | --- | --- | --- |`);
+      for (const row of r.rows) console.log(`| ${row.label} | ${f(row.alone)} | ${f(row.crowded)} | ${(row.crowded.pages / row.alone.pages).toFixed(2)} |`);
+      const all = (k: "alone" | "crowded") => r.rows.map((x) => x[k].p95Ms).sort((a, b) => a - b);
+      console.log(`| worst query p95 | ${all("alone").at(-1)!.toFixed(1)} ms | ${all("crowded").at(-1)!.toFixed(1)} ms | |`);
+      console.log(`\nseeding: demo company ${r.seedSeconds.alone.toFixed(0)} s, the others ${r.seedSeconds.others.toFixed(0)} s`);
+      console.log(`rows of another company returned: ${r.foreignRows} in ${r.queriesChecked} queries (three companies' members)`);
+      if (r.foreignRows) throw new Error(`${r.foreignRows} rows of another company returned`);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await where.dispose();
+  }
+  console.log(`(done in ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${os.loadavg()[0]!.toFixed(1)})`);
 }
 
 async function runPipeline(kind: "pglite" | "postgres") {

@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.ts";
-import { likeEscape, type SearchQuery } from "../search/normalize.ts";
+import type { SearchQuery } from "../search/normalize.ts";
 
 /** The nil uuid: "no member" where a uuid parameter is needed (admin views, company tags). */
 export const NO_MEMBER = "00000000-0000-0000-0000-000000000000";
@@ -106,8 +106,44 @@ const SORTS: Record<SortKey, { col: string; cast: string; dir: "ASC" | "DESC" }>
   modified: { col: "c.updated_at", cast: "::timestamptz", dir: "DESC" },
 };
 
-/** How many rows, in sort order, a search looks through before it turns to the search indexes (see `list`). */
-const SEARCH_WALK_ROWS = 1_000;
+/**
+ * How a search walks the list in sort order before it turns to the search index (see `list`):
+ * a first stretch, and the most a dense query may walk once that stretch told its density.
+ */
+export interface WalkPlan {
+  firstRows: number;
+  maxRows: number;
+}
+const SEARCH_WALK: WalkPlan = { firstRows: 250, maxRows: 20_000 };
+/** Pages a walked row costs its tag test (a probe of contact_tags' primary key), next to its own heap page. */
+const TAG_PROBE_PAGES = 3;
+
+/** The planner's estimate of the rows a statement returns, without running it. */
+async function estimatedRows(db: Queryable, sql: string, values: unknown[]): Promise<number> {
+  const [row] = await db.query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(`EXPLAIN (FORMAT JSON) ${sql}`, values);
+  return row!["QUERY PLAN"][0].Plan["Plan Rows"];
+}
+
+/** The index expression of 0022; a query must repeat it exactly for the planner to use the index. */
+const SEARCH_KEYS_SQL = "contact_search_keys(c.tenant_id, c.search_text, c.search_digits)";
+
+/**
+ * The keys of 0022's index that every contact matching `text` carries: the query's 3-character
+ * pieces, or the whole word when shorter, for each run between spaces and line breaks (a piece of
+ * the query is a piece of the text, and the stored keys hold every piece without a separator).
+ * Characters are code points, as PostgreSQL's `regexp_split_to_array(w, '')` counts them.
+ */
+export function searchKeys(tenantId: string, kind: "t" | "d", text: string): string[] {
+  const prefix = tenantId.replace(/-/g, "").slice(0, 12) + kind;
+  const keys = new Set<string>();
+  for (const word of text.split(kind === "t" ? /[ \n]+/ : / +/)) {
+    const c = [...word];
+    if (c.length === 0) continue;
+    if (c.length < 3) keys.add(prefix + word);
+    else for (let i = 0; i + 3 <= c.length; i++) keys.add(prefix + c.slice(i, i + 3).join(""));
+  }
+  return [...keys];
+}
 
 export const sortKeyOf = (row: ContactRow & { sort_name?: string }, sort: SortKey): string =>
   sort === "name" ? (row.sort_name ?? "") : sort === "created" ? row.created_at.toISOString() : row.updated_at.toISOString();
@@ -127,7 +163,7 @@ export interface ListFilter {
 }
 
 export const contactRepository = {
-  async list(db: Queryable, f: ListFilter): Promise<(ContactRow & { sort_name: string })[]> {
+  async list(db: Queryable, f: ListFilter, plan: WalkPlan = SEARCH_WALK): Promise<(ContactRow & { sort_name: string })[]> {
     const p = params([f.tenantId, f.memberId ?? NO_MEMBER]);
     const s = SORTS[f.sort];
     const scope = ["c.tenant_id = $1", f.trash ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL"];
@@ -148,50 +184,91 @@ export const contactRepository = {
           AND (a.member_id IS NOT NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = a.team_id)))`);
     }
     // How a search or tag filter matches while walking the list (see below), and while collecting
-    // through an index. Trigrams cannot narrow a 1–2 character query (planning a trigram scan for
-    // one reads the whole index): those use the grams index of 0009, and strpos — the LIKE's
-    // substring test, without the trigram index on offer.
+    // through an index: 0022's keys, scoped to the tenant, find the candidates and the substring
+    // test decides, so both ways give exactly the substring rule's rows.
     const walk: string[] = [];
-    const collect: string[] = [];
+    // Collecting adds parameters the walk does not use (PostgreSQL refuses a statement with a
+    // parameter it cannot type), so its index tests are assembled on their own copy of the
+    // parameters; `exact` false gives the index tests alone, for the planner's estimate.
+    const collect: ((c: ReturnType<typeof params>, exact: boolean) => string)[] = [];
     if (f.search) {
-      const digits = (f.search.digits ?? []).map((d) => ` OR c.search_digits LIKE '%' || ${p.add(d)} || '%'`).join("");
-      if ([...f.search.text].length <= 2) {
-        const q = p.add(f.search.text);
-        const contains = `strpos(c.search_text, ${q}) > 0`;
-        walk.push(`(${contains}${digits})`);
-        collect.push(`((contact_search_grams(c.search_text) @> ARRAY[${q}::text] AND ${contains})${digits})`);
-      } else {
-        const like = `(c.search_text LIKE '%' || ${p.add(likeEscape(f.search.text))} || '%'${digits})`;
-        walk.push(like);
-        collect.push(like);
-      }
+      const tests = [{ column: "c.search_text", kind: "t" as const, text: f.search.text }, ...(f.search.digits ?? []).map((d) => ({ column: "c.search_digits", kind: "d" as const, text: d }))].map(
+        (t) => ({ ...t, contains: `strpos(${t.column}, ${p.add(t.text)}) > 0`, keys: searchKeys(f.tenantId, t.kind, t.text) }),
+      );
+      walk.push(`(${tests.map((t) => t.contains).join(" OR ")})`);
+      collect.push((c, exact) => {
+        const indexed = tests.map((t) => ({ t, sql: t.keys.length ? `${SEARCH_KEYS_SQL} @> ${c.add(t.keys)}::text[]` : "true" }));
+        return `(${indexed.map(({ t, sql }) => (exact ? `(${sql} AND ${t.contains})` : sql)).join(" OR ")})`;
+      });
     }
     if (f.tag) {
-      const tagged = `SELECT t.contact_id FROM contact_tags t WHERE t.name = ${p.add(f.tag)} AND (t.kind = 'company' OR t.member_id = $2)`;
-      walk.push(`EXISTS (${tagged} AND t.contact_id = c.id)`);
-      collect.push(`c.id IN (${tagged})`);
+      const tagged = (name: string) => `SELECT t.contact_id FROM contact_tags t WHERE t.name = ${name} AND (t.kind = 'company' OR t.member_id = $2)`;
+      const name = p.add(f.tag);
+      walk.push(`EXISTS (${tagged(name)} AND t.contact_id = c.id)`);
+      collect.push((c, exact) => `c.id IN (${tagged(exact ? name : c.add(f.tag))})`);
     }
     const order = `${s.col} ${s.dir}, c.id ${s.dir}`;
     const limit = p.add(f.limit);
     if (!walk.length) return db.query(`${selectFor("$2")} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ${limit}`, p.values);
 
     // A search has two ways to a page, and each is slow where the other is fast. Walking the list
-    // in sort order until a page of rows matches is quick for common words, but matches cluster
-    // in sort order (ヤマモト sorts behind every Latin name). Collecting every match through the
-    // trigram/grams/tag index and sorting them costs the number of matches: quick for rare words,
-    // slow for "son". So: walk a short stretch first — a full page found there is exactly the
-    // page, as everything later sorts later — else collect.
-    const walked = await db.query<ContactRow & { sort_name: string }>(
-      `${selectFor("$2", "", `(SELECT * FROM contacts c WHERE ${where[0]} ORDER BY ${order} LIMIT ${SEARCH_WALK_ROWS}) c`)}
-       WHERE ${[...where.slice(1), ...walk].join(" AND ")} ORDER BY ${order} LIMIT ${limit}`,
-      p.values,
-    );
-    if (walked.length === f.limit) return walked;
+    // in sort order until a page of rows matches costs a heap row per row walked (and a tag probe
+    // for a tag filter): quick for common words, but matches cluster in sort order (田中 sorts
+    // with the た readings, half-way down). Collecting every match through the index and sorting
+    // them costs a heap row per candidate: quick for rare words and misses, slow for "son". So:
+    // walk a short stretch first; a full page found there is exactly the page, as everything later
+    // sorts later. Then the planner's estimate of the candidates (its statistics of 0022's keys
+    // and of the tags) says which is cheaper for the rest: walking on as far as the density of
+    // matches says a page needs, or collecting them all; a walk that still falls short collects.
+    const walkFor = (rows: number, from?: Keyset, wanted = f.limit) => {
+      const pw = params(p.values);
+      const stretch = from ? `${where[0]} AND (${s.col}, c.id) ${s.dir === "ASC" ? ">" : "<"} (${pw.add(from.key)}${s.cast}, ${pw.add(from.id)}::uuid)` : where[0];
+      return db.query<ContactRow & { sort_name: string }>(
+        `${selectFor("$2", "", `(SELECT * FROM contacts c WHERE ${stretch} ORDER BY ${order} LIMIT ${pw.add(rows)}) c`)}
+         WHERE ${[...where.slice(1), ...walk].join(" AND ")} ORDER BY ${order} LIMIT least(${limit}::int, ${pw.add(wanted)}::int)`,
+        pw.values,
+      );
+    };
+    const first = await walkFor(plan.firstRows);
+    if (first.length === f.limit) return first;
+
+    // Estimated over the tenant's live contacts, visibility and cursor aside: their ratio is the density.
+    // ($2 is named in both so that it is typed even when no tag test uses it.)
+    const pe = params([f.tenantId, f.memberId ?? NO_MEMBER]);
+    const live = "c.tenant_id = $1 AND c.deleted_at IS NULL AND $2::uuid IS NOT NULL";
+    // The planner multiplies the frequencies of a query's keys as if independent (@hooli's four
+    // pieces come out at 1 candidate, against 1,462), so what the first stretch saw bounds it too.
+    const listed = await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${live}`, [f.tenantId, f.memberId ?? NO_MEMBER]);
+    const seen = first.length / plan.firstRows;
+    const candidates = Math.max(seen * listed, await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${[live, ...collect.map((m) => m(pe, false))].join(" AND ")}`, pe.values));
+    const density = Math.max(seen, candidates / Math.max(listed, 1));
+    const rowsForPage = density > 0 ? f.limit / density : Infinity;
+    if (rowsForPage * (f.tag ? TAG_PROBE_PAGES : 1) < candidates && rowsForPage * 2 > plan.firstRows) {
+      // On from the last row the first stretch walked (read from the sort index alone), so no
+      // row is walked twice; the first stretch's matches sort before everything after it.
+      // The list's own terms are the first parameters: tenant, member (named so it is typed), cursor.
+      const po = params(p.values.slice(0, f.after ? 4 : 2));
+      const [end] = await db.query<Keyset>(
+        `SELECT (${s.col})::text AS key, c.id FROM contacts c WHERE ${where[0]} AND $2::uuid IS NOT NULL
+         ORDER BY ${order} OFFSET ${po.add(plan.firstRows - 1)} LIMIT 1`,
+        po.values,
+      );
+      // No such row: the first stretch was the whole list, so its matches are all there are.
+      if (!end) return first;
+      const rest = await walkFor(Math.min(Math.ceil(rowsForPage * 2), plan.maxRows), end, f.limit - first.length);
+      if (first.length + rest.length === f.limit) return [...first, ...rest];
+    }
+    const pc = params(p.values);
+    const matches = collect.map((m) => m(pc, true));
+    // The keys already carry the company, but the planner cannot know it: beside 19 other
+    // companies it added the company's whole stretch of the sort index to the bitmap (+370 pages
+    // for 田中, bench --isolation). Compared as text, the tenant test is a filter on the candidates.
+    const tenantFilter = where[0]!.replace("c.tenant_id = $1", "c.tenant_id::text = $1::text");
     return db.query(
-      `WITH hits AS MATERIALIZED (SELECT c.id, ${s.col} AS k FROM contacts c WHERE ${[...where, ...collect].join(" AND ")}),
+      `WITH hits AS MATERIALIZED (SELECT c.id, ${s.col} AS k FROM contacts c WHERE ${[tenantFilter, ...where.slice(1), ...matches].join(" AND ")}),
          page AS (SELECT id, k FROM hits ORDER BY k ${s.dir}, id ${s.dir} LIMIT ${limit})
        ${selectFor("$2")} JOIN page ON page.id = c.id ORDER BY ${order}`,
-      p.values,
+      pc.values,
     );
   },
 

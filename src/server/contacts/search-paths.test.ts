@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiClient } from "../../../test/support/server.ts";
-import { addManual, bootContactsServer, client, type ContactsTestServer } from "./test-support.ts";
+import { signedIn, type ApiClient } from "../../../test/support/server.ts";
+import { searchQuery } from "../search/normalize.ts";
+import { contactRepository, sortKeyOf, type Keyset, type WalkPlan } from "./repository.ts";
+import { addManual, bootContactsServer, client, memberId, type ContactsTestServer } from "./test-support.ts";
 
 /**
  * A search answers a page either from a bounded walk of the list in sort order or by collecting
@@ -34,6 +36,22 @@ beforeAll(async () => {
   }
   // Not visible to sato: must never appear, whichever way the page is found.
   await addManual(kim, { contactName: { lastName: "田中", firstName: "kim", phoneticLastName: "あたなか" }, emails: [{ email: "tanaka-kim@example.com" }] });
+  // Phone digits (their own keys in 0022's index) and a name with a space in the query's reach.
+  const phone = await addManual(sato, { contactName: { lastName: "Tanaka", firstName: "Phone", phoneticLastName: "たなか ふぉん" }, telephones: [{ telephone: "+81 90-4821-1234" }] });
+  expected.tanaka!.push({ id: phone.contactId, name: "たなか ふぉん" });
+  // Another company with the same names, e-mails and phone: its rows share every search key but
+  // the company prefix, and must never be found from sato's.
+  const other = await h.server.directory.createTenant({ name: "Other Company", plan: "core" });
+  await h.server.directory.addMember(other, null, { loginId: "other-admin", email: "admin@other.example", displayName: "Other Admin", role: "admin", password: "other-password-1" });
+  const otherAdmin = await signedIn(h, "admin@other.example", "other-password-1");
+  for (let i = 0; i < 3; i++) {
+    const made = await addManual(otherAdmin, {
+      contactName: { lastName: "田中", firstName: `${i}`, phoneticLastName: "あたなか" },
+      emails: [{ email: `tanaka${i}@example.com` }],
+      telephones: [{ telephone: "+81 90-4821-1234" }],
+    });
+    expect(made.contactId).toBeTruthy();
+  }
 });
 afterAll(async () => {
   await h?.stop();
@@ -69,4 +87,51 @@ describe("search paging through both query paths", () => {
       expect(seen).toEqual(expected["田中"]!.map((e) => e.id).reverse());
     }
   });
+});
+
+describe("every way to a page gives the substring rule's rows", () => {
+  // The repository's walk is sized for 100k contacts; these plans force each way on a small
+  // company: walking only (a stretch longer than the list), collecting at once (a one-row stretch
+  // that may not walk on), and a one-row stretch that may walk on as far as it likes.
+  const plans: [string, WalkPlan][] = [
+    ["walk", { firstRows: 10_000, maxRows: 10_000 }],
+    ["collect", { firstRows: 1, maxRows: 1 }],
+    ["walk on", { firstRows: 1, maxRows: 10_000 }],
+  ];
+  const queries = ["田中", "tanaka", "田", "たなか", "タナカ", "田中 3", "example.com", "4821", "090-4821", "zzqx", "中 "];
+
+  /** The rule as one statement, with no index in the way: sato's live contacts whose folded text or phone digits contain the query. */
+  async function rule(q: string): Promise<string[]> {
+    const db = h.server.db;
+    const satoId = await memberId(h, "sato@demo.example");
+    const [{ tenant_id: tenantId }] = (await db.query<{ tenant_id: string }>("SELECT tenant_id FROM members WHERE id = $1", [satoId])) as [{ tenant_id: string }];
+    const keys = await contactRepository.memberKeys(db, tenantId, satoId);
+    const s = searchQuery(q);
+    const rows = await db.query<{ id: string }>(
+      `SELECT id FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL AND audience && $2::uuid[]
+         AND (strpos(search_text, $3) > 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) d WHERE strpos(search_digits, d) > 0))
+       ORDER BY sort_name COLLATE "C", id`,
+      [tenantId, keys, s.text, s.digits ?? []],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  for (const [name, plan] of plans) {
+    it(`pages every query by ${name} exactly like the rule`, async () => {
+      const satoId = await memberId(h, "sato@demo.example");
+      const [{ tenant_id: tenantId }] = (await h.server.db.query<{ tenant_id: string }>("SELECT tenant_id FROM members WHERE id = $1", [satoId])) as [{ tenant_id: string }];
+      for (const q of queries) {
+        const seen: string[] = [];
+        let after: Keyset | undefined;
+        for (;;) {
+          const rows = await contactRepository.list(h.server.db, { tenantId, memberId: satoId, search: searchQuery(q.trim()), sort: "name", after, limit: 3 }, plan);
+          seen.push(...rows.map((r) => r.id));
+          if (rows.length < 3) break;
+          const last = rows[rows.length - 1]!;
+          after = { key: sortKeyOf(last, "name"), id: last.id };
+        }
+        expect(seen, `${q} by ${name}`).toEqual(await rule(q.trim()));
+      }
+    });
+  }
 });
