@@ -1,6 +1,7 @@
 import { PNG } from "pngjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmulatorControlClient } from "../../src/line-emulator/control-client.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT, signInThroughUi } from "../support/browser.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
@@ -124,6 +125,14 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await line.page.getByLabel("Display name", { exact: true }).fill(renamed);
     await line.page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => line.page.locator("#me-name").textContent()).toBe(renamed);
+    // What is under test: a message from a LINE user whose copy is older than the refresh age (1 s
+    // here) refreshes it. A sync that asked LINE just before the rename (the one opening the room
+    // queued may run late on a busy machine) leaves a copy that is fresh for that second, so the
+    // message is written once the last profile call is older than that.
+    const emu = new EmulatorControlClient(emulatorUrl);
+    const userId = (await emu.users()).find((u) => u.displayName === renamed)!.userId;
+    const lastProfileCall = async () => (await emu.requests()).filter((r) => r.path === `/v2/bot/profile/${userId}`).at(-1)?.at ?? 0;
+    await expect.poll(async () => Date.now() - (await lastProfileCall()) > 1_500, { timeout: 20_000 }).toBe(true);
     await line.page.goto(`${emulatorUrl}/ui/chat/${channelId}`);
     await line.page.getByLabel("Message").fill("名前を変えました");
     await line.page.getByRole("button", { name: "Send", exact: true }).click();
