@@ -14,7 +14,7 @@ import { Problem } from "../http/problem.ts";
 import { z } from "zod";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
-import type { LineMessage } from "../line/client.ts";
+import { retryKeyFor, type LineMessage } from "../line/client.ts";
 import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
 import type { ProfileSync } from "../line/profile-sync.ts";
 import { lineLanguageOf } from "../line/language.ts";
@@ -37,14 +37,8 @@ const ASK_DELAY_MS = 8_000;
 
 /** 24 random bytes: 192 bits, unguessable, URL-safe. */
 const newToken = () => crypto.randomBytes(24).toString("base64url");
-/** A retry key that is the same on every attempt of one job (LINE then answers 409, not a duplicate). */
 const QR_PNG = cpuTask<typeof Images, "qrPngTask">(new URL("./images.ts", import.meta.url), "qrPngTask");
 const CARD_PNG = cpuTask<typeof Images, "businessCardPngTask">(new URL("./images.ts", import.meta.url), "businessCardPngTask");
-
-const retryKeyFor = (seed: string) => {
-  const h = crypto.createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
 
 export interface InvitationDeps {
   db: Database;

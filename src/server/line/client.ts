@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { pipeline, type Readable } from "node:stream";
 import { channelAccessToken, HTTPFetchError, messagingApi } from "@line/bot-sdk";
 import { sizeLimit } from "../files/streaming.ts";
@@ -22,6 +23,16 @@ export const LIVE_ENDPOINTS: LineEndpoints = {
 };
 
 export type LineMessage = messagingApi.Message;
+
+/**
+ * A retry key (a UUID, as LINE wants) that is the same for the same `seed`: a job that derives it
+ * from what it sends, or from its own id, sends once however often it runs — LINE accepts a key
+ * once and answers 409 after.
+ */
+export function retryKeyFor(seed: string): string {
+  const h = crypto.createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 export interface Sender {
   /** ≤ 20 characters; LINE refuses longer names. */
   name?: string;

@@ -1,11 +1,10 @@
-import crypto from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { lineAccess } from "../directory/gate.ts";
 import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import { defineJob } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
-import type { LineClient, LineMessage, Sender } from "../line/client.ts";
+import { retryKeyFor, type LineClient, type LineMessage, type Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
 import { lineRepository, type LineUserRow } from "../line/repository.ts";
 import type { Database } from "../db/database.ts";
@@ -63,12 +62,6 @@ export async function knownLanguage(client: LineClient, lineUser: LineUserRow): 
     return null; // LINE did not answer: the company's language, rather than no card at all
   }
 }
-
-/** The same card once per connection, however often the job runs: LINE accepts a retry key once. */
-const retryKeyFor = (seed: string) => {
-  const h = crypto.createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
 
 /** Everything a LINE user sends out of order waits behind this key: the card comes before the picker. */
 export const lineOutboxKey = (lineUserRowId: string) => `line-out:${lineUserRowId}`;

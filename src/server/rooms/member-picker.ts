@@ -1,11 +1,10 @@
-import crypto from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Queryable } from "../db/database.ts";
 import { directoryRepository, type MemberRow } from "../directory/repository.ts";
 import { defineJob } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
-import type { LineMessage, Sender } from "../line/client.ts";
+import { retryKeyFor, type LineMessage, type Sender } from "../line/client.ts";
 import { lineLanguageOf, type LineLanguage } from "../line/language.ts";
 import { lineRepository } from "../line/repository.ts";
 import { knownLanguage, memberCardMessages, recordAutomatic } from "./member-card.ts";
@@ -69,7 +68,8 @@ export function pickerMessage(friends: { member_id: string; display_name: string
   return { type: "text", text, quickReply: { items } };
 }
 
-const retryKey = () => crypto.randomUUID();
+/** One key per job, the same on each of its attempts: a job retried after a crash that followed LINE's answer sends nothing twice. */
+const retryKeyOf = (kind: string, jobId: number) => retryKeyFor(`${kind}:${jobId}`);
 
 export function createMemberPicker(deps: { channels: ChannelService; senderOf: (member: MemberRow) => Sender; log: Logger; clock: () => Date }) {
   async function context(db: Queryable, lineUserId: string) {
@@ -86,7 +86,7 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
     kind: "rooms.offer-routing",
     payload: z.object({ lineUserId: z.uuid(), offset: z.number().int().min(0).default(0), replyToken: z.string().optional() }),
     outsideTransaction: true,
-    async run({ lineUserId, offset, replyToken }, { db }) {
+    async run({ lineUserId, offset, replyToken }, { db, jobId }) {
       const ctx = await context(db, lineUserId);
       if (!ctx || ctx.channel.mode !== "shared") return;
       const friends = await repo.activeFriendsOf(db, lineUserId);
@@ -96,7 +96,8 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
       const client = ctx.client;
       const messages = [pickerMessage(friends, text, ctx.lang, offset)];
       const to = ctx.lineUser.user_id;
-      const result = replyToken ? await client.reply(replyToken, messages, { fallback: { to, retryKey: retryKey() } }) : await client.push(to, messages, { retryKey: retryKey() });
+      const retryKey = retryKeyOf("rooms.offer-routing", jobId);
+      const result = replyToken ? await client.reply(replyToken, messages, { fallback: { to, retryKey } }) : await client.push(to, messages, { retryKey });
       if (result.state === "failed") deps.log.warn({ lineUserId, reason: result.reason }, "LINE refused the member picker");
     },
   });
@@ -106,7 +107,7 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
     kind: "rooms.member-picked",
     payload: z.object({ lineUserId: z.uuid(), memberId: z.uuid(), replyToken: z.string().optional() }),
     outsideTransaction: true,
-    async run({ lineUserId, memberId, replyToken }, { db }) {
+    async run({ lineUserId, memberId, replyToken }, { db, jobId }) {
       const ctx = await context(db, lineUserId);
       if (!ctx) return;
       const member = await directoryRepository.member(db, ctx.tenant.id, memberId);
@@ -118,8 +119,8 @@ export function createMemberPicker(deps: { channels: ChannelService; senderOf: (
       const client = ctx.client;
       const to = ctx.lineUser.user_id;
       const result = replyToken
-        ? await client.reply(replyToken, messages, { sender, fallback: { to, retryKey: retryKey() } })
-        : await client.push(to, messages, { sender, retryKey: retryKey() });
+        ? await client.reply(replyToken, messages, { sender, fallback: { to, retryKey: retryKeyOf("rooms.member-picked", jobId) } })
+        : await client.push(to, messages, { sender, retryKey: retryKeyOf("rooms.member-picked", jobId) });
       if (result.state === "failed") {
         deps.log.warn({ lineUserId, reason: result.reason }, "LINE refused the picked member's card");
         return;
