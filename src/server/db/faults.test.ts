@@ -2,7 +2,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootServer, type TestServer } from "../../../test/support/server.ts";
 import { TEST_CHANNEL, lineEvent, lineUserId, postWebhook, waitFor, webhookBody } from "../../../test/support/line-webhooks.ts";
-import { isConnectionError } from "./database.ts";
+import { startCoalescingProxy } from "../../../test/support/coalescing-proxy.ts";
+import { isConnectionError, openPostgres } from "./database.ts";
 
 /**
  * DESIGN §7 "a dropped or restarted database gives 503s, then recovery, never an exit", against
@@ -67,6 +68,31 @@ describe.runIf(!!adminUrl)("database faults (PostgreSQL)", () => {
       ...Array.from({ length: 3 }, () => server.db.transaction((tx) => tx.query<{ one: number }>("SELECT 1 AS one"))),
     ]);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+  });
+
+  it("survives a connection whose end arrives in the same read as its readiness (checked out, no statement running yet)", async () => {
+    // The pool stops listening to a connection when it hands it out; the FATAL that follows the
+    // readiness in the same read is then emitted before the borrower can listen. On a busy machine
+    // this happened by itself (an unhandled 57P01 failed CI with every test green).
+    const direct = new URL(server.databaseUrl!);
+    const proxy = await startCoalescingProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(server.databaseUrl!);
+    viaProxy.port = String(proxy.port);
+    const db = await openPostgres(viaProxy.toString(), { poolSize: 2 });
+    try {
+      let terminated: number | undefined;
+      proxy.terminateNextAfterStartup(async (pid) => {
+        await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+        terminated = pid;
+      });
+      // The pool's idle connection takes the first statement; the second opens the armed one.
+      const [, second] = await Promise.all([db.query("SELECT pg_sleep(0.05)"), db.query<{ one: number }>("SELECT 1 AS one")]);
+      expect(terminated).toBeGreaterThan(0);
+      expect(second).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+      await proxy.close();
+    }
   });
 
   it("answers 503 while the database refuses connections, then recovers by itself", async () => {

@@ -38,6 +38,14 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // DROP DATABASE … WITH (FORCE)) emits 'error'; without a listener Node ends the process.
   // The pool has already discarded that connection and opens a new one on the next query.
   pool.on("error", (err) => log?.warn({ err: describe(err) }, "a pooled database connection was closed; it will be replaced"));
+  // The pool stops listening to a connection the moment it hands it out, and a borrower awaiting
+  // pool.connect() starts listening only a microtask later: a FATAL parsed from the same read as
+  // the connection's readiness lands in between and, unheard, ends the process. Every connection
+  // therefore keeps one listener for life; withConnection still learns of the fault, because pg
+  // refuses the next statement ("not queryable") and that connection is then discarded.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => log?.debug({ err: describe(err) }, "a database connection was closed"));
+  });
   // Fail at start, with the server's own message, rather than on the first request.
   await pool.query("select 1").catch(async (err: unknown) => {
     await pool.end();
