@@ -8,7 +8,8 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrate.ts";
 import { directoryRepository } from "./directory/repository.ts";
 import { seedDemo } from "./directory/seed.ts";
-import { createDirectoryService } from "./directory/service.ts";
+import { createAuthCache } from "./directory/auth-cache.ts";
+import { createDirectoryService, type CachedAuth } from "./directory/service.ts";
 import { openFileStore } from "./files/open-store.ts";
 import { createHttpApp } from "./http/app.ts";
 import { closeGracefully } from "./http/graceful-close.ts";
@@ -138,7 +139,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     const { store: files } = lifecycle.own("file store", await openFileStore(config.fileStore), async (f) => f.close());
     const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
-    const directory = createDirectoryService({ db, files, clock, sessionTtlMs: config.sessionTtlMs });
+    const authCache = lifecycle.own("sign-in cache", createAuthCache<CachedAuth>({ db, clock, expiresAt: (c) => c.expiresAt }), (c) => c.stop());
+    await authCache.start();
+    const directory = createDirectoryService({ db, files, clock, sessionTtlMs: config.sessionTtlMs, authCache });
     const demo = await seedIfWanted(config, db, directory);
 
     // LINE (DESIGN §3): the emulator plays LINE on its own origin unless LINE_MODE=live; it is
@@ -208,7 +211,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       log,
     });
     const refreshLineProfile = (lineUserId: string) => line.profiles.refreshOnView(db, lineUserId);
-    const contacts = createContacts({ db, files, clock, log, cpu, refreshLineProfile });
+    const contacts = createContacts({ db, files, clock, log, cpu, refreshLineProfile, authChanged: authCache.invalidate });
     const carddav = createCarddav({ db, clock, serverKey: secretKey, publicBaseUrl });
     // Invitations first: a Message ID befriends before the rooms feature stores the text in the new room.
     line.handlers.register(invitations.lineHandlers);

@@ -19,8 +19,8 @@ type Who = Pick<Auth, "member" | "tenant">;
  * the owner; changing privacy; Trash settings; the audit log. Admins read contacts here, not
  * through the member API, where they are members like any other.
  */
-export function createContactsAdmin(deps: { db: Database; clock: () => Date; files: FileStore; contacts: ContactsService }) {
-  const { db, clock, files, contacts } = deps;
+export function createContactsAdmin(deps: { db: Database; clock: () => Date; files: FileStore; contacts: ContactsService; authChanged: () => void }) {
+  const { db, clock, files, contacts, authChanged } = deps;
   const requireAdmin = (who: Who) => {
     if (who.member.role !== "admin") throw problems.adminRequired();
   };
@@ -114,7 +114,7 @@ export function createContactsAdmin(deps: { db: Database; clock: () => Date; fil
       await db.transaction(async (tx) => {
         await repo.setDefaultAccess(tx, who.tenant.id, { defaultAccess: body.defaultAccessRange, retentionDays: body.trashRetentionDays });
         await writeAudit(tx, { tenantId: who.tenant.id, actorId: who.member.id, action: "contact.settings", targetType: "tenant", targetId: who.tenant.id, detail: body });
-      });
+      }).finally(authChanged);
       return this.settings(who);
     },
 

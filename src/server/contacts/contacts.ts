@@ -19,6 +19,8 @@ export interface ContactsModuleDeps {
   cpu: CpuPool;
   /** Opening a LINE contact refreshes a stale LINE profile in the background (the LINE connector's). */
   refreshLineProfile: (lineUserId: string) => Promise<void>;
+  /** The company's settings are part of every sign-in: the directory forgets its cached ones. */
+  authChanged: () => void;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface ContactsModuleDeps {
 export function createContacts(deps: ContactsModuleDeps) {
   const sync = createContactLineSync(deps);
   const service = createContactsService({ ...deps, queueLinePhoto: sync.queueLinePhoto });
-  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, files: deps.files, contacts: service });
+  const admin = createContactsAdmin({ db: deps.db, clock: deps.clock, files: deps.files, contacts: service, authChanged: deps.authChanged });
   const imports = createContactImports({ db: deps.db, cpu: deps.cpu, clock: deps.clock, contacts: service });
   return {
     service,

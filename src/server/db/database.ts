@@ -26,9 +26,10 @@ export interface Database extends Queryable {
   /**
    * LISTEN on a channel; the callback gets each NOTIFY payload. If the listening connection is
    * lost it is re-opened by itself, and `onReconnect` runs so the owner can catch up on what was
-   * sent meanwhile.
+   * sent meanwhile; `onLost` runs when it drops, for owners that must not trust what they hold
+   * while nobody listens.
    */
-  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void, onLost?: () => void): Promise<Unlisten>;
   /** Whether the database answers a trivial query within `timeoutMs` (health checks). */
   ping(timeoutMs: number): Promise<boolean>;
   /**

@@ -110,8 +110,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       await notifier.notify(pending).catch((err: unknown) => log?.warn({ err: describe(err) }, "notifying listeners after commit failed"));
       return result;
     },
-    async listen(channel, onPayload, onReconnect) {
-      const listener = persistentListener(url, channel, onPayload, onReconnect, log);
+    async listen(channel, onPayload, onReconnect, onLost) {
+      const listener = persistentListener(url, channel, onPayload, onReconnect, onLost, log);
       await listener.started;
       listeners.add(listener);
       return async () => {
@@ -210,6 +210,7 @@ function persistentListener(
   channel: string,
   onPayload: (payload: string) => void,
   onReconnect: (() => void) | undefined,
+  onLost: (() => void) | undefined,
   log: Logger | undefined,
 ) {
   let stopped = false;
@@ -224,6 +225,7 @@ function persistentListener(
       current = undefined;
       c.end().catch(() => undefined);
       if (stopped) return;
+      onLost?.();
       log?.warn({ err: describe(err), channel }, "LISTEN connection lost; re-opening");
       schedule();
     });

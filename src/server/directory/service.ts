@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { CreateMemberBody, LineAccountSettings, LinePolicy, UpdateMemberBody } from "../../shared/directory.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { Database } from "../db/database.ts";
+import type { AuthCache } from "./auth-cache.ts";
 import { sniffImage } from "../files/content-policy.ts";
 import type { FileStore } from "../files/store.ts";
 import { Problem, problems } from "../http/problem.ts";
@@ -20,6 +21,12 @@ export interface Auth {
   sessionTokenHash: string;
 }
 
+/** A cached sign-in: never answered past its session's end. */
+export interface CachedAuth {
+  auth: Auth;
+  expiresAt: Date;
+}
+
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("base64url");
@@ -31,10 +38,18 @@ export interface DirectoryDeps {
   files: FileStore;
   clock: () => Date;
   sessionTtlMs: number;
+  /** Recent sign-ins kept in memory (the server's); without one every request reads its session. */
+  authCache?: AuthCache<CachedAuth>;
 }
 
-export function createDirectoryService({ db, files, clock, sessionTtlMs }: DirectoryDeps) {
+export function createDirectoryService({ db, files, clock, sessionTtlMs, authCache }: DirectoryDeps) {
   const throttle = createSigninThrottle(db, clock);
+  /**
+   * Every write to what authentication reads goes through here: once it has committed (or
+   * failed), this process forgets its cached sign-ins before answering, so the very next request
+   * sees the change; other processes hear it from migration 0025's triggers.
+   */
+  const changesAuth = <T>(write: Promise<T>) => write.finally(() => authCache?.invalidate());
   function requireAdmin(auth: Auth) {
     if (auth.member.role !== "admin") throw problems.adminRequired();
   }
@@ -55,11 +70,11 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
 
   /** actorId null = the operator (admin CLI): the audit row says no member did it. */
   function changePlan(tenantId: string, actorId: string | null, plan: TenantRow["plan"]) {
-    return db.transaction(async (tx) => {
+    return changesAuth(db.transaction(async (tx) => {
       const t = await repo.updateTenant(tx, tenantId, { plan });
       await writeAudit(tx, { tenantId: t.id, actorId, action: "tenant.plan", targetType: "tenant", targetId: t.id, detail: { plan } });
       return t;
-    });
+    }));
   }
 
   return {
@@ -88,13 +103,16 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
 
     async authenticate(token: string): Promise<Auth | undefined> {
       const tokenHash = sha256(token);
-      const row = await repo.sessionMember(db, tokenHash, clock());
-      if (!row) return undefined;
-      const { csrf_token, tenant, ...member } = row;
-      return { member, tenant, csrfToken: csrf_token, sessionTokenHash: tokenHash };
+      const load = async (): Promise<CachedAuth | undefined> => {
+        const row = await repo.sessionMember(db, tokenHash, clock());
+        if (!row) return undefined;
+        const { csrf_token, expires_at, tenant, ...member } = row;
+        return { auth: { member, tenant, csrfToken: csrf_token, sessionTokenHash: tokenHash }, expiresAt: expires_at };
+      };
+      return (await (authCache ? authCache.get(tokenHash, load) : load()))?.auth;
     },
 
-    signOut: (token: string) => repo.deleteSession(db, sha256(token)),
+    signOut: (token: string) => changesAuth(repo.deleteSession(db, sha256(token))),
 
     me(auth: Auth) {
       return { member: auth.member, tenant: auth.tenant, lineAccess: lineAccess(auth.tenant, auth.member), csrfToken: auth.csrfToken };
@@ -150,7 +168,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       if (body.role === "member" && current.role === "admin" && self)
         throw new Problem(409, "admin_role_self", "Cannot remove your own admin role", "Ask another administrator to do this.");
       try {
-        return await db.transaction(async (tx) => {
+        return await changesAuth(db.transaction(async (tx) => {
           const m = await repo.updateMember(tx, auth.tenant.id, id, {
             ...(body.loginId !== undefined && { login_id: body.loginId }),
             ...(body.email !== undefined && { email: body.email }),
@@ -168,7 +186,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
             detail: { fields: Object.keys(body) },
           });
           return m!;
-        });
+        }));
       } catch (err) {
         mapUnique(err);
       }
@@ -184,7 +202,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
       const key = `photos/members/${id}-${crypto.randomBytes(6).toString("hex")}`;
       await files.put(key, bytes);
       const previous = (await memberOrThrow(auth, id)).photo_key;
-      const m = await repo.updateMember(db, auth.tenant.id, id, { photo_key: key });
+      const m = await changesAuth(repo.updateMember(db, auth.tenant.id, id, { photo_key: key }));
       if (previous) await files.remove(previous);
       return m!;
     },
@@ -231,12 +249,12 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         const member = await repo.memberByLogin(db, login.trim().toLowerCase());
         if (!member) throw problems.notFound("Member");
         const passwordHash = await hashPassword(password);
-        await db.transaction(async (tx) => {
+        await changesAuth(db.transaction(async (tx) => {
           await repo.setPasswordHash(tx, member.id, passwordHash);
           await repo.deleteSessionsOf(tx, member.id);
           await repo.clearSigninFailures(tx, memberKey("web", member.id));
           await writeAudit(tx, { tenantId: member.tenant_id, actorId: null, action: "member.password_reset", targetType: "member", targetId: member.id });
-        });
+        }));
         return member;
       },
     },
@@ -251,7 +269,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
             params: { refusal, name: auth.tenant.name },
           });
       }
-      return db.transaction(async (tx) => {
+      return changesAuth(db.transaction(async (tx) => {
         const t = await repo.updateTenant(tx, auth.tenant.id, {
           line_policy: policy.policy,
           line_grant: policy.grant,
@@ -260,7 +278,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         });
         await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.line_policy", targetType: "tenant", targetId: t.id, detail: policy });
         return t;
-      });
+      }));
     },
 
     /**
@@ -269,7 +287,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
      */
     async setLineAccountSettings(auth: Auth, settings: LineAccountSettings) {
       requireAdmin(auth);
-      return db.transaction(async (tx) => {
+      return changesAuth(db.transaction(async (tx) => {
         // Read inside the transaction: the session's copy may predate another administrator's save.
         const before = presentTenant((await repo.tenant(tx, auth.tenant.id)) ?? auth.tenant).lineAccount;
         const t = await repo.updateTenant(tx, auth.tenant.id, {
@@ -283,7 +301,7 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
         if (Object.keys(changed).length)
           await writeAudit(tx, { tenantId: t.id, actorId: auth.member.id, action: "tenant.line_account", targetType: "tenant", targetId: t.id, detail: changed });
         return t;
-      });
+      }));
     },
 
     async setMemberLineAccess(auth: Auth, id: string, allowed: boolean) {
@@ -297,11 +315,11 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs }: Direc
             params: { refusal, name: m.display_name },
           });
       }
-      return db.transaction(async (tx) => {
+      return changesAuth(db.transaction(async (tx) => {
         const row = await repo.updateMember(tx, auth.tenant.id, id, { line_allowed: allowed });
         await writeAudit(tx, { tenantId: auth.tenant.id, actorId: auth.member.id, action: allowed ? "member.line_grant" : "member.line_revoke", targetType: "member", targetId: id });
         return row!;
-      });
+      }));
     },
   };
 }
