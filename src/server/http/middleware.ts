@@ -33,7 +33,9 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
     c.set("auth", undefined);
     const started = performance.now();
     await next();
-    c.header("X-Request-Id", requestId);
+    // Set on the response as it is: c.header() after the handler copies the whole response into a
+    // new one (a web stream and its transfer setup), 3–5 % of a small request's CPU in a profile.
+    c.res.headers.set("X-Request-Id", requestId);
     child.info(
       { method: c.req.method, path: loggablePath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) },
       "request",
