@@ -152,7 +152,7 @@ async function benchDatabase(kind: "pglite" | "postgres") {
 /** The machine's limits for this database, measured now. */
 async function limits(kind: "pglite" | "postgres", where: { dataDir: string; url?: string }, rows: Row[]) {
   const bare = await bareHttpLimit(seconds);
-  rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms)`, ratio: "1.00" });
+  rows.push({ name: "limit: bare HTTP handler", value: `${Math.round(bare.requestsPerSec)} req/s (p99 ${bare.p99Ms} ms; load from a ${bare.generator})`, ratio: "1.00" });
   const limitDb = await openDatabase({ dataDir: path.join(where.dataDir, "limit"), databaseUrl: where.url });
   const inserts = await rawInsertLimit(limitDb, seconds * 1000);
   await limitDb.close();
@@ -174,7 +174,7 @@ async function runApi(kind: "pglite" | "postgres") {
       if (me.non2xx || me.errors) throw new Error(`GET /me failed ${me.non2xx + me.errors} times`);
       rows.push({
         name: "GET /api/v1/me (session lookup + tenant)",
-        value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms)`,
+        value: `${Math.round(me.requestsPerSec)} req/s (p99 ${me.p99Ms} ms; load from a ${me.generator})`,
         ratio: (me.requestsPerSec / bare.requestsPerSec).toFixed(2) + " of bare HTTP",
       });
 
@@ -213,7 +213,7 @@ async function runApi(kind: "pglite" | "postgres") {
       if (hook.non2xx || hook.errors) throw new Error(`webhook failed ${hook.non2xx + hook.errors} times`);
       rows.push({
         name: "POST /line/webhook (verify, store event + job, commit, 200)",
-        value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit)`,
+        value: `${Math.round(hook.requestsPerSec)} acks/s (p99 ${hook.p99Ms} ms vs LINE's 2,000 ms limit; load ${hook.generator})`,
         ratio: `${(hook.requestsPerSec / inserts).toFixed(2)} of raw INSERT, ${(hook.requestsPerSec / bare.requestsPerSec).toFixed(2)} of bare HTTP`,
       });
     } finally {
