@@ -9,6 +9,7 @@ export interface LoadResult {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  generator: "worker thread" | "in-process";
 }
 
 /**
@@ -17,7 +18,7 @@ export interface LoadResult {
  * the route's ratio mostly measured the generator). A load that signs each request in a function
  * cannot cross to a thread and stays in-process (webhooks); the output says which.
  */
-export async function load(opts: autocannon.Options): Promise<LoadResult & { generator: "worker thread" | "in-process" }> {
+export async function load(opts: autocannon.Options): Promise<LoadResult> {
   const inProcess = !!opts.requests?.some((r) => typeof r.setupRequest === "function" || typeof r.onResponse === "function");
   const r = await autocannon({ connections: 10, duration: 5, ...(inProcess ? {} : { workers: 1 }), ...opts });
   return {
