@@ -12,4 +12,7 @@ export default function setup() {
   if (!fs.existsSync("dist/web/index.html")) {
     throw new Error("The web app is not built: run `npm test` (it builds first) or `npm run build:web`.");
   }
+  if (!fs.existsSync("dist/server/main.mjs")) {
+    throw new Error("The server is not built: run `npm test` (it builds first) or `npm run build:server`.");
+  }
 }

@@ -7,9 +7,10 @@ import { freshPostgres, waitFor } from "../../../test/support/line-webhooks.ts";
 import { ApiClient, DEMO_PASSWORD } from "../../../test/support/server.ts";
 
 /**
- * A vCard import survives a SIGKILL: the real server runs as a child process under tsx (as
- * `npm start` runs it, CPU-pool threads included), is killed while an import is half-way, and
- * a restart on the same data finishes it with every card imported exactly once.
+ * A vCard import survives a SIGKILL: the real server runs as a child process from the bundle
+ * `npm start` runs (`npm test` builds it; CPU-pool threads included, which find their task
+ * modules through the bundle's rewritten import.meta.url), is killed while an import is
+ * half-way, and a restart on the same data finishes it with every card imported exactly once.
  */
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-import-crash-"));
@@ -19,7 +20,7 @@ const children: ChildProcess[] = [];
 function startChild(): Promise<{ child: ChildProcess; url: string }> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/server/main.mjs"], {
     cwd: ROOT,
     env: { ...env, PORT: "0", DATA_DIR: dataDir, DEMO_SEED: "1", DEMO_PASSWORD, LOG_LEVEL: "warn", ...(database && { DATABASE_URL: database.url }) },
     stdio: ["ignore", "pipe", "pipe"],
