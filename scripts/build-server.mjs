@@ -2,28 +2,13 @@
 // build, so a start loads one file instead of transpiling ~200 TypeScript modules through tsx's
 // loader hooks on every start (most of a restart's time; issue 13 wants a restart under 3 s).
 // `--force` builds anyway. Plain JavaScript: it runs before anything could compile TypeScript.
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildIfStale } from "./source-hash.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outFile = path.join(root, "dist/server/main.mjs");
-const stampFile = path.join(root, "dist/.server-source-hash");
-const inputs = ["src/server", "src/shared", "src/line-emulator", "scripts/build-server.mjs", "package-lock.json"];
-
-function* files(p) {
-  const stat = fs.statSync(p);
-  if (!stat.isDirectory()) return yield p;
-  for (const name of fs.readdirSync(p).sort()) yield* files(path.join(p, name));
-}
-
-function sourceHash() {
-  const hash = crypto.createHash("sha256");
-  for (const input of inputs)
-    for (const file of files(path.join(root, input))) hash.update(path.relative(root, file)).update("\0").update(fs.readFileSync(file)).update("\0");
-  return hash.digest("hex");
-}
 
 /**
  * Modules find their neighbours through import.meta.url (the migrations folder, CPU-pool task
@@ -42,22 +27,25 @@ const sourceUrls = {
   },
 };
 
-const wanted = sourceHash();
-const built = fs.existsSync(outFile) && fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8") : "";
-if (process.argv.includes("--force") || built !== wanted) {
-  const { build } = await import("esbuild");
-  await build({
-    entryPoints: [path.join(root, "src/server/main.ts")],
-    outfile: outFile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    sourcemap: "linked",
-    logLevel: "warning",
-    plugins: [sourceUrls],
-  });
-  fs.writeFileSync(stampFile, wanted);
-  console.log("server built into dist/server");
-}
+const built = await buildIfStale({
+  root,
+  inputs: ["src/server", "src/shared", "src/line-emulator", "scripts/build-server.mjs", "package-lock.json"],
+  output: outFile,
+  stampFile: path.join(root, "dist/.server-source-hash"),
+  async build() {
+    const { build } = await import("esbuild");
+    await build({
+      entryPoints: [path.join(root, "src/server/main.ts")],
+      outfile: outFile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      sourcemap: "linked",
+      logLevel: "warning",
+      plugins: [sourceUrls],
+    });
+  },
+});
+if (built) console.log("server built into dist/server");
