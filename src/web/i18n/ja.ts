@@ -1,3 +1,4 @@
+import { PREVIEW_KINDS } from "../../shared/rooms.ts";
 import type { Messages } from "./en.ts";
 
 export const ja: Messages = {
@@ -43,7 +44,7 @@ export const ja: Messages = {
     emptyContacts: "LINE の連絡先はまだありません — トークルームから追加した LINE ユーザーがここに表示されます",
   },
   rooms: {
-    previewKind: { sticker: "[スタンプ]", image: "[画像]", video: "[動画]", audio: "[音声]", file: "[ファイル]", location: "[位置情報]" },
+    previewKind: PREVIEW_KINDS.ja,
     listLabel: "トークルーム",
     search: "LINEの名前で検索",
     filterLabel: "表示",

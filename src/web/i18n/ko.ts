@@ -1,3 +1,4 @@
+import { PREVIEW_KINDS } from "../../shared/rooms.ts";
 import type { Messages } from "./en.ts";
 
 export const ko: Messages = {
@@ -43,7 +44,7 @@ export const ko: Messages = {
     emptyContacts: "아직 LINE 연락처가 없습니다 — 대화방에서 추가한 LINE 사용자가 여기에 표시됩니다",
   },
   rooms: {
-    previewKind: { sticker: "[스티커]", image: "[이미지]", video: "[동영상]", audio: "[음성]", file: "[파일]", location: "[위치]" },
+    previewKind: PREVIEW_KINDS.ko,
     listLabel: "대화방",
     search: "LINE 이름으로 검색",
     filterLabel: "표시",
