@@ -486,6 +486,7 @@ export const en = {
     progress: "{{done}} of {{total}} cards done",
     leaveHint: "You can leave this screen: the import goes on, and its report will be here when you come back.",
     importTitle: "Import of {{file}}",
+    failed: "The import stopped at card {{next}} of {{total}} and cannot go on: the {{left}} cards from there were not imported. Import a file with only those cards to add them.",
     importedCount_one: "{{count}} contact imported",
     importedCount_other: "{{count}} contacts imported",
     skippedCount_one: "{{count}} card skipped",

@@ -486,6 +486,7 @@ export const ja: Messages = {
     progress: "{{total}} 件中 {{done}} 件完了",
     leaveHint: "この画面を離れてもインポートは続きます。戻ると結果がここに表示されます。",
     importTitle: "{{file}} のインポート結果",
+    failed: "インポートは {{total}} 件中 {{next}} 件目で停止し、続行できません。そこから先の {{left}} 件はインポートされていません。追加するには、それらのカードだけのファイルをインポートしてください。",
     importedCount_one: "{{count}} 件の連絡先をインポートしました",
     importedCount_other: "{{count}} 件の連絡先をインポートしました",
     skippedCount_one: "{{count}} 件のカードをスキップしました",
