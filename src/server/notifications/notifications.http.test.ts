@@ -207,4 +207,24 @@ describe("e-mail digest", () => {
       await kim.put("/api/v1/me/notifications", DEFAULTS);
     }
   });
+
+  it("words a room whose last message is a sticker in the digest's language", async () => {
+    const kim = await signedIn(server, "kim@demo.example");
+    const kimEmail = (await kim.get("/api/v1/me")).json.member.email as string;
+    const friend = await lineFriendOf(kim, "Sticker Friend");
+    expect((await kim.put("/api/v1/me/notifications", { ...DEFAULTS, digestMinutes: 15, language: "ko" })).status).toBe(200);
+    await emulatorOf(server).sendMessage(friend.userId, channelId, { type: "sticker", packageId: "446", stickerId: "1990" });
+    await server.worker.drain();
+    const mails = () => mailRepository.list(server.db, { to: kimEmail }).then((all) => all.filter((m) => m.text?.includes("• Sticker Friend")));
+    aheadMs = 16 * 60_000;
+    try {
+      await runDigest();
+      await expect.poll(mails, { timeout: 15_000 }).toHaveLength(1);
+      const [mail] = await mails();
+      expect(mail!.text).toContain("• Sticker Friend (읽지 않은 메시지 1개)\n  [스티커]\n");
+    } finally {
+      aheadMs = 0;
+      await kim.put("/api/v1/me/notifications", DEFAULTS);
+    }
+  });
 });
