@@ -197,10 +197,13 @@ export const BulkResultSchema = z.object({
  * `skipped` lists each card that did not become a contact — its 0-based position in the file, its
  * FN (formatted name, "" when it has none) and why; cards that did are only counted, as a
  * 10,000-card report would otherwise be mostly ids.
+ * `failed`: the import stopped for good after `done` cards (its job used up its retries); the cards
+ * before were imported, the rest were not, and importing the file again brings them in — the cards
+ * already imported then come in a second time.
  */
 export const ContactImportSchema = z.object({
   importId: z.string().uuid(),
-  state: z.enum(["running", "finished"]),
+  state: z.enum(["running", "finished", "failed"]),
   total: z.number().int(),
   done: z.number().int(),
   imported: z.number().int(),

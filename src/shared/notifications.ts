@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LocaleSchema } from "./invitations.ts";
+import { MessageTypeSchema } from "./rooms.ts";
 
 /** How long a room may stay unread before it is in an e-mail digest; null = no digest. */
 export const DIGEST_MINUTES = [15, 30, 60, 120] as const;
@@ -21,6 +22,8 @@ export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
 export const PushSubscriptionBody = z.object({
   endpoint: z.string().url().max(2000),
   keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }),
+  /** The language this device's web app shows: its pushes are written in it (English when not said). */
+  language: LocaleSchema.default("en"),
 });
 export type PushSubscriptionInput = z.infer<typeof PushSubscriptionBody>;
 
@@ -45,3 +48,10 @@ export const MessageNoticeSchema = z.object({
   body: z.string(),
 });
 export type MessageNotice = z.infer<typeof MessageNoticeSchema>;
+
+/**
+ * The `message.created` event of a LINE user's message. Its `body` is the language-free preview (a
+ * text, a file's name, or nothing) with the message's `type`: each web app words the kind in its
+ * own language (previewLine) before showing the notification. Events stored before `type` have none.
+ */
+export const InboundMessageEventSchema = MessageNoticeSchema.extend({ inbound: z.literal(true), type: MessageTypeSchema.optional() });

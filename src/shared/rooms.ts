@@ -1,6 +1,29 @@
 import { z } from "zod";
+import type { Locale } from "./invitations.ts";
 
 export const MessageTypeSchema = z.enum(["text", "sticker", "image", "video", "audio", "file", "location"]);
+export type RoomMessageType = z.infer<typeof MessageTypeSchema>;
+
+/**
+ * The words for a message kind that has no text of its own, in each language. One table for every
+ * place a message is announced — the room list (web i18n), desktop notifications, Web Push and the
+ * digest mail — so "[Image]" never reaches a Japanese or Korean reader in English.
+ */
+export const PREVIEW_KINDS: Record<Locale, Record<Exclude<RoomMessageType, "text">, string>> = {
+  en: { sticker: "[Sticker]", image: "[Image]", video: "[Video]", audio: "[Audio]", file: "[File]", location: "[Location]" },
+  ja: { sticker: "[スタンプ]", image: "[画像]", video: "[動画]", audio: "[音声]", file: "[ファイル]", location: "[位置情報]" },
+  ko: { sticker: "[스티커]", image: "[이미지]", video: "[동영상]", audio: "[음성]", file: "[파일]", location: "[위치]" },
+};
+
+/**
+ * A message's preview line in a language: a text as it is; any other kind worded ("[File]"), then
+ * its language-free preview (a file's name, a place's title) if it has one.
+ */
+export function previewLine(type: RoomMessageType, preview: string, locale: Locale): string {
+  if (type === "text") return preview;
+  const kind = PREVIEW_KINDS[locale][type];
+  return preview ? `${kind} ${preview}` : kind;
+}
 
 export const RoomLineUserSchema = z.object({
   id: z.string().uuid(),

@@ -2,7 +2,10 @@ import fs from "node:fs/promises";
 import type { Browser, Download, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
-import { bootServer, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
+import { bootServer, DEMO_PASSWORD, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
+import { en } from "../../src/web/i18n/en.ts";
+import { ja } from "../../src/web/i18n/ja.ts";
+import { ko } from "../../src/web/i18n/ko.ts";
 
 // Issue 6 in the web app: a contact entered by hand (an e-mail or a phone required), vCard import
 // with a per-card report, vCard export of a selection and of one contact as real downloads, and
@@ -22,6 +25,7 @@ beforeAll(async () => {
   const members = await sato.get("/api/v1/members");
   expect(members.status).toBe(200);
   kimId = members.json.items.find((m: { email: string }) => m.email === "kim@demo.example").id;
+  await server.db.query("CREATE FUNCTION refuse_stopped() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused card %', NEW.first_name; END $$");
 }, BOOT_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -30,6 +34,7 @@ afterAll(async () => {
 });
 
 type Viewport = { width: number; height: number } | undefined;
+const LOCALES = { en, ja, ko } as const;
 const toast = (page: Page, text: string) => page.getByRole("status").getByText(text);
 const contactLink = (list: Locator, name: string) => list.getByRole("link", { name: new RegExp(`^${name}`) });
 
@@ -175,6 +180,66 @@ async function bulkImport(tag: string, viewport: Viewport, skipEvery: number) {
   }
 }
 
+/**
+ * An import that stops for good (its job failed on every attempt) says so in the member's language,
+ * with how far it got, instead of a progress bar that never moves again. The database refuses one
+ * card's contact on every attempt: a trigger stands in for any error that repeats.
+ */
+async function failedImport(lang: keyof typeof LOCALES, viewport: Viewport) {
+  const L = LOCALES[lang];
+  const tag = `Stopped${lang.toUpperCase()}`;
+  const count = 250;
+  await server.db.query(
+    `CREATE TRIGGER refuse_stopped BEFORE INSERT ON contacts FOR EACH ROW WHEN (NEW.last_name = 'Bulk ${tag}' AND NEW.first_name = '230') EXECUTE FUNCTION refuse_stopped()`,
+  );
+  const context = await newContext(browser, server.url, { ...(viewport && { viewport }), locale: { en: "en-US", ja: "ja-JP", ko: "ko-KR" }[lang] });
+  try {
+    const page = await context.newPage();
+    await page.goto("/signin");
+    await page.locator('input[name="login"]').fill("sato@demo.example");
+    await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: L.signIn.submit }).click();
+    await page.getByRole("navigation", { name: L.nav.label }).waitFor();
+    await page.goto("/contacts");
+    const list = page.getByRole("region", { name: L.contacts.listLabel });
+    const fileName = `stopped-${lang}.vcf`;
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), list.getByRole("button", { name: L.contactsInterop.importButton }).click()]);
+    await chooser.setFiles({ name: fileName, mimeType: "text/vcard", buffer: Buffer.from(bulkCards(tag, count, count + 1)) });
+    const report = list.getByRole("region", { name: L.contactsInterop.importTitle.replace("{{file}}", fileName) });
+    await report.getByRole("progressbar").waitFor();
+
+    // The first attempt fails and is retried later; the queue's last one is made due now.
+    const job = "kind = 'contacts.import' AND payload->>'importId' = (SELECT id::text FROM contact_imports WHERE source LIKE $1)";
+    await expect
+      .poll(async () => (await server.db.query<{ last_error: string | null }>(`SELECT last_error FROM jobs WHERE ${job}`, [`%${tag}%`]))[0]?.last_error ?? "", { timeout: 60_000 })
+      .toContain("refused");
+    await server.db.query(`UPDATE jobs SET max_attempts = attempts + 1, run_at = now() WHERE ${job}`, [`%${tag}%`]);
+
+    const alert = report.getByRole("alert");
+    await alert.waitFor({ timeout: 60_000 });
+    const done = Number(await page.evaluate(async () => {
+      const id = (JSON.parse(localStorage.getItem("tsunagu.contactImport") ?? "{}") as { importId?: string }).importId;
+      return ((await (await fetch(`/api/v1/contacts/imports/${id}`)).json()) as { done: number }).done;
+    }));
+    expect(done).toBeGreaterThanOrEqual(200);
+    expect(await alert.innerText()).toBe(
+      L.contactsInterop.failed.replace("{{next}}", String(done + 1)).replace("{{total}}", String(count)).replace("{{left}}", String(count - done)),
+    );
+    await report.getByText(L.contactsInterop.importedCount_other.replace("{{count}}", String(done))).waitFor();
+    expect(await report.getByRole("progressbar").count()).toBe(0);
+    await list.getByRole("button", { name: L.contactsInterop.importButton }).waitFor();
+    if (viewport) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+    const dir = process.env.E2E_SCREENSHOT_DIR;
+    if (dir) await page.screenshot({ path: `${dir}/import-failed-${lang}-${viewport ? "phone" : "pc"}.png` });
+
+    await report.getByRole("button", { name: L.common.dismiss }).click();
+    expect(await report.count()).toBe(0);
+  } finally {
+    await context.close();
+    await server.db.query("DROP TRIGGER refuse_stopped ON contacts");
+  }
+}
+
 /** Kim's open list follows Sato's sharing: the contact appears when shared, and goes when narrowed. */
 async function liveSharing(tag: string, viewport: Viewport) {
   const name = `Live ${tag}`;
@@ -235,6 +300,18 @@ describe("Contacts: by hand, vCard and live", () => {
 
   it("mobile: the same large import on a phone, with more skipped cards than the report lists", { timeout: 180_000 }, async () => {
     await bulkImport("Phone", MOBILE_VIEWPORT, 10);
+  });
+
+  it("PC: an import that stops for good says where, in English", { timeout: 180_000 }, async () => {
+    await failedImport("en", undefined);
+  });
+
+  it("phone: the same in Japanese", { timeout: 180_000 }, async () => {
+    await failedImport("ja", MOBILE_VIEWPORT);
+  });
+
+  it("PC: and in Korean", { timeout: 180_000 }, async () => {
+    await failedImport("ko", undefined);
   });
 
   it("PC: a contact shared with Kim appears in her open list, and goes when Sato narrows it", { timeout: JOURNEY_TIMEOUT_MS }, async () => {

@@ -26,6 +26,7 @@ let server: TestServer;
 let browser: Browser;
 let contactId: string;
 let roomId: string;
+let lineUserId: string;
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 beforeAll(async () => {
@@ -35,6 +36,7 @@ beforeAll(async () => {
   const emu = emulatorOf(server);
   const picture = Buffer.from(TINY_PNG([20, 120, 220])).toString("base64");
   const user = await emu.createUser({ displayName: LINE_NAME, pictureBase64: picture, pictureContentType: "image/png" });
+  lineUserId = user.userId;
   for (const member of [kim, sato]) {
     const added = await addFriendThroughLink((await member.get("/api/v1/invitations/me")).json.url, user.userId);
     expect(added.status).toBe(302);
@@ -136,6 +138,10 @@ async function signIn(page: Page, L: Messages, login: string) {
   await page.getByRole("navigation", { name: L.nav.label }).waitFor();
 }
 
+/** Open real-time streams of a member's web apps. */
+const liveStreams = async (login: string) =>
+  (await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM live_streams s JOIN members m ON m.id = s.member_id WHERE m.email = $1", [login]))[0]!.n;
+
 const cases = (["ja", "ko"] as const).flatMap((lang) => [
   { lang, device: "pc", viewport: PC_VIEWPORT },
   { lang, device: "phone", viewport: MOBILE_VIEWPORT },
@@ -148,6 +154,7 @@ describe("journeys in Japanese and Korean", () => {
       const fragments = untranslatedFragments(L);
       const findings: string[] = [];
       const at = (screen: string) => `${lang}-${device}-${screen}`;
+      await expect.poll(() => liveStreams("sato@demo.example"), { timeout: 15_000 }).toBe(0);
       const context = await newContext(browser, server.url, { viewport, locale: lang === "ja" ? "ja-JP" : "ko-KR" });
       try {
         const page = await context.newPage();
@@ -161,6 +168,25 @@ describe("journeys in Japanese and Korean", () => {
         await checkScreen(page, at("signin-refused"), fragments, findings);
 
         await signIn(page, L, "sato@demo.example");
+
+        // On another page, the LINE user sends a sticker: a notification worded in the member's
+        // language, and the Message tab's badge and the title count the unread messages.
+        await context.grantPermissions(["notifications"], { origin: server.url });
+        await page.getByRole("navigation", { name: L.nav.label }).getByRole("link", { name: L.nav.contacts }).click();
+        await page.waitForURL(/\/contacts/);
+        await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+        // The page's event stream is open (the previous journey's closed with its browser).
+        await expect.poll(() => liveStreams("sato@demo.example"), { timeout: 15_000 }).toBe(1);
+        await emulatorOf(server).sendMessage(lineUserId, server.demoLineChannelId!, { type: "sticker", packageId: "446", stickerId: "1989" });
+        const shown = () =>
+          page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
+        await expect.poll(shown, { timeout: 20_000 }).toContainEqual({ title: LINE_NAME, body: L.rooms.previewKind.sticker, tag: `room-${roomId}` });
+        const unread = await page.evaluate(async () => ((await (await fetch("/api/v1/me/unread")).json()) as { total: number }).total);
+        expect(unread).toBeGreaterThan(0);
+        await expect.poll(() => page.title()).toBe(`(${unread}) Tsunagu`);
+        await expect.poll(() => page.getByRole("navigation", { name: L.nav.label }).locator(".nav-badge").innerText()).toBe(String(unread));
+        await checkScreen(page, at("contacts-unread"), fragments, findings);
+
         await page.goto("/message");
         const rooms = page.getByRole("region", { name: L.rooms.listLabel });
         const roomLink = rooms.getByRole("link", { name: new RegExp(`^${LINE_NAME}`) });

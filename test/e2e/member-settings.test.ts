@@ -2,10 +2,11 @@ import { PNG } from "pngjs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, newContext, signInThroughUi } from "../support/browser.ts";
+import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
-// Granting LINE by member (with LINE's name refusal shown on the member's row) and a member
-// editing their own profile, in real Chromium against a real server.
+// Granting LINE by member (with LINE's name refusal shown on the member's row), a member editing
+// their own profile, and their notification settings, in real Chromium against a real server.
 
 let server: TestServer;
 let browser: Browser;
@@ -72,6 +73,70 @@ describe("member settings in the web app", () => {
       expect(await bob.getAttribute("aria-checked")).toBe("false");
       // Only that row carries the error.
       expect(await line.getByRole("alert").count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("Me → Notifications: with desktop notifications and the sound off a LINE message only raises the badge; on again, both come back", { timeout: 90_000 }, async () => {
+    const smith = await signedIn(server, "smith@demo.example");
+    const friends = [];
+    for (const displayName of ["Quiet Friend", "Loud Friend"]) {
+      const user = await emulatorOf(server).createUser({ displayName, language: "en" });
+      expect((await addFriendThroughLink((await smith.get("/api/v1/invitations/me")).json.url, user.userId)).status).toBe(302);
+      friends.push(user.userId);
+    }
+    await server.worker.drain();
+    const say = (userId: string, text: string) => emulatorOf(server).sendMessage(userId, server.demoLineChannelId!, { type: "text", text });
+    const context = await newContext(browser, server.url);
+    try {
+      await context.grantPermissions(["notifications"], { origin: server.url });
+      // Each note of the chime is an oscillator: counted, since headless Chromium has no speaker to listen to.
+      await context.addInitScript(() => {
+        const w = window as unknown as { oscillators: number };
+        w.oscillators = 0;
+        const create = AudioContext.prototype.createOscillator;
+        AudioContext.prototype.createOscillator = function (this: AudioContext) {
+          w.oscillators += 1;
+          return create.call(this);
+        };
+      });
+      const page = await context.newPage();
+      await signInThroughUi(page, "smith@demo.example");
+      await page.goto("/me");
+      const section = page.getByRole("region", { name: "Notifications" });
+      const saved = async () => (await smith.get("/api/v1/me/notifications")).json as { desktop: boolean; sound: boolean };
+      // The boxes show what the server saved: each click is followed by the save it sends.
+      const desktop = section.getByLabel("Show desktop notifications");
+      const sound = section.getByLabel("Play a sound");
+      const toggle = async (box: typeof desktop, on: boolean) => {
+        await box.click();
+        await expect.poll(() => box.isChecked()).toBe(on);
+        await expect.poll(() => box.isEnabled()).toBe(true);
+      };
+      await toggle(desktop, false);
+      await toggle(sound, false);
+      await expect.poll(saved).toMatchObject({ desktop: false, sound: false });
+
+      const oscillators = () => page.evaluate(() => (window as unknown as { oscillators: number }).oscillators);
+      const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.title));
+      const badge = page.getByRole("navigation", { name: "Main" }).locator(".nav-badge");
+      const streams = async () =>
+        (await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM live_streams s JOIN members m ON m.id = s.member_id WHERE m.email = 'smith@demo.example'"))[0]!.n;
+      await expect.poll(streams, { timeout: 15_000 }).toBe(1);
+      await say(friends[0]!, "Shh");
+      await badge.getByText("1", { exact: true }).waitFor({ timeout: 20_000 });
+
+      // Both on again: the next message is announced and chimes. The quiet one, earlier on the same stream, never was.
+      await toggle(desktop, true);
+      await toggle(sound, true);
+      await expect.poll(saved).toMatchObject({ desktop: true, sound: true });
+      // Ticking the box lets the member hear the chime once (two notes).
+      expect(await oscillators()).toBe(2);
+      await say(friends[1]!, "Hello!");
+      await expect.poll(shown, { timeout: 20_000 }).toEqual(["Loud Friend"]);
+      await expect.poll(oscillators).toBe(4);
+      await badge.getByText("2", { exact: true }).waitFor();
     } finally {
       await context.close();
     }

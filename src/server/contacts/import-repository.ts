@@ -16,7 +16,7 @@ export interface ContactImportRow {
   done: number;
   failed: number;
   report: SkippedCard[];
-  state: "running" | "finished";
+  state: "running" | "finished" | "failed";
   created_at: Date;
   finished_at: Date | null;
 }
@@ -24,7 +24,7 @@ export interface ContactImportRow {
 // Every column but the uploaded text, which only the import's own chunks read.
 const COLUMNS = "id, tenant_id, member_id, total, done, failed, report, state, created_at, finished_at";
 
-/** SQL of contact_imports (migration 0013). */
+/** SQL of contact_imports (migrations 0013, 0024). */
 export const contactImportRepository = {
   async create(tx: Queryable, r: { tenantId: string; memberId: string; source: string; total: number; at: Date }): Promise<ContactImportRow> {
     const [row] = await tx.query<ContactImportRow>(
@@ -54,6 +54,16 @@ export const contactImportRepository = {
   /** The import, locked for the rest of the chunk's transaction. */
   async lock(tx: Queryable, id: string): Promise<ContactImportRow | undefined> {
     const [row] = await tx.query<ContactImportRow>(`SELECT ${COLUMNS} FROM contact_imports WHERE id = $1 FOR UPDATE`, [id]);
+    return row;
+  },
+
+  /** Ends a running import short of its last card; its uploaded text goes. Undefined when it had ended already. */
+  async fail(db: Queryable, id: string, at: Date): Promise<ContactImportRow | undefined> {
+    const [row] = await db.query<ContactImportRow>(
+      `UPDATE contact_imports SET state = 'failed', finished_at = $2, updated_at = $2, source = NULL
+       WHERE id = $1 AND state = 'running' RETURNING ${COLUMNS}`,
+      [id, at],
+    );
     return row;
   },
 

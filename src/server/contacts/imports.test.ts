@@ -110,6 +110,56 @@ describe("vCard import in the background", () => {
     }
   });
 
+  it("ends as failed, saying how far it got, when its job keeps failing until the queue gives up", async () => {
+    // The database refuses card 210's contact on every attempt: a trigger stands in for any error that repeats.
+    const db = h.server.db;
+    await db.query("CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room for card %', NEW.first_name; END $$");
+    await db.query("CREATE TRIGGER refuse_doomed BEFORE INSERT ON contacts FOR EACH ROW WHEN (NEW.last_name = 'Doomed' AND NEW.first_name = '210') EXECUTE FUNCTION refuse_doomed()");
+    try {
+      const total = IMPORT_CHUNK_CARDS + 50;
+      const started = await post(sato, cards("Doomed", total));
+      expect(started.status).toBe(202);
+      const { importId } = started.json;
+      const job = async () =>
+        (await db.query<{ attempts: number; state: string; last_error: string | null }>("SELECT attempts, state, last_error FROM jobs WHERE kind = 'contacts.import' AND payload->>'importId' = $1", [importId]))[0];
+
+      // A failed attempt is retried later, and meanwhile the import still runs.
+      await expect.poll(async () => (await job())?.last_error ?? "", { timeout: 60_000 }).toContain("no room for card 210");
+      expect((await sato.get(`/api/v1/contacts/imports/${importId}`)).json.state).toBe("running");
+
+      // The queue's last attempt (the job's attempts used up but one) fails as well: the importer hears it ended.
+      const seen = await readEvents(
+        `${h.url}/api/v1/events`,
+        sato.cookie,
+        (ev) => ev.event === "contact_import.progress" && (ev.data as { state: string }).state !== "running",
+        {
+          timeoutMs: 60_000,
+          onOpen: async () => {
+            await db.query("UPDATE jobs SET max_attempts = attempts + 1, run_at = now() WHERE kind = 'contacts.import' AND payload->>'importId' = $1", [importId]);
+            await h.drain();
+          },
+        },
+      );
+      expect(seen.at(-1)!.data).toMatchObject({ importId, state: "failed", total });
+      expect(await job()).toMatchObject({ state: "dead" });
+
+      // Cards before 210 were taken (a transaction's worth at most short of it); none after.
+      const report = (await sato.get(`/api/v1/contacts/imports/${importId}`)).json;
+      expect(report).toMatchObject({ state: "failed", total, failed: 4, finishedAt: expect.any(String) });
+      expect(report.done).toBeGreaterThanOrEqual(IMPORT_CHUNK_CARDS);
+      expect(report.done).toBeLessThanOrEqual(210);
+      expect(report.imported).toBe(report.done - 4);
+      expect(await importedBy(importId)).toBe(report.done - 4);
+      expect(await count("SELECT count(*) AS n FROM contacts WHERE last_name = 'Doomed'", [])).toBe(report.done - 4);
+      // Its uploaded text is dropped, and nothing is left queued for it.
+      expect(await count("SELECT count(*) AS n FROM contact_imports WHERE id = $1 AND source IS NULL", [importId])).toBe(1);
+      expect(await count("SELECT count(*) AS n FROM jobs WHERE payload->>'importId' = $1 AND state <> 'dead'", [importId])).toBe(0);
+    } finally {
+      await db.query("DROP TRIGGER refuse_doomed ON contacts");
+      await db.query("DROP FUNCTION refuse_doomed()");
+    }
+  });
+
   it("is the importer's own: another member gets 404, and an empty file is refused before anything is queued", async () => {
     const started = await post(sato, cards("Mine", 1));
     expect(started.status).toBe(202);

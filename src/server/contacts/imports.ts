@@ -78,9 +78,33 @@ export function createContactImports(deps: ContactImportDeps) {
    */
   /**
    * Outside the queue's transaction: the chunk opens its own after the parse, so PGlite's one
-   * connection is not held while a worker thread parses.
+   * connection is not held while a worker thread parses. When the last attempt throws too, the
+   * import is marked failed before the queue parks the job: left `running`, it would say so forever.
    */
-  const importJob = defineJob({ kind: "contacts.import", payload: ContactImportJobPayload, outsideTransaction: true, run: runChunk });
+  const importJob = defineJob({
+    kind: "contacts.import",
+    payload: ContactImportJobPayload,
+    outsideTransaction: true,
+    async run(payload, { lastAttempt }) {
+      try {
+        await runChunk(payload);
+      } catch (err) {
+        if (lastAttempt) await work.transaction((tx) => fail(tx, payload.importId));
+        throw err;
+      }
+    },
+  });
+
+  async function fail(tx: Queryable, importId: string) {
+    const row = await repo.fail(tx, importId, clock());
+    if (!row) return;
+    await publish(tx, {
+      tenantId: row.tenant_id,
+      memberIds: [row.member_id],
+      type: CONTACT_IMPORT_PROGRESS,
+      data: { importId, state: row.state, total: row.total, done: row.done, failed: row.failed },
+    });
+  }
 
   async function commitSome(tx: Queryable, importId: string, from: number, cards: (ParsedCard & { name: string })[]): Promise<number | null> {
     const row = await repo.lock(tx, importId);

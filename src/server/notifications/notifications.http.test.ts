@@ -33,11 +33,11 @@ async function lineFriendOf(member: ApiClient, name: string) {
   return { userId: user.userId, roomId: rooms.find((r) => r.lineUser.displayName === name)!.id };
 }
 
-/** This client's device subscribed at the local push service with the server's VAPID key. */
-async function subscribeDevice(member: ApiClient) {
+/** This client's device subscribed at the local push service with the server's VAPID key (in its web app's language, if given). */
+async function subscribeDevice(member: ApiClient, language?: "en" | "ja" | "ko") {
   const { publicKey } = (await member.get("/api/v1/push/key")).json;
   const sub = await push.subscribe(publicKey);
-  expect((await member.put("/api/v1/push/subscription", { endpoint: sub.endpoint, keys: sub.keys })).status).toBe(204);
+  expect((await member.put("/api/v1/push/subscription", { endpoint: sub.endpoint, keys: sub.keys, ...(language && { language }) })).status).toBe(204);
   return sub;
 }
 
@@ -107,6 +107,37 @@ describe("Web Push", () => {
     expect(JSON.parse(only!)).toEqual({ roomId: friend.roomId, messageId: expect.any(String), title: "Pushing Friend", body: "while closed" });
   });
 
+  it("words a photo, a sticker or a file in each device's language", async () => {
+    // One member on three devices: a Japanese phone, a Korean tablet, and one registered without a language.
+    const [ja, ko, unsaid] = await Promise.all([1, 2, 3].map(() => signedIn(server, "smith@demo.example")));
+    const smithId = (await ja!.get("/api/v1/me")).json.member.id as string;
+    const devices = { ja: await subscribeDevice(ja!, "ja"), ko: await subscribeDevice(ko!, "ko"), en: await subscribeDevice(unsaid!) };
+    const friend = await lineFriendOf(ja!, "Media Friend");
+    await expect.poll(() => liveStreams(smithId), { timeout: 15_000 }).toBe(0);
+    const emu = emulatorOf(server);
+    const bodies = async (lang: keyof typeof devices) => (await push.notifications(devices[lang].clientHash)).map((n) => JSON.parse(n).body as string);
+    const sendAndWait = async (message: Parameters<typeof emu.sendMessage>[2], count: number) => {
+      await emu.sendMessage(friend.userId, channelId, message);
+      await server.worker.drain();
+      for (const lang of ["ja", "ko", "en"] as const) await expect.poll(() => bodies(lang), { timeout: 15_000 }).toHaveLength(count);
+    };
+
+    const pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    await sendAndWait({ type: "image", contentBase64: pixel, contentType: "image/png" }, 1);
+    await sendAndWait({ type: "sticker", packageId: "446", stickerId: "1990" }, 2);
+    await sendAndWait({ type: "file", contentBase64: Buffer.from("%PDF-1.4\n").toString("base64"), contentType: "application/pdf", fileName: "見積書.pdf" }, 3);
+    expect(await bodies("ja")).toEqual(["[画像]", "[スタンプ]", "[ファイル] 見積書.pdf"]);
+    expect(await bodies("ko")).toEqual(["[이미지]", "[스티커]", "[파일] 見積書.pdf"]);
+    expect(await bodies("en")).toEqual(["[Image]", "[Sticker]", "[File] 見積書.pdf"]);
+
+    // Switching the web app to Korean registers the device again: its next push is in Korean.
+    expect((await ja!.put("/api/v1/push/subscription", { endpoint: devices.ja.endpoint, keys: devices.ja.keys, language: "ko" })).status).toBe(204);
+    await sendAndWait({ type: "sticker", packageId: "446", stickerId: "1988" }, 4);
+    expect((await bodies("ja")).at(-1)).toBe("[스티커]");
+    expect((await ja!.put("/api/v1/push/subscription", { endpoint: devices.ja.endpoint, keys: devices.ja.keys, language: "fr" })).status).toBe(400);
+    await Promise.all([ja, ko, unsaid].map((c) => c!.delete("/api/v1/session")));
+  });
+
   it("ends with the sign-in that made the subscription; a gone subscription is dropped", async () => {
     const smith = await signedIn(server, "smith@demo.example");
     const other = await signedIn(server, "smith@demo.example");
@@ -171,6 +202,26 @@ describe("e-mail digest", () => {
       // The same unread room is not mailed twice.
       await runDigest();
       expect(await mails()).toHaveLength(1);
+    } finally {
+      aheadMs = 0;
+      await kim.put("/api/v1/me/notifications", DEFAULTS);
+    }
+  });
+
+  it("words a room whose last message is a sticker in the digest's language", async () => {
+    const kim = await signedIn(server, "kim@demo.example");
+    const kimEmail = (await kim.get("/api/v1/me")).json.member.email as string;
+    const friend = await lineFriendOf(kim, "Sticker Friend");
+    expect((await kim.put("/api/v1/me/notifications", { ...DEFAULTS, digestMinutes: 15, language: "ko" })).status).toBe(200);
+    await emulatorOf(server).sendMessage(friend.userId, channelId, { type: "sticker", packageId: "446", stickerId: "1990" });
+    await server.worker.drain();
+    const mails = () => mailRepository.list(server.db, { to: kimEmail }).then((all) => all.filter((m) => m.text?.includes("• Sticker Friend")));
+    aheadMs = 16 * 60_000;
+    try {
+      await runDigest();
+      await expect.poll(mails, { timeout: 15_000 }).toHaveLength(1);
+      const [mail] = await mails();
+      expect(mail!.text).toContain("• Sticker Friend (읽지 않은 메시지 1개)\n  [스티커]\n");
     } finally {
       aheadMs = 0;
       await kim.put("/api/v1/me/notifications", DEFAULTS);

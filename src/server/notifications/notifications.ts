@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { MessageNotice, NotificationSettings, PushSubscriptionInput } from "../../shared/notifications.ts";
+import { previewLine } from "../../shared/rooms.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { lineAccess } from "../directory/gate.ts";
 import { directoryRepository } from "../directory/repository.ts";
@@ -66,9 +67,11 @@ export function createNotifications(deps: NotificationDeps) {
       if (await livePresence.isLive(db, notice.member_id, now)) return;
       const subscriptions = await repo.liveSubscriptions(db, notice.member_id, now);
       if (!subscriptions.length) return;
-      const payload: MessageNotice = { roomId: notice.room_id, messageId: notice.message_id, title: notice.display_name ?? "LINE", body: notice.preview ?? "" };
       const keys = await vapidKeys();
       for (const s of subscriptions) {
+        // Each device in the language its web app shows ("[画像]", not "[Image]", on a Japanese phone).
+        const body = notice.preview_type ? previewLine(notice.preview_type, notice.preview ?? "", s.language) : (notice.preview ?? "");
+        const payload: MessageNotice = { roomId: notice.room_id, messageId: notice.message_id, title: notice.display_name ?? "LINE", body };
         // The room as topic: a newer push replaces one for the same room the device has not fetched yet.
         const outcome = await sendPush(s, payload, { vapid: keys, subject: deps.subject, topic: notice.room_id.replaceAll("-", "") });
         if (outcome === "gone") await repo.deleteSubscriptionById(db, s.id);
@@ -104,7 +107,12 @@ export function createNotifications(deps: NotificationDeps) {
               memberName: member.display_name,
               from: deps.mailFrom,
               to: member.email,
-              rooms: rooms.map((r) => ({ name: r.display_name, unread: r.unread_count, preview: r.preview, url: `${deps.publicBaseUrl()}/message/${r.room_id}` })),
+              rooms: rooms.map((r) => ({
+                name: r.display_name,
+                unread: r.unread_count,
+                preview: r.preview_type ? previewLine(r.preview_type, r.preview ?? "", first.language) : r.preview,
+                url: `${deps.publicBaseUrl()}/message/${r.room_id}`,
+              })),
             }),
           );
         }
@@ -146,7 +154,14 @@ export function createNotifications(deps: NotificationDeps) {
     async subscribe(auth: Auth, s: PushSubscriptionInput) {
       if (!isAllowedEndpoint(s.endpoint, deps.allowLoopbackHttp))
         throw new Problem(400, "push_endpoint_refused", "Not a push service address", "Push subscriptions must point at an HTTPS push service.");
-      await repo.saveSubscription(db, { memberId: auth.member.id, sessionTokenHash: auth.sessionTokenHash, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth });
+      await repo.saveSubscription(db, {
+        memberId: auth.member.id,
+        sessionTokenHash: auth.sessionTokenHash,
+        endpoint: s.endpoint,
+        p256dh: s.keys.p256dh,
+        auth: s.keys.auth,
+        language: s.language,
+      });
     },
 
     unsubscribe: (auth: Auth, endpoint: string) => repo.deleteSubscription(db, auth.member.id, endpoint),

@@ -1,3 +1,5 @@
+import type { Locale } from "../../shared/invitations.ts";
+import type { RoomMessageType } from "../../shared/rooms.ts";
 import type { Queryable } from "../db/database.ts";
 
 export interface SettingsRow {
@@ -16,6 +18,7 @@ export interface DigestRoomRow {
   display_name: string | null;
   unread_count: number;
   preview: string | null;
+  preview_type: RoomMessageType | null;
 }
 
 export interface PushSubscriptionRow {
@@ -23,6 +26,7 @@ export interface PushSubscriptionRow {
   endpoint: string;
   p256dh: string;
   auth: string;
+  language: Locale;
 }
 
 /** What a push about one inbound message needs: whose, from whom, and whether it is still unread. */
@@ -33,6 +37,7 @@ export interface InboundNoticeRow {
   member_id: string;
   display_name: string | null;
   preview: string | null;
+  preview_type: RoomMessageType | null;
   unread_count: number;
   unsent: boolean;
 }
@@ -60,7 +65,8 @@ export const notificationRepository = {
    */
   async dueDigests(db: Queryable, now: Date, limit: number): Promise<DigestRoomRow[]> {
     return db.query<DigestRoomRow>(
-      `SELECT s.member_id, m.tenant_id, s.language, s.digest_minutes, r.id AS room_id, lu.display_name, r.unread_count, r.last_message_preview AS preview
+      `SELECT s.member_id, m.tenant_id, s.language, s.digest_minutes, r.id AS room_id, lu.display_name, r.unread_count, r.last_message_preview AS preview,
+         r.last_message_type AS preview_type
        FROM notification_settings s
        JOIN members m ON m.id = s.member_id
        JOIN rooms r ON r.member_id = s.member_id AND r.unread_count > 0
@@ -80,11 +86,11 @@ export const notificationRepository = {
   },
 
   /** A browser subscribing again (new keys, or another member signing in on it) takes the endpoint over. */
-  async saveSubscription(db: Queryable, s: { memberId: string; sessionTokenHash: string; endpoint: string; p256dh: string; auth: string }) {
+  async saveSubscription(db: Queryable, s: { memberId: string; sessionTokenHash: string; endpoint: string; p256dh: string; auth: string; language: Locale }) {
     await db.query(
-      `INSERT INTO push_subscriptions (member_id, session_token_hash, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (endpoint) DO UPDATE SET member_id = $1, session_token_hash = $2, p256dh = $4, auth = $5, created_at = now()`,
-      [s.memberId, s.sessionTokenHash, s.endpoint, s.p256dh, s.auth],
+      `INSERT INTO push_subscriptions (member_id, session_token_hash, endpoint, p256dh, auth, language) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (endpoint) DO UPDATE SET member_id = $1, session_token_hash = $2, p256dh = $4, auth = $5, language = $6, created_at = now()`,
+      [s.memberId, s.sessionTokenHash, s.endpoint, s.p256dh, s.auth, s.language],
     );
   },
 
@@ -99,7 +105,7 @@ export const notificationRepository = {
   /** Devices whose session is still valid (an expired session's device is signed out, so it gets nothing). */
   async liveSubscriptions(db: Queryable, memberId: string, now: Date): Promise<PushSubscriptionRow[]> {
     return db.query<PushSubscriptionRow>(
-      `SELECT p.id, p.endpoint, p.p256dh, p.auth FROM push_subscriptions p JOIN sessions s ON s.token_hash = p.session_token_hash
+      `SELECT p.id, p.endpoint, p.p256dh, p.auth, p.language FROM push_subscriptions p JOIN sessions s ON s.token_hash = p.session_token_hash
        WHERE p.member_id = $1 AND s.expires_at > $2 ORDER BY p.created_at`,
       [memberId, now],
     );
@@ -107,7 +113,7 @@ export const notificationRepository = {
 
   async inboundNotice(db: Queryable, messageId: string): Promise<InboundNoticeRow | undefined> {
     const [row] = await db.query<InboundNoticeRow>(
-      `SELECT m.id AS message_id, r.id AS room_id, r.tenant_id, r.member_id, lu.display_name, r.last_message_preview AS preview, r.unread_count,
+      `SELECT m.id AS message_id, r.id AS room_id, r.tenant_id, r.member_id, lu.display_name, r.last_message_preview AS preview, r.last_message_type AS preview_type, r.unread_count,
          (m.unsent_at IS NOT NULL) AS unsent
        FROM messages m JOIN rooms r ON r.id = m.room_id JOIN line_users lu ON lu.id = r.line_user_id
        WHERE m.id = $1 AND m.direction = 'inbound'`,

@@ -171,6 +171,7 @@ export function createMessaging(deps: MessagingDeps) {
       inbound: true,
       title: ctx.lineUser.display_name ?? "LINE",
       body: preview,
+      type,
     });
     await deps.onInboundMessage(ctx.tx, stored.id);
   }

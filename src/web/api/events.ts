@@ -1,7 +1,9 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { CONTACT_EVENT_TYPES, CONTACT_IMPORT_PROGRESS, ContactEventDataSchema, ContactImportProgressSchema } from "../../shared/contacts.ts";
-import { MessageNoticeSchema, type MessageNotice } from "../../shared/notifications.ts";
+import { InboundMessageEventSchema, type MessageNotice } from "../../shared/notifications.ts";
+import { previewLine } from "../../shared/rooms.ts";
+import { currentLanguage } from "../i18n/i18n.ts";
 import { REALTIME_RESET } from "../../shared/realtime.ts";
 import { contactKeys } from "./contacts.ts";
 import { notificationKeys } from "./notifications.ts";
@@ -81,9 +83,10 @@ export function useRealtimeEvents(onNotice: (notice: MessageNotice) => void) {
       source.addEventListener(type, (event) => handle(client, parse(event)));
     }
     source.addEventListener("message.created", (event) => {
-      const data = parse(event);
-      const parsed = MessageNoticeSchema.safeParse(data);
-      if (data.inbound === true && parsed.success) notice.current(parsed.data);
+      const parsed = InboundMessageEventSchema.safeParse(parse(event));
+      if (!parsed.success) return;
+      const { roomId, messageId, title, body, type } = parsed.data;
+      notice.current({ roomId, messageId, title, body: type ? previewLine(type, body, currentLanguage()) : body });
     });
     source.addEventListener(REALTIME_RESET, () => void client.invalidateQueries());
     return () => source.close();

@@ -1,3 +1,5 @@
+import { PREVIEW_KINDS } from "../../shared/rooms.ts";
+
 /** English is the reference: ja.ts and ko.ts must have exactly these keys (checked by their type). */
 export const en = {
   app: { name: "Tsunagu", skipToContent: "Skip to content" },
@@ -42,7 +44,7 @@ export const en = {
     emptyContacts: "No LINE contacts yet — LINE users you add from a room will appear here",
   },
   rooms: {
-    previewKind: { sticker: "[Sticker]", image: "[Image]", video: "[Video]", audio: "[Audio]", file: "[File]", location: "[Location]" },
+    previewKind: PREVIEW_KINDS.en,
     listLabel: "Rooms",
     search: "Search by LINE name",
     filterLabel: "Show",
@@ -484,6 +486,7 @@ export const en = {
     progress: "{{done}} of {{total}} cards done",
     leaveHint: "You can leave this screen: the import goes on, and its report will be here when you come back.",
     importTitle: "Import of {{file}}",
+    failed: "The import stopped at card {{next}} of {{total}} and cannot go on: the {{left}} cards from there were not imported. Import a file with only those cards to add them.",
     importedCount_one: "{{count}} contact imported",
     importedCount_other: "{{count}} contacts imported",
     skippedCount_one: "{{count}} card skipped",

@@ -1,3 +1,4 @@
+import { PREVIEW_KINDS } from "../../shared/rooms.ts";
 import type { Messages } from "./en.ts";
 
 export const ja: Messages = {
@@ -43,7 +44,7 @@ export const ja: Messages = {
     emptyContacts: "LINE の連絡先はまだありません — トークルームから追加した LINE ユーザーがここに表示されます",
   },
   rooms: {
-    previewKind: { sticker: "[スタンプ]", image: "[画像]", video: "[動画]", audio: "[音声]", file: "[ファイル]", location: "[位置情報]" },
+    previewKind: PREVIEW_KINDS.ja,
     listLabel: "トークルーム",
     search: "LINEの名前で検索",
     filterLabel: "表示",
@@ -485,6 +486,7 @@ export const ja: Messages = {
     progress: "{{total}} 件中 {{done}} 件完了",
     leaveHint: "この画面を離れてもインポートは続きます。戻ると結果がここに表示されます。",
     importTitle: "{{file}} のインポート結果",
+    failed: "インポートは {{total}} 件中 {{next}} 件目で停止し、続行できません。そこから先の {{left}} 件はインポートされていません。追加するには、それらのカードだけのファイルをインポートしてください。",
     importedCount_one: "{{count}} 件の連絡先をインポートしました",
     importedCount_other: "{{count}} 件の連絡先をインポートしました",
     skippedCount_one: "{{count}} 件のカードをスキップしました",

@@ -1,3 +1,4 @@
+import { PREVIEW_KINDS } from "../../shared/rooms.ts";
 import type { Messages } from "./en.ts";
 
 export const ko: Messages = {
@@ -43,7 +44,7 @@ export const ko: Messages = {
     emptyContacts: "아직 LINE 연락처가 없습니다 — 대화방에서 추가한 LINE 사용자가 여기에 표시됩니다",
   },
   rooms: {
-    previewKind: { sticker: "[스티커]", image: "[이미지]", video: "[동영상]", audio: "[음성]", file: "[파일]", location: "[위치]" },
+    previewKind: PREVIEW_KINDS.ko,
     listLabel: "대화방",
     search: "LINE 이름으로 검색",
     filterLabel: "표시",
@@ -485,6 +486,7 @@ export const ko: Messages = {
     progress: "카드 {{total}}개 중 {{done}}개 완료",
     leaveHint: "이 화면을 나가도 가져오기는 계속됩니다. 돌아오면 결과가 여기에 표시됩니다.",
     importTitle: "{{file}} 가져오기 결과",
+    failed: "가져오기가 카드 {{total}}개 중 {{next}}번째에서 중단되어 계속할 수 없습니다. 그 뒤의 카드 {{left}}개는 가져오지 않았습니다. 추가하려면 해당 카드만 담은 파일을 가져오세요.",
     importedCount_one: "연락처 {{count}}개를 가져왔습니다",
     importedCount_other: "연락처 {{count}}개를 가져왔습니다",
     skippedCount_one: "카드 {{count}}개를 건너뛰었습니다",

@@ -79,7 +79,7 @@ function saveTracked(tracked: TrackedImport | null) {
 /**
  * A file picker for .vcf files. The server imports in the background; meanwhile a progress bar
  * shows the cards done of all, and at the end the report says how many became contacts and why
- * the others did not.
+ * the others did not — or, when the import stopped for good, which cards it never reached.
  */
 function ImportVcards() {
   const { t } = useTranslation();
@@ -154,6 +154,11 @@ function ImportReport({ fileName, progress, onDismiss }: { fileName: string; pro
         </>
       ) : (
         <>
+          {progress.state === "failed" && (
+            <p role="alert" className="inline-problem">
+              {t("contactsInterop.failed", { next: progress.done + 1, total: progress.total, left: progress.total - progress.done })}
+            </p>
+          )}
           <p>
             {t("contactsInterop.importedCount", { count: progress.imported })}
             {" · "}

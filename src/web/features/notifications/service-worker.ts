@@ -1,5 +1,6 @@
 import type { MessageNotice } from "../../../shared/notifications.ts";
 import { fetchVapidKey, registerPushSubscription } from "../../api/notifications.ts";
+import { currentLanguage } from "../../i18n/i18n.ts";
 
 let registration: Promise<ServiceWorkerRegistration | undefined> | undefined;
 
@@ -40,7 +41,8 @@ const base64url = (buf: ArrayBuffer | null) => (buf ? btoa(String.fromCharCode(.
 
 /**
  * Subscribes this browser to Web Push and hands the subscription to the server, which ties it to
- * this sign-in (signing out ends it). A subscription made with another server key is replaced.
+ * this sign-in (signing out ends it), with the language its pushes are to be written in. A
+ * subscription made with another server key is replaced.
  * False where push is unavailable (no service worker, no push service, permission refused).
  */
 export async function subscribeThisDevice(): Promise<boolean> {
@@ -56,7 +58,7 @@ export async function subscribeThisDevice(): Promise<boolean> {
     sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
     const json = sub.toJSON();
     if (!json.endpoint || !json.keys?.p256dh || !json.keys.auth) return false;
-    await registerPushSubscription({ endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } });
+    await registerPushSubscription({ endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth }, language: currentLanguage() });
     return true;
   } catch {
     return false;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef } from "react";
 import { useLocation, useNavigate } from "react-router";
 import type { MessageNotice } from "../../../shared/notifications.ts";
 import { useNotificationSettings } from "../../api/notifications.ts";
+import i18n from "../../i18n/i18n.ts";
 import { playChime } from "./chime.ts";
 import { roomUrl, showNotice, subscribeThisDevice } from "./service-worker.ts";
 
@@ -20,9 +21,15 @@ export function useMessageAlerts(): (notice: MessageNotice) => void {
   const current = useRef({ settings: settings.data ?? DEFAULTS, path: location.pathname, navigate });
   current.current = { settings: settings.data ?? DEFAULTS, path: location.pathname, navigate };
 
-  // A browser that already allowed notifications gets its push subscription (back) for this sign-in.
+  // A browser that already allowed notifications gets its push subscription (back) for this sign-in,
+  // and registers it again when the member switches language, so its pushes follow.
   useEffect(() => {
-    if ("Notification" in window && Notification.permission === "granted") void subscribeThisDevice();
+    const register = () => {
+      if ("Notification" in window && Notification.permission === "granted") void subscribeThisDevice();
+    };
+    register();
+    i18n.on("languageChanged", register);
+    return () => i18n.off("languageChanged", register);
   }, []);
 
   return useCallback((notice: MessageNotice) => {
