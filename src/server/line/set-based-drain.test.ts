@@ -143,4 +143,39 @@ describe("the set-based drain", () => {
     expect(got.live.filter((e) => e.type === "message.created")).toHaveLength(7);
     expect(got.events.every((e) => e.state === "processed" && e.attempts === 1 && e.last_error === null)).toBe(true);
   }, 120_000);
+
+  it("runs a batch whose set-based transaction fails one by one instead: every message stored once, no attempt spent", async () => {
+    const user = await friendOfSato();
+    let failures = 0;
+    const one: string[] = [];
+    const unregister = server.line.handlers.register({
+      async message(_ctx, ev) {
+        one.push(ev.message.id);
+      },
+      async messages(_tx, batch) {
+        return {
+          accepts: batch.map(() => true),
+          async apply() {
+            failures++;
+            throw new Error("set-based store fails");
+          },
+        };
+      },
+    });
+    const t0 = Date.now() + 120_000;
+    const events = ["f1", "f2", "f3"].map((id, i) => lineEvent("message", user.userId, t0 + i, text(id, `fallback ${id}`)));
+    await deliver(events);
+    unregister();
+    expect(failures).toBeGreaterThanOrEqual(1);
+    // The rooms feature stored them before the failing one, in the transaction that was rolled back, and again one by one: once each.
+    expect(one).toEqual(["f1", "f2", "f3"]);
+    const [room] = await server.db.query<{ unread_count: number; last_message_preview: string }>("SELECT unread_count, last_message_preview FROM rooms WHERE id = $1", [user.roomId]);
+    expect(room).toMatchObject({ unread_count: 3, last_message_preview: "fallback f3" });
+    const stored = await server.db.query<{ line_message_id: string }>("SELECT line_message_id FROM messages WHERE room_id = $1 AND direction = 'inbound' ORDER BY created_at", [user.roomId]);
+    expect(stored.map((m) => m.line_message_id)).toEqual(["f1", "f2", "f3"]);
+    const states = await server.db.query<{ state: string; attempts: number }>("SELECT state, attempts FROM webhook_events WHERE webhook_event_id = ANY($1)", [
+      events.map((e) => e.webhookEventId),
+    ]);
+    expect(states).toEqual(events.map(() => ({ state: "processed", attempts: 1 })));
+  }, 120_000);
 });
