@@ -129,7 +129,7 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
        RETURNING ordering_key, run_at
      ), keys AS (
        INSERT INTO job_keys AS k (key, next_run_at)
-       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key ORDER BY ordering_key
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
@@ -165,7 +165,7 @@ export async function enqueueFromQuery(
        RETURNING ordering_key, run_at
      ), keys AS (
        INSERT INTO job_keys AS k (key, next_run_at)
-       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key ORDER BY ordering_key
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
@@ -278,9 +278,15 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const heartbeat = setInterval(
     () => {
       if (!heldJobs.size && !heldKeys.size) return;
+      // Rows are locked in key and id order, as enqueues lock keys and set-based runs delete jobs: a
+      // loop holds dozens of keys, and an unordered renewal deadlocked with a webhook's enqueue (a 500 to LINE).
       db.query(
-        `WITH j AS (UPDATE jobs SET locked_until = now() + make_interval(secs => $3) WHERE id = ANY($1::bigint[]) AND state = 'running')
-         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3) WHERE key = ANY($2::text[])`,
+        `WITH j AS (
+           UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+           WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' ORDER BY id FOR UPDATE)
+         )
+         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
+         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) ORDER BY key FOR UPDATE)`,
         [[...heldJobs], [...heldKeys], lease],
       ).catch((err: unknown) => log.warn({ err }, "renewing job leases failed"));
     },
@@ -575,7 +581,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         }
         // Anything else would run a key's job before an earlier one (a bug in the kind): undone.
         if (prefixes.length !== ids.size) throw new Error(`${def.kind}: runMany ran jobs that are not a prefix of their key's`);
-        if (prefixes.length) await tx.query("DELETE FROM jobs WHERE id = ANY($1::bigint[])", [prefixes]);
+        if (prefixes.length) await tx.query("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)", [prefixes]);
         return ran;
       });
     } catch (err) {
