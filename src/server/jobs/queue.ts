@@ -635,7 +635,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
        ), old AS (
          DELETE FROM jobs WHERE state = 'dead' AND dead_at < now() - make_interval(days => $1)
        )
-       DELETE FROM job_keys k WHERE k.next_run_at IS NULL AND (k.locked_until IS NULL OR k.locked_until < now())
+       -- SKIP LOCKED: a key an enqueue is upserting is not empty for long, and waiting for it deadlocked with that
+       -- enqueue (which waited for a key deleted here) and failed a webhook.
+       DELETE FROM job_keys k WHERE k.key IN (
+           SELECT key FROM job_keys WHERE next_run_at IS NULL AND (locked_until IS NULL OR locked_until < now()) FOR UPDATE SKIP LOCKED)
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.ordering_key = k.key AND j.state <> 'dead')`,
       [DEAD_KEPT_DAYS],
     );
