@@ -186,7 +186,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       urlSecret: secretKey.toString("hex"),
       clock,
       log,
-      onInboundMessage: notifications.onInboundMessage,
+      onInboundMessages: notifications.onInboundMessages,
     });
     const invitations = createInvitationService({
       db,

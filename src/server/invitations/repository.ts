@@ -27,6 +27,20 @@ export const invitationRepository = {
     return row!;
   },
 
+  /**
+   * For the set-based drain, per LINE user's text (by index): whether the LINE user has any
+   * friendship, and whether the text, when it looks like a Message ID, names a member of the company
+   * (what the Message ID search would look up one by one).
+   */
+  searchesOf: (db: Queryable, texts: readonly { lineUserId: string; tenantId: string; idText: string | null }[]) =>
+    db.query<{ i: number; friends: boolean; names_member: boolean }>(
+      `SELECT x.i - 1 AS i,
+              EXISTS (SELECT 1 FROM friendships f WHERE f.line_user_id = x.line_user_id) AS friends,
+              EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = x.tenant_id AND lower(m.login_id) = lower(x.id_text)) AS names_member
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(line_user_id, tenant_id, id_text, i)`,
+      [texts.map((t) => t.lineUserId), texts.map((t) => t.tenantId), texts.map((t) => t.idText)],
+    ),
+
   /** The member behind a token, only while the member's ID is still the one it was issued for. */
   async memberIdByToken(db: Queryable, token: string): Promise<string | undefined> {
     const [row] = await db.query<{ member_id: string }>(

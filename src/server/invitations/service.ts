@@ -194,6 +194,24 @@ export function createInvitationService(deps: InvitationDeps) {
       await say(ctx, ev, replyText(lang, looksLikeId ? "unknown_id" : "ask_id", text, tenant.name));
       return "consumed";
     },
+
+    /** The set-based drain: a message passes untouched where `message` would return without acting (chatting, not searching). */
+    async messages(tx, batch) {
+      const searched = batch.flatMap((b, i) => (b.ev.message.type === "text" && b.channel.mode === "shared" && !isStandby(b.ev) ? [i] : []));
+      const found = searched.length
+        ? await repo.searchesOf(
+            tx,
+            searched.map((i) => {
+              const b = batch[i]!;
+              const text = (b.ev.message as webhook.TextMessageContent).text.trim();
+              return { lineUserId: b.lineUser.id, tenantId: b.channel.tenant_id, idText: LoginIdSchema.safeParse(text).success ? text : null };
+            }),
+          )
+        : [];
+      const passes = batch.map(() => true);
+      for (const f of found) passes[searched[f.i]!] = f.friends && !f.names_member;
+      return { accepts: passes, apply: async () => undefined };
+    },
   };
 
   /** A follow with no invitation behind it: ask for a Message ID, unless an invitation's login befriended them meanwhile. */

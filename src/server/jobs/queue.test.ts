@@ -122,6 +122,76 @@ describe("job queue", () => {
     expect(await jobCount("test.batch")).toBe(0);
   });
 
+  it("runs a set-based kind for many keys in one transaction, each key's jobs while they qualify, and the rest one by one in order", async () => {
+    const ran: { key: string; n: number; how: "many" | "one" }[] = [];
+    let transactions = 0;
+    const Payload = z.object({ key: z.string(), n: z.number(), fast: z.boolean() });
+    const def = defineJob({
+      kind: "test.many",
+      payload: Payload,
+      async run(p) {
+        ran.push({ key: p.key, n: p.n, how: "one" });
+      },
+      async runMany(jobs, { tx }) {
+        transactions++;
+        await tx.query("SELECT 1");
+        const done = new Set<number>();
+        const stopped = new Set<string>();
+        for (const j of jobs) {
+          if (stopped.has(j.key) || !j.payload.fast) {
+            stopped.add(j.key);
+            continue;
+          }
+          done.add(j.id);
+          ran.push({ key: j.payload.key, n: j.payload.n, how: "many" });
+        }
+        return done;
+      },
+    });
+    // a: fast, fast, slow, fast — b: fast, fast — c: slow, fast.
+    const plan: Record<string, boolean[]> = { a: [true, true, false, true], b: [true, true], c: [false, true] };
+    const t = Date.now();
+    await db.transaction((tx) =>
+      enqueueMany(
+        tx,
+        def,
+        Object.entries(plan).flatMap(([key, fast]) => fast.map((f, i) => ({ payload: { key, n: i + 1, fast: f }, orderingKey: `m:${key}`, orderedAt: new Date(t + i) }))),
+      ),
+    );
+    const w = await worker([def], { concurrency: 1 });
+    await w.drain();
+    for (const [key, fast] of Object.entries(plan)) expect(ran.filter((r) => r.key === key).map((r) => r.n)).toEqual(fast.map((_, i) => i + 1));
+    // A key's job after one that ran alone runs alone too: its order depends on what that one did.
+    expect(ran.filter((r) => r.how === "many").map((r) => `${r.key}${r.n}`).sort()).toEqual(["a1", "a2", "b1", "b2"]);
+    expect(transactions).toBeGreaterThanOrEqual(1);
+    expect(await jobCount("test.many")).toBe(0);
+  });
+
+  it("rolls back a set-based transaction that fails and runs its jobs one by one, each once", async () => {
+    const ran: number[] = [];
+    const def = defineJob({
+      kind: "test.many-fails",
+      payload: z.object({ n: z.number() }),
+      async run({ n }) {
+        ran.push(n);
+      },
+      async runMany(jobs, { tx }) {
+        // Written, then undone with the whole transaction: nothing of a failed batch remains.
+        await tx.query("CREATE TEMP TABLE IF NOT EXISTS many_marker (n int)");
+        await tx.query("INSERT INTO many_marker SELECT 1");
+        throw new Error(`batch of ${jobs.length} fails`);
+      },
+    });
+    const t = Date.now();
+    await db.transaction((tx) => enqueueMany(tx, def, [1, 2, 3].map((n) => ({ payload: { n }, orderingKey: `f:${n % 2}`, orderedAt: new Date(t + n) }))));
+    const w = await worker([def], { concurrency: 1 });
+    await w.drain();
+    expect(ran.sort()).toEqual([1, 2, 3]);
+    expect(await jobCount("test.many-fails")).toBe(0);
+    const [left] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'many_marker'");
+    expect(left!.n).toBe(0);
+  });
+
   it("renews the lease of a job that runs longer than the lease, so it is never run twice", async () => {
     let runs = 0;
     let release!: () => void;

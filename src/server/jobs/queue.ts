@@ -24,6 +24,18 @@ export interface JobContext {
   log: Logger;
 }
 
+export interface ManyJob<P> {
+  id: number;
+  key: string;
+  payload: P;
+  attempt: number;
+}
+
+export interface ManyContext {
+  tx: Queryable;
+  log: Logger;
+}
+
 export interface JobDefinition<P = unknown> {
   kind: string;
   payload: z.ZodType<P>;
@@ -35,6 +47,15 @@ export interface JobDefinition<P = unknown> {
    * afterwards: at least once, which is what mail delivery is anyway.
    */
   outsideTransaction?: boolean;
+  /**
+   * Runs many keys' jobs of this kind together in one transaction, set-based (docs/decisions.md
+   * "Set-based drain"): `jobs` are the leading jobs of several keys, each key's in order. Returns
+   * the ids it ran, for each key a prefix of that key's jobs (the key's job after it depends on
+   * what runs one by one). The jobs it did not run, and all of them when it throws (the whole
+   * transaction is rolled back), run one by one through `run` as usual; so it must have no effect
+   * outside its transaction.
+   */
+  runMany?(jobs: readonly ManyJob<P>[], ctx: ManyContext): Promise<ReadonlySet<number>>;
   /** A periodic job: one copy exists across all instances, and it runs again this long after each run. */
   everyMs?: number;
   maxAttempts?: number;
@@ -108,7 +129,7 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
        RETURNING ordering_key, run_at
      ), keys AS (
        INSERT INTO job_keys AS k (key, next_run_at)
-       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key ORDER BY ordering_key
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
@@ -144,7 +165,7 @@ export async function enqueueFromQuery(
        RETURNING ordering_key, run_at
      ), keys AS (
        INSERT INTO job_keys AS k (key, next_run_at)
-       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key
+       SELECT ordering_key, min(run_at) FROM inserted WHERE ordering_key IS NOT NULL GROUP BY ordering_key ORDER BY ordering_key
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
@@ -198,6 +219,8 @@ export interface WorkerOptions {
   jobsPerKey?: number;
   /** How many of one key's claimed jobs share a transaction (one commit and WAL flush instead of one each). */
   jobsPerTransaction?: number;
+  /** How many jobs of kinds with `runMany` one set-based transaction takes, across keys. */
+  jobsPerSetBasedTransaction?: number;
   /**
    * Outside-transaction jobs (calls to LINE, mail) that may wait on the network at once, apart
    * from the loops: a slow LINE then delays only the work that needs LINE.
@@ -223,10 +246,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const kinds = registry.kinds();
   const pollMs = opts.pollMs ?? 500;
   const lease = opts.leaseSeconds ?? 60;
-  const keysPerClaim = opts.keysPerClaim ?? 4;
+  // Many keys per claim on PostgreSQL: set-based kinds run them together, and the more keys a
+  // transaction spans, the fewer round trips per job.
+  const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 32);
   const jobsPerKey = opts.jobsPerKey ?? 25;
   // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
   const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
+  const jobsPerSetBasedTransaction = opts.jobsPerSetBasedTransaction ?? (db.kind === "pglite" ? 16 : 400);
   const networkConcurrency = opts.networkConcurrency ?? 16;
   let stopped = false;
   /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
@@ -252,9 +278,15 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const heartbeat = setInterval(
     () => {
       if (!heldJobs.size && !heldKeys.size) return;
+      // Rows are locked in key and id order, as enqueues lock keys and set-based runs delete jobs: a
+      // loop holds dozens of keys, and an unordered renewal deadlocked with a webhook's enqueue (a 500 to LINE).
       db.query(
-        `WITH j AS (UPDATE jobs SET locked_until = now() + make_interval(secs => $3) WHERE id = ANY($1::bigint[]) AND state = 'running')
-         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3) WHERE key = ANY($2::text[])`,
+        `WITH j AS (
+           UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+           WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' ORDER BY id FOR UPDATE)
+         )
+         UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
+         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) ORDER BY key FOR UPDATE)`,
         [[...heldJobs], [...heldKeys], lease],
       ).catch((err: unknown) => log.warn({ err }, "renewing job leases failed"));
     },
@@ -484,10 +516,88 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     return true;
   }
 
+  /**
+   * Runs the claimed keys' leading jobs of set-based kinds, many keys per transaction, and
+   * returns how many of each key's jobs ran. A key whose jobs were not all taken (the kind said its
+   * next job must run alone) is left to `runKey` from there; a transaction that fails leaves every
+   * key as it stands, and `runKey` runs the rest one by one (attempts unchanged: nothing happened).
+   */
+  async function runSetBased(byKey: Map<string, ClaimedJob[]>): Promise<Map<string, number>> {
+    const done = new Map<string, number>([...byKey.keys()].map((k) => [k, 0]));
+    const open = new Set(byKey.keys());
+    while (open.size && !stopped) {
+      // Each key's next jobs while they are of one set-based kind, up to the transaction's size.
+      let def: AnyJobDefinition | undefined;
+      const offered = new Map<string, ClaimedJob[]>();
+      let room = jobsPerSetBasedTransaction;
+      for (const key of open) {
+        const mine = byKey.get(key)!;
+        const from = done.get(key)!;
+        let n = 0;
+        let otherKind = false;
+        while (from + n < mine.length && n < room && batchable(mine[from + n]!)) {
+          const d = registry.get(mine[from + n]!.kind)!;
+          // Another set-based kind waits for a later round of its own.
+          otherKind = !!d.runMany && !!def && d !== def;
+          if (!d.runMany || otherKind) break;
+          def = d;
+          n++;
+        }
+        if (n > 0) offered.set(key, mine.slice(from, from + n));
+        else if (!otherKind) open.delete(key);
+        room -= n;
+        if (room === 0) break;
+      }
+      if (!def || !offered.size) break;
+      const ran = await runMany(def, offered);
+      if (!ran) break;
+      for (const [key, jobs] of offered) {
+        const n = ran.get(key)!;
+        done.set(key, done.get(key)! + n);
+        // The kind stopped before this key's next job: it runs alone, and the key's later jobs after it.
+        if (n < jobs.length) open.delete(key);
+      }
+    }
+    return done;
+  }
+
+  /** One set-based transaction; undefined when it failed (all of it was rolled back). */
+  async function runMany(def: AnyJobDefinition, offered: Map<string, ClaimedJob[]>): Promise<Map<string, number> | undefined> {
+    const jobs = [...offered.values()].flat();
+    for (const j of jobs) heldJobs.add(j.id);
+    try {
+      return await db.transaction(async (tx) => {
+        const ids = await def.runMany!(
+          jobs.map((j) => ({ id: j.id, key: j.ordering_key!, payload: def.payload.parse(j.payload), attempt: j.attempts })),
+          { tx, log },
+        );
+        const ran = new Map<string, number>();
+        const prefixes: number[] = [];
+        for (const [key, mine] of offered) {
+          const n = mine.findIndex((j) => !ids.has(j.id));
+          const prefix = mine.slice(0, n < 0 ? mine.length : n);
+          ran.set(key, prefix.length);
+          prefixes.push(...prefix.map((j) => j.id));
+        }
+        // Anything else would run a key's job before an earlier one (a bug in the kind): undone.
+        if (prefixes.length !== ids.size) throw new Error(`${def.kind}: runMany ran jobs that are not a prefix of their key's`);
+        if (prefixes.length) await tx.query("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)", [prefixes]);
+        return ran;
+      });
+    } catch (err) {
+      log.warn({ err, kind: def.kind, jobs: jobs.length }, "set-based run failed; its jobs run one by one");
+      return undefined;
+    } finally {
+      for (const j of jobs) heldJobs.delete(j.id);
+    }
+  }
+
   async function runKeyed(keys: { key: string }[], jobs: ClaimedJob[]) {
-    for (const { key } of keys) {
-      heldKeys.add(key);
-      const mine = jobs.filter((j) => j.ordering_key === key);
+    const byKey = new Map(keys.map(({ key }) => [key, jobs.filter((j) => j.ordering_key === key)]));
+    for (const key of byKey.keys()) heldKeys.add(key);
+    const done = await runSetBased(byKey);
+    for (const [key, all] of byKey) {
+      const mine = all.slice(done.get(key) ?? 0);
       if (mine.some(waitsOnNetwork) && offload(() => runKey(key, mine))) continue;
       await runKey(key, mine);
     }
@@ -525,7 +635,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
        ), old AS (
          DELETE FROM jobs WHERE state = 'dead' AND dead_at < now() - make_interval(days => $1)
        )
-       DELETE FROM job_keys k WHERE k.next_run_at IS NULL AND (k.locked_until IS NULL OR k.locked_until < now())
+       -- SKIP LOCKED: a key an enqueue is upserting is not empty for long, and waiting for it deadlocked with that
+       -- enqueue (which waited for a key deleted here) and failed a webhook.
+       DELETE FROM job_keys k WHERE k.key IN (
+           SELECT key FROM job_keys WHERE next_run_at IS NULL AND (locked_until IS NULL OR locked_until < now()) FOR UPDATE SKIP LOCKED)
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.ordering_key = k.key AND j.state <> 'dead')`,
       [DEAD_KEPT_DAYS],
     );

@@ -17,6 +17,20 @@ export interface LineEventContext {
   // want said to LINE goes out as a job after it commits (docs/decisions.md).
 }
 
+/** One message of a set-based batch: what `message` would get as its context and event. */
+export interface BatchedMessage {
+  channel: ChannelRow;
+  lineUser: LineUserRow;
+  ev: webhook.MessageEvent;
+}
+
+export interface MessageBatchPlan {
+  /** Per message of the batch: handled by `apply` exactly as by `message`, which then would not consume it. */
+  accepts: readonly boolean[];
+  /** Does, set-based, what `message` would do for these messages of the batch (indexes into it, each LINE user's in order). */
+  apply(indexes: readonly number[]): Promise<void>;
+}
+
 export interface ProfileChange {
   before: LineUserRow;
   after: LineUserRow;
@@ -35,6 +49,13 @@ export interface LineEventHandlers {
    * not something said to a member, so the features after it (the room) do not see it.
    */
   message?(ctx: LineEventContext, ev: webhook.MessageEvent): Promise<void | "consumed">;
+  /**
+   * The same for many LINE users' messages at once (the drain's set-based path, docs/decisions.md
+   * "Set-based drain"): reads what it needs for all of them, with the transaction's locks, and says
+   * which ones `message`, run one by one in order, would handle exactly as `apply` does. A feature
+   * with `message` but without `messages` sends every message through `message`.
+   */
+  messages?(tx: Queryable, batch: readonly BatchedMessage[]): Promise<MessageBatchPlan>;
   postback?(ctx: LineEventContext, ev: webhook.PostbackEvent): Promise<void>;
   unsend?(ctx: LineEventContext, ev: webhook.UnsendEvent): Promise<void>;
   /** A LINE user's name, picture, status message or language changed (contacts copy it). */
@@ -70,6 +91,24 @@ export function createHandlerRegistry() {
         const fn = h[type] as ((ctx: LineEventContext, ev: webhook.Event) => Promise<void | "consumed">) | undefined;
         if (fn && (await fn.call(h, ctx, ev)) === "consumed") return;
       }
+    },
+
+    /**
+     * Plans a batch of messages with every feature that handles messages: which of them all accept,
+     * and the function that applies the ones the caller then chooses, feature by feature in
+     * registration order. None is accepted while a feature handles messages one by one only.
+     */
+    async planMessages(tx: Queryable, batch: readonly BatchedMessage[]): Promise<MessageBatchPlan> {
+      const features = registered.filter((h) => h.message || h.messages);
+      if (!batch.length || features.some((h) => !h.messages)) return { accepts: batch.map(() => false), apply: async () => undefined };
+      const plans: MessageBatchPlan[] = [];
+      for (const h of features) plans.push(await h.messages!(tx, batch));
+      return {
+        accepts: batch.map((_, i) => plans.every((p) => p.accepts[i])),
+        apply: async (indexes) => {
+          for (const p of plans) await p.apply(indexes);
+        },
+      };
     },
 
     async profileChanged(ctx: LineEventContext, change: ProfileChange) {

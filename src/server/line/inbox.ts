@@ -3,8 +3,8 @@ import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
 import { z } from "zod";
 import { createGroupCommit } from "../db/group-commit.ts";
-import { defineJob, enqueueFromQuery, enqueueMany } from "../jobs/queue.ts";
-import { isDispatched, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
+import { defineJob, enqueueFromQuery, enqueueMany, type ManyJob } from "../jobs/queue.ts";
+import { isDispatched, type BatchedMessage, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
 import { lineRepository as repo, type ChannelRow, type NewWebhookEvent, type WebhookEventRow } from "./repository.ts";
 import { replaceUnstorable } from "./unstorable.ts";
@@ -120,9 +120,59 @@ export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, h
     else if (isDispatched(ev.type)) await handlers.dispatch(ev.type, ctx, ev);
   }
 
+  /**
+   * The set-based drain (docs/decisions.md "Set-based drain"): many LINE users' message events in
+   * one transaction, decided on the rows it locks. An event is taken here when `process` would do
+   * no more than the message features' set-based `apply`: a pending message from a LINE user we
+   * already know (a first event creates the user), whose profile needs no sync queued, and that
+   * every message feature accepts. Each user's events are taken while they qualify, in order; the
+   * first that does not, and all after it, run one by one. An event no longer pending is done: its
+   * job would do nothing.
+   */
+  async function processMany(jobs: readonly ManyJob<{ eventId: number }>[], tx: Queryable): Promise<Set<number>> {
+    const rows = new Map((await repo.lockPendingEvents(tx, jobs.map((j) => j.payload.eventId))).map((r) => [r.id, r]));
+    const messages = [...rows.values()].filter((r) => r.event_type === "message" && r.line_user_id !== null);
+    const channels = new Map((await repo.channelsByIds(tx, [...new Set(messages.map((r) => r.channel_id))])).map((c) => [c.id, c]));
+    const users = new Map(
+      (await repo.lockLineUsers(tx, messages.map((r) => ({ channelId: r.channel_id, userId: r.line_user_id! })))).map((u) => [`${u.channel_id}:${u.user_id}`, u]),
+    );
+    const batch: BatchedMessage[] = [];
+    const batchIndex = new Map<number, number>();
+    for (const r of messages) {
+      const lineUser = users.get(`${r.channel_id}:${r.line_user_id}`);
+      if (!lineUser || profiles.syncWouldQueue(lineUser)) continue;
+      batchIndex.set(r.id, batch.length);
+      batch.push({ channel: channels.get(r.channel_id)!, lineUser, ev: r.event as unknown as webhook.MessageEvent });
+    }
+    const plan = await handlers.planMessages(tx, batch);
+    const ran = new Set<number>();
+    const chosen: number[] = [];
+    const taken: { id: number; attempts: number }[] = [];
+    const stoppedKeys = new Set<string>();
+    for (const job of jobs) {
+      if (stoppedKeys.has(job.key)) continue;
+      const row = rows.get(job.payload.eventId);
+      const i = row ? batchIndex.get(row.id) : undefined;
+      if (row && (i === undefined || !plan.accepts[i])) {
+        stoppedKeys.add(job.key);
+        continue;
+      }
+      ran.add(job.id);
+      if (row) {
+        chosen.push(i!);
+        taken.push({ id: row.id, attempts: job.attempt });
+      }
+    }
+    // The rows are locked: all of them are still pending.
+    if ((await repo.takeEvents(tx, taken)) !== taken.length) throw new Error("a locked pending event was taken by someone else");
+    await plan.apply(chosen);
+    return ran;
+  }
+
   const eventJob = defineJob({
     kind: "line.event",
     payload: z.object({ eventId: z.number().int().positive() }),
+    runMany: (jobs, { tx }) => processMany(jobs, tx),
     async run({ eventId }, job) {
       const tx = job.tx;
       // Earlier attempts just throw: the worker rolls the job back and retries it with backoff.

@@ -230,6 +230,15 @@ export function createProfileSync(deps: ProfileSyncDeps) {
       if (lineUser.follow_state !== "blocked" && isStale(lineUser, clock())) await queueSync(tx, lineUser);
     },
     /**
+     * Whether syncIfStale would write anything for this row (locked by the caller): the set-based
+     * drain takes an event only when it would not, a stale profile whose sync is already queued included.
+     */
+    syncWouldQueue(lineUser: LineUserRow): boolean {
+      const now = clock();
+      const claimed = lineUser.sync_requested_at !== null && lineUser.sync_requested_at.getTime() >= now.getTime() - SYNC_CLAIM_MS;
+      return lineUser.follow_state !== "blocked" && isStale(lineUser, now) && !claimed;
+    },
+    /**
      * A member opened a room or contact of this LINE user: a stale profile is refreshed in the
      * background, and the change reaches their screen through the real-time stream.
      */

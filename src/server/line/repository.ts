@@ -220,6 +220,35 @@ export const lineRepository = {
     return row;
   },
 
+  /** The events of this list still pending, locked for the caller's transaction (the set-based drain decides on them). */
+  lockPendingEvents: (tx: Queryable, ids: readonly number[]) =>
+    tx.query<WebhookEventRow>("SELECT * FROM webhook_events WHERE id = ANY($1::bigint[]) AND state = 'pending' ORDER BY id FOR UPDATE", [ids]),
+
+  /**
+   * takeEvent for many events locked by lockPendingEvents, each with its own attempt, in one
+   * statement; returns how many it took.
+   */
+  async takeEvents(tx: Queryable, events: readonly { id: number; attempts: number }[]): Promise<number> {
+    if (!events.length) return 0;
+    const rows = await tx.query(
+      `UPDATE webhook_events e SET state = 'processed', last_error = NULL, attempts = x.attempts, processed_at = now()
+       FROM unnest($1::bigint[], $2::int[]) AS x(id, attempts)
+       WHERE e.id = x.id AND e.state = 'pending' RETURNING e.id`,
+      [events.map((e) => e.id), events.map((e) => e.attempts)],
+    );
+    return rows.length;
+  },
+
+  channelsByIds: (db: Queryable, ids: readonly string[]) =>
+    db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE id = ANY($1::uuid[])`, [ids]),
+
+  /** The LINE users that exist among these (channel, user id) pairs, locked as ensureLineUser locks one. */
+  lockLineUsers: (tx: Queryable, users: readonly { channelId: string; userId: string }[]) =>
+    tx.query<LineUserRow>(
+      `SELECT * FROM line_users WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[])) ORDER BY id FOR UPDATE`,
+      [users.map((u) => u.channelId), users.map((u) => u.userId)],
+    ),
+
   /** Keeps an event that failed its last attempt for admins to look at and retry. */
   async parkEvent(db: Queryable, id: number, attempts: number, error: string) {
     await db.query("UPDATE webhook_events SET state = 'failed', last_error = $3, attempts = $2, processed_at = now() WHERE id = $1", [id, attempts, error]);

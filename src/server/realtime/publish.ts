@@ -33,6 +33,22 @@ export async function publish(tx: Queryable, ev: RealtimeMessage): Promise<void>
   await tx.notify(OUTBOX_CHANNEL, "");
 }
 
+/**
+ * publish for many events in one statement, in their order (the set-based drain). A recipient
+ * outside its tenant aborts the transaction as it does in publish.
+ */
+export async function publishMany(tx: Queryable, evs: readonly RealtimeMessage[]): Promise<void> {
+  const unique = evs.map((ev) => {
+    RealtimeEventTypeSchema.parse(ev.type);
+    return { ...ev, memberIds: [...new Set(ev.memberIds)] };
+  });
+  const expected = unique.reduce((n, ev) => n + ev.memberIds.length, 0);
+  if (!expected) return;
+  const written = await repo.insertOutboxMany(tx, unique);
+  if (written !== expected) throw new Error(`realtime: ${expected - written} recipients are not members of their event's tenant`);
+  await tx.notify(OUTBOX_CHANNEL, "");
+}
+
 /** Wakes the members' hubs after the sequencer moved their events; 100 uuids as JSON (~3.9 kB) stay under NOTIFY's 8,000 bytes. */
 export async function notifyRecipients(tx: Queryable, memberIds: readonly string[]): Promise<void> {
   const unique = [...new Set(memberIds)];

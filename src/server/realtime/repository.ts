@@ -28,6 +28,21 @@ export const realtimeRepository = {
     return rows.map((r) => r.member_id);
   },
 
+  /** insertOutbox for many events in one statement, in their order; returns how many rows it wrote. */
+  async insertOutboxMany(tx: Queryable, evs: readonly { tenantId: string; memberIds: readonly string[]; type: string; data: unknown }[]): Promise<number> {
+    const rows = evs.flatMap((ev, i) => ev.memberIds.map((memberId) => ({ i, tenant_id: ev.tenantId, member_id: memberId, type: ev.type, data: ev.data ?? null })));
+    const written = await tx.query(
+      `INSERT INTO realtime_outbox (tenant_id, member_id, type, data)
+       SELECT m.tenant_id, m.id, x.type, x.data
+       FROM jsonb_to_recordset($1::jsonb) AS x(i int, tenant_id uuid, member_id uuid, type text, data jsonb)
+       JOIN members m ON m.tenant_id = x.tenant_id AND m.id = x.member_id
+       ORDER BY x.i, m.id
+       RETURNING 1`,
+      [JSON.stringify(rows)],
+    );
+    return written.length;
+  },
+
   /**
    * Moves the oldest outbox rows into realtime_events, in outbox order, under a lock held to the
    * end of the caller's transaction: ids are given out and committed by one sequencer at a time.

@@ -79,6 +79,55 @@ export const messageRepository = {
     return row;
   },
 
+  /**
+   * insertInbound for many messages in one statement, each room moved as the same messages one by
+   * one would move it (the last one's preview, one more unread per new message). Returns the new
+   * messages' ids by the index of their input; a message already stored, or given twice, is
+   * stored once.
+   */
+  async insertInboundMany(
+    db: Queryable,
+    ms: readonly { tenantId: string; roomId: string; type: MessageType; payload: object; lineMessageId: string; at: Date; preview: string; stickerId: string | null }[],
+  ): Promise<{ i: number; id: string }[]> {
+    if (!ms.length) return [];
+    const rows = ms.map((m, i) => ({
+      i,
+      tenant_id: m.tenantId,
+      room_id: m.roomId,
+      type: m.type,
+      payload: m.payload,
+      line_message_id: m.lineMessageId,
+      at: m.at.toISOString(),
+      preview: m.preview,
+      sticker_id: m.stickerId,
+    }));
+    return db.query<{ i: number; id: string }>(
+      `WITH input AS (
+         SELECT DISTINCT ON (room_id, line_message_id) *
+         FROM jsonb_to_recordset($1::jsonb) AS x(i int, tenant_id uuid, room_id uuid, type text, payload jsonb, line_message_id text,
+           at timestamptz, preview text, sticker_id text)
+         ORDER BY room_id, line_message_id, i
+       ), inserted AS (
+         INSERT INTO messages (tenant_id, room_id, direction, type, payload, line_message_id, delivery_state, content_state, created_at)
+         SELECT tenant_id, room_id, 'inbound', type, payload, line_message_id, 'received', 'none', at FROM input ORDER BY i
+         ON CONFLICT (room_id, line_message_id) WHERE direction = 'inbound' DO NOTHING RETURNING id, room_id, line_message_id
+       ), stored AS (
+         SELECT input.*, inserted.id FROM inserted JOIN input USING (room_id, line_message_id)
+       ), touched AS (
+         UPDATE rooms r SET last_activity_at = greatest(r.last_activity_at, s.at), last_message_preview = s.preview, last_message_type = s.type,
+           last_message_sticker_id = s.sticker_id, unread_count = r.unread_count + s.n
+         FROM (
+           -- Per room: the last message's preview and type, the latest time, and how many are new.
+           SELECT DISTINCT ON (room_id) room_id, preview, type, sticker_id, max(at) OVER w AS at, count(*) OVER w AS n
+           FROM stored WINDOW w AS (PARTITION BY room_id) ORDER BY room_id, i DESC
+         ) s
+         WHERE r.id = s.room_id
+       )
+       SELECT i, id FROM stored ORDER BY i`,
+      [JSON.stringify(rows)],
+    );
+  },
+
   async insertOutbound(
     db: Queryable,
     m: { tenantId: string; roomId: string; type: MessageType; payload: object; senderId: string; retryKey: string; contentKey?: string; contentType?: string },
@@ -230,6 +279,20 @@ export const messageRepository = {
       [lineUserRowId, dedicatedMemberId],
     );
     return row;
+  },
+
+  /**
+   * currentRoom for many LINE users at once: per input index, the room its messages go to (the
+   * dedicated member's, or the one the LINE user talks to now); indexes without one are missing.
+   */
+  async currentRooms(db: Queryable, inputs: readonly { lineUserRowId: string; dedicatedMemberId: string | null }[]) {
+    return db.query<{ i: number; id: string; tenant_id: string; member_id: string }>(
+      `SELECT x.i - 1 AS i, r.id, r.tenant_id, r.member_id
+       FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(line_user_id, dedicated, i)
+       JOIN line_users lu ON lu.id = x.line_user_id
+       JOIN rooms r ON r.line_user_id = lu.id AND r.member_id = coalesce(x.dedicated, lu.current_member_id)`,
+      [inputs.map((x) => x.lineUserRowId), inputs.map((x) => x.dedicatedMemberId)],
+    );
   },
 
   async setCurrentMember(db: Queryable, lineUserRowId: string, memberId: string) {

@@ -14,9 +14,9 @@ import { Problem, problems } from "../http/problem.ts";
 import { defineJob, enqueue } from "../jobs/queue.ts";
 import type { ChannelService } from "../line/channels.ts";
 import type { LineMessage, Sender } from "../line/client.ts";
-import { isStandby, type LineEventContext, type LineEventHandlers } from "../line/handlers.ts";
+import { isStandby, type BatchedMessage, type LineEventContext, type LineEventHandlers, type MessageBatchPlan } from "../line/handlers.ts";
 import { lineRepository } from "../line/repository.ts";
-import { publish } from "../realtime/publish.ts";
+import { publish, publishMany } from "../realtime/publish.ts";
 import { setFriendshipsState, type RoomNotifier } from "./friendships.ts";
 import { messageRepository as repo, type MessageRow, type MessageType } from "./messages-repository.ts";
 import { createMemberIntroductions, lineOutboxKey } from "./member-card.ts";
@@ -26,6 +26,8 @@ import { createLineImageConverter, sniffRoomImage, type LineImageFile } from "./
 import { z } from "zod";
 
 const MEDIA_TYPES = new Set<MessageType>(["image", "video", "audio", "file"]);
+/** Messages the set-based drain stores: nothing to copy from LINE, a preview from the payload alone. */
+const SET_BASED_TYPES = new Set<string>(["text", "sticker", "location"]);
 export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 /** LINE's shortest loading animation; the member's typing is passed on at most this often per room. */
 const TYPING_SECONDS = 5;
@@ -76,8 +78,8 @@ export interface MessagingDeps {
   urlSecret: string;
   clock: () => Date;
   log: Logger;
-  /** In the transaction that stored a LINE user's message: Web Push to a member with no web app open. */
-  onInboundMessage: (tx: Queryable, messageId: string) => Promise<void>;
+  /** In the transaction that stored LINE users' messages: Web Push to a member with no web app open. */
+  onInboundMessages: (tx: Queryable, messageIds: readonly string[]) => Promise<void>;
 }
 
 export function createMessaging(deps: MessagingDeps) {
@@ -137,43 +139,70 @@ export function createMessaging(deps: MessagingDeps) {
     return room;
   }
 
+  /** What storing a LINE user's message keeps: the message without LINE's id, and the room list's preview of it. */
+  function inboundOf(ev: webhook.MessageEvent) {
+    const { id: lineMessageId, ...payload } = ev.message as { id: string; type: MessageType } & Record<string, unknown>;
+    const type = payload.type;
+    return { lineMessageId, payload, type, at: new Date(ev.timestamp), preview: previewOf(type, payload), stickerId: stickerOf(type, payload) };
+  }
+
+  /** The event that tells the member's open web apps; it alone shows a notification there (MessageNotice), without asking again. */
+  const messageCreated = (
+    room: { id: string; tenant_id: string; member_id: string },
+    messageId: string,
+    lineUserName: string | null,
+    m: { preview: string; type: MessageType },
+  ) => ({
+    tenantId: room.tenant_id,
+    memberIds: [room.member_id],
+    type: "message.created",
+    // The kind lets the web app word a photo or sticker in its own language (the preview has no words for them).
+    data: { roomId: room.id, messageId, inbound: true, title: lineUserName ?? "LINE", body: m.preview, type: m.type },
+  });
+
   async function storeInbound(ctx: LineEventContext, ev: webhook.MessageEvent) {
     const dedicated = ctx.channel.mode === "dedicated" ? ctx.channel.dedicated_member_id : null;
     if (ctx.channel.mode === "dedicated" && !dedicated) return;
     // No room yet (no friendship): the invitations feature answered (Message ID search).
     const room = await repo.currentRoom(ctx.tx, ctx.lineUser.id, dedicated);
     if (!room) return;
-    const memberId = room.member_id;
-    const { id: lineMessageId, ...payload } = ev.message as { id: string; type: MessageType } & Record<string, unknown>;
-    const type = payload.type;
-    const fromLine = MEDIA_TYPES.has(type) && (payload.contentProvider as { type?: string } | undefined)?.type !== "external";
-    const at = new Date(ev.timestamp);
-    const preview = previewOf(type, payload);
-    const stored = await repo.insertInbound(ctx.tx, {
-      tenantId: room.tenant_id,
-      roomId: room.id,
-      type,
-      payload,
-      lineMessageId,
-      contentState: fromLine ? "pending" : "none",
-      at,
-      preview,
-      stickerId: stickerOf(type, payload),
-    });
+    const m = inboundOf(ev);
+    const fromLine = MEDIA_TYPES.has(m.type) && (m.payload.contentProvider as { type?: string } | undefined)?.type !== "external";
+    const stored = await repo.insertInbound(ctx.tx, { tenantId: room.tenant_id, roomId: room.id, ...m, contentState: fromLine ? "pending" : "none" });
     if (!stored) return;
     // LINE keeps user content only for a while: copy it now (a job, so a slow download never holds the webhook).
     if (fromLine) await enqueue(ctx.tx, contentJob, { messageId: stored.id });
     // Messages are kept even while the member is revoked; they see them when access returns.
-    // An open web app shows a notification from this event alone (MessageNotice), without asking again.
-    await announce(ctx.tx, room.tenant_id, memberId, "message.created", {
-      roomId: room.id,
-      messageId: stored.id,
-      inbound: true,
-      title: ctx.lineUser.display_name ?? "LINE",
-      body: preview,
-      type,
-    });
-    await deps.onInboundMessage(ctx.tx, stored.id);
+    await publish(ctx.tx, messageCreated(room, stored.id, ctx.lineUser.display_name, m));
+    await deps.onInboundMessages(ctx.tx, [stored.id]);
+  }
+
+  /**
+   * storeInbound for many LINE users' messages at once (the set-based drain): the kinds that have
+   * no content to copy from LINE, into rooms that exist; the rest go through storeInbound.
+   */
+  async function storeInboundMany(tx: Queryable, batch: readonly BatchedMessage[]): Promise<MessageBatchPlan> {
+    const dedicatedOf = (b: BatchedMessage) => (b.channel.mode === "dedicated" ? b.channel.dedicated_member_id : null);
+    const rooms = new Map((await repo.currentRooms(tx, batch.map((b) => ({ lineUserRowId: b.lineUser.id, dedicatedMemberId: dedicatedOf(b) })))).map((r) => [r.i, r]));
+    return {
+      accepts: batch.map((b, i) => SET_BASED_TYPES.has(b.ev.message.type) && rooms.has(i) && !(b.channel.mode === "dedicated" && !dedicatedOf(b))),
+      async apply(indexes) {
+        const items = indexes.map((i) => ({ room: rooms.get(i)!, lineUser: batch[i]!.lineUser, m: inboundOf(batch[i]!.ev) }));
+        const stored = await repo.insertInboundMany(
+          tx,
+          items.map(({ room, m }) => ({ tenantId: room.tenant_id, roomId: room.id, ...m })),
+        );
+        if (!stored.length) return;
+        await publishMany(
+          tx,
+          stored.map(({ i, id }) => messageCreated(items[i]!.room, id, items[i]!.lineUser.display_name, items[i]!.m)),
+        );
+        await deps.onInboundMessages(
+          tx,
+          stored.map((s) => s.id),
+        );
+      },
+    };
   }
 
   const lineHandlers: LineEventHandlers = {
@@ -185,6 +214,7 @@ export function createMessaging(deps: MessagingDeps) {
       await setFriendshipsState(ctx.tx, ctx.lineUser.id, "blocked", roomNotifier, new Date(ev.timestamp));
     },
     message: storeInbound,
+    messages: storeInboundMany,
     async postback(ctx, ev) {
       if (isStandby(ev)) return;
       const data = ev.postback.data;
