@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
@@ -86,6 +87,7 @@ async function adminJourney(suffix: string, viewport?: { width: number; height: 
     await filters.getByRole("button", { name: "In Trash", exact: true }).click();
     await row(page, trashedName).waitFor();
     await row(page, trashedName).getByText(/^Deleted /).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await expect.poll(() => row(page, lineName).count()).toBe(0);
 
     await filters.getByRole("button", { name: "All", exact: true }).click();
@@ -120,6 +122,7 @@ async function adminJourney(suffix: string, viewport?: { width: number; height: 
     const refused = privacyForm.getByRole("alert");
     await refused.getByText("Not saved: someone chatting with this LINE user would lose sight of the contact.").waitFor();
     await refused.getByText(`${SATO} is chatting with this LINE user`, { exact: false }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     expect((await smith.get(`/api/v1/contacts/${contactId}`)).status).toBe(404);
 
     // Opening it to everyone is allowed: Smith now sees it too.
@@ -152,6 +155,7 @@ async function adminJourney(suffix: string, viewport?: { width: number; height: 
     await page.getByLabel("Action").selectOption({ label: "edited" });
     await expect.poll(() => log.getByRole("listitem").count()).toBe(1);
     await log.getByRole("listitem").filter({ hasText: SATO }).getByText("Changed: memo").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
 
     // A date range in the browser's days: tomorrow on finds nothing; an end before the start is
     // refused; today alone finds the edit again.
@@ -200,6 +204,7 @@ describe("admin contacts and audit log in the web app", () => {
       await days.fill("0");
       await form.getByRole("button", { name: "Save contact settings" }).click();
       await form.getByRole("alert").getByText("Enter a whole number of days from 1 to 365.").waitFor();
+      expect(await axeViolations(page)).toEqual([]);
       expect((await admin.get("/api/v1/admin/contact-settings")).json.trashRetentionDays).toBe(30);
 
       await days.fill("45");

@@ -4,6 +4,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmulatorControlClient } from "../../src/line-emulator/control-client.ts";
 import { startLineEmulator, type LineEmulator } from "../../src/line-emulator/emulator.ts";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT, signInThroughUi } from "../support/browser.ts";
 import { TEST_CHANNEL } from "../support/line-webhooks.ts";
 import { bootServer, type TestServer } from "../support/server.ts";
@@ -72,6 +73,7 @@ describe("admin LINE page: the public address", () => {
         // First on the page: on a phone too, the warning is on screen without scrolling.
         const box = (await warning.boundingBox())!;
         expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
+        expect(await axeViolations(page)).toEqual([]);
         const dir = process.env.E2E_SCREENSHOT_DIR;
         if (dir) {
           fs.mkdirSync(dir, { recursive: true });

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
@@ -77,6 +78,7 @@ async function lineJourney(viewport?: { width: number; height: number }) {
     // Verify asks LINE (the emulator) for the bot's info.
     await card.getByRole("button", { name: "Verify" }).click();
     await card.getByText(`LINE accepted the credentials: ${demo.botName} (${demo.basicId})`).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
 
     // A second channel with a token LINE does not know.
     const channelId = randomChannelId();
@@ -88,6 +90,7 @@ async function lineJourney(viewport?: { width: number; height: number }) {
     await form.getByLabel("Messaging API channel ID").fill("12ab");
     await form.getByRole("button", { name: "Connect", exact: true }).click();
     await form.getByText("must be LINE's numeric channel id").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await form.getByLabel("Messaging API channel ID").fill(channelId);
     await form.getByLabel("Channel secret", { exact: true }).fill(secret);
     await form.getByLabel("Channel access token (long-lived)").fill(token);
@@ -103,6 +106,7 @@ async function lineJourney(viewport?: { width: number; height: number }) {
     await second.getByRole("button", { name: "Edit" }).click();
     const edit = second.getByRole("form", { name: "Edit channel" });
     await edit.getByText("Leave blank to keep it").first().waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     for (const input of await page.locator('input[type="password"]').all()) expect(await input.inputValue()).toBe("");
     const html = await page.content();
     expect(html).not.toContain(secret);
@@ -158,6 +162,7 @@ async function retryJourney(viewport?: { width: number; height: number }) {
     const row = failed.getByRole("listitem").filter({ hasText: `postback ${data} cannot be handled yet` });
     await row.waitFor();
     await row.getByText("Attempts").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
 
     // Fix the cause, then Retry: the event leaves the list and is processed once.
     brokenPostbacks.delete(data);
@@ -177,6 +182,7 @@ async function memberRefused(viewport?: { width: number; height: number }) {
     await signInThroughUi(page, "sato@demo.example");
     await page.goto("/admin/line");
     await page.getByText("Only administrators can open this page.").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.getByRole("heading", { name: "LINE channels" }).count()).toBe(0);
     const api = await signedIn(server, "sato@demo.example");
     expect((await api.get("/api/v1/admin/line/channels")).status).toBe(403);

@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { MOBILE_VIEWPORT, launchBrowser, newContext, signInThroughUi } from "../support/browser.ts";
 import { bootServer, type TestServer } from "../support/server.ts";
 
@@ -57,6 +58,7 @@ describe("CardDAV address book in the profile", () => {
       const secretBox = section.locator(".carddav-secret");
       await secretBox.getByText("App password for “iPhone <b>15</b>”").waitFor();
       const secret = (await secretBox.locator(".carddav-secret-value").textContent())!.trim();
+      expect(await axeViolations(page)).toEqual([]);
       expect(secret).toMatch(/^([a-z2-7]{4}-){12}[a-z2-7]{4}$/);
       expect(await davStatus("sato@demo.example", secret)).toBe(207);
 
@@ -77,6 +79,7 @@ describe("CardDAV address book in the profile", () => {
 
       await row.getByRole("button", { name: "Revoke iPhone <b>15</b>" }).click();
       const dialog = page.getByRole("dialog", { name: "Revoke “iPhone <b>15</b>”?" });
+      expect(await axeViolations(page)).toEqual([]);
       await dialog.getByRole("button", { name: "Revoke" }).click();
       await page.getByRole("status").getByText("“iPhone <b>15</b>” revoked").waitFor();
       await section.getByText("No app passwords yet.", { exact: false }).waitFor();
@@ -95,6 +98,7 @@ describe("CardDAV address book in the profile", () => {
       await section.getByRole("button", { name: "Create app password" }).click();
       const secret = section.locator(".carddav-secret-value");
       await secret.waitFor();
+      expect(await axeViolations(page)).toEqual([]);
       expect(await davStatus("kim@demo.example", (await secret.textContent())!.trim())).toBe(207);
       // Nothing runs off the side: the long URL and secret wrap.
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);

@@ -1,6 +1,7 @@
 import { PNG } from "pngjs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
@@ -61,6 +62,7 @@ async function contactJourney(lineName: string, viewport?: { width: number; heig
     const pane = page.getByRole("region", { name: lineName });
     await pane.getByRole("heading", { name: lineName, exact: true }).waitFor();
     await pane.getByRole("link", { name: "Open room" }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     const list = page.getByRole("region", { name: "External contacts" });
     if (viewport) {
       // On a phone the contact is its own page with a way back to the list.
@@ -77,6 +79,7 @@ async function contactJourney(lineName: string, viewport?: { width: number; heig
     expect(await nickname.inputValue()).toBe(lineName);
     expect(await nickname.isEditable()).toBe(false);
     await form.getByText("Synced from LINE; it changes when the LINE user changes it.").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await form.getByLabel("Last name", { exact: true }).fill("Tanaka");
     await form.getByLabel("First name", { exact: true }).fill(`${lineName} Jr`);
     await form.getByRole("button", { name: "Add phone" }).click();
@@ -95,6 +98,7 @@ async function contactJourney(lineName: string, viewport?: { width: number; heig
     const share = page.getByRole("dialog", { name: "Share contact" });
     await share.getByLabel("Only chosen members and teams").check();
     await share.getByLabel(KIM).check();
+    expect(await axeViolations(page)).toEqual([]);
     await share.getByRole("button", { name: "Save" }).click();
     await toast(page, "Sharing saved").waitFor();
     await saved.getByText("Members: 1, teams: 0").waitFor();
@@ -114,6 +118,7 @@ async function contactJourney(lineName: string, viewport?: { width: number; heig
     await page.getByRole("link", { name: "Trash", exact: true }).click();
     const trash = page.getByRole("list", { name: "Trash" });
     await trash.getByText(newName, { exact: true }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     await trash.getByRole("button", { name: `Restore ${newName}` }).click();
     await toast(page, `${newName} restored`).waitFor();
     await page.getByText("The Trash is empty.").waitFor();

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { bootServer, type TestServer } from "../support/server.ts";
 
@@ -40,6 +41,8 @@ async function lineUser(name: string): Promise<{ context: BrowserContext; page: 
 
 /** From Tsunagu's invitation landing page through LINE Login's consent (adding the account as a friend). */
 async function acceptInvitation(page: Page) {
+  await page.getByRole("link", { name: "Add friend on LINE" }).waitFor();
+  expect(await axeViolations(page)).toEqual([]);
   await page.getByRole("link", { name: "Add friend on LINE" }).click();
   await page.getByRole("button", { name: "Allow" }).waitFor();
   const addFriend = page.getByRole("checkbox", { name: /as a friend/ });
@@ -106,6 +109,7 @@ describe("invitations in the web app, answered from the LINE emulator", () => {
       await panel.getByRole("img", { name: "QR code of your invitation link" }).waitFor();
       const url = (await panel.locator(".invitation-url").textContent())!;
       expect(url).toMatch(INVITATION_LINK);
+      expect(await axeViolations(panel)).toEqual([]);
 
       // (1) The link, opened in the emulator's "Open link".
       const u1 = await lineUser("Link User");
@@ -136,6 +140,7 @@ describe("invitations in the web app, answered from the LINE emulator", () => {
       await email.getByLabel("E-mail addresses").fill("guest4@example.com, not-an-address");
       await email.getByRole("button", { name: "Send Email" }).click();
       await email.getByRole("alert").getByText("Not an e-mail address: not-an-address").waitFor();
+      expect(await axeViolations(panel)).toEqual([]);
       await email.getByLabel("E-mail addresses").fill("guest4@example.com");
       await email.getByLabel("Note (optional)").fill("Nice to meet you");
       await email.getByRole("button", { name: "Send Email" }).click();
@@ -201,6 +206,7 @@ describe("invitations in the web app, answered from the LINE emulator", () => {
       await page.getByRole("button", { name: "Copy Link" }).waitFor();
       // "Send Email" is a PC feature.
       expect(await page.getByRole("region", { name: "Send Email" }).count()).toBe(0);
+      expect(await axeViolations(page)).toEqual([]);
       // Nothing sticks out sideways on a phone.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(MOBILE_VIEWPORT.width);
     } finally {

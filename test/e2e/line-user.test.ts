@@ -2,6 +2,7 @@ import { PNG } from "pngjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmulatorControlClient } from "../../src/line-emulator/control-client.ts";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT, signInThroughUi } from "../support/browser.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
@@ -67,6 +68,8 @@ async function lineUser(name: string, viewport: { width: number; height: number 
 async function addByLink(page: Page) {
   await page.getByLabel("Invitation URL").fill(invitationUrl);
   await page.getByRole("button", { name: "Open", exact: true }).click();
+  await page.getByRole("link", { name: "Add friend on LINE" }).waitFor();
+  expect(await axeViolations(page)).toEqual([]);
   await page.getByRole("link", { name: "Add friend on LINE" }).click();
   const addFriend = page.getByRole("checkbox", { name: /as a friend/ });
   await page.getByRole("button", { name: "Allow" }).waitFor();
@@ -114,6 +117,7 @@ async function journey(viewport: { width: number; height: number }, label: strin
     const room = page.getByRole("region", { name });
     await room.getByRole("heading", { name }).waitFor();
     await page.getByRole("list", { name: "Messages" }).getByText("よろしくお願いします").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
     // 4. Sato opened the room: LINE shows the LINE user "Read".
     const mine = line.page.locator(".msg.user", { hasText: "よろしくお願いします" });
     await expect.poll(() => mine.locator(".read").count(), { timeout: 20_000 }).toBe(1);

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { en } from "../../src/web/i18n/en.ts";
 import { ja } from "../../src/web/i18n/ja.ts";
 import { ko } from "../../src/web/i18n/ko.ts";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT } from "../support/browser.ts";
 import { TINY_PNG } from "../../src/server/contacts/test-support.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
@@ -27,7 +27,6 @@ let browser: Browser;
 let contactId: string;
 let roomId: string;
 let lineUserId: string;
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([bootServer(), launchBrowser()]);
@@ -100,23 +99,6 @@ async function englishOn(page: Page, fragments: string[]): Promise<string[]> {
   const scrubbed = DATA.reduce((s, d) => s.split(d).join(" "), text);
   for (const m of scrubbed.matchAll(ENGLISH_RUN)) found.push(`English: "${m[0]}"`);
   return found;
-}
-
-interface AxeViolation {
-  id: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules over the whole page, as it is on screen now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
-  return violations.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 /** Checks one screen: no English, no axe violation; saves a screenshot when asked to (E2E_SCREENSHOT_DIR). */

@@ -1,6 +1,7 @@
 import { PNG } from "pngjs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, newContext, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
@@ -73,6 +74,7 @@ describe("member settings in the web app", () => {
       expect(await bob.getAttribute("aria-checked")).toBe("false");
       // Only that row carries the error.
       expect(await line.getByRole("alert").count()).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }
@@ -109,6 +111,8 @@ describe("member settings in the web app", () => {
       // The boxes show what the server saved: each click is followed by the save it sends.
       const desktop = section.getByLabel("Show desktop notifications");
       const sound = section.getByLabel("Play a sound");
+      await sound.waitFor();
+      expect(await axeViolations(page)).toEqual([]);
       const toggle = async (box: typeof desktop, on: boolean) => {
         await box.click();
         await expect.poll(() => box.isChecked()).toBe(on);
@@ -178,6 +182,7 @@ describe("member settings in the web app", () => {
       await page.getByLabel("Phone").fill("call me");
       await page.getByRole("button", { name: "Save profile" }).click();
       await page.getByRole("alert").getByText("must be a phone number", { exact: false }).waitFor();
+      expect(await axeViolations(page)).toEqual([]);
 
       const hostile = `Kim <img src=x onerror="document.title='pwned'">`;
       await page.getByLabel("Phone").fill("+82 2-555-0099");

@@ -2,6 +2,7 @@ import { PNG } from "pngjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
@@ -199,6 +200,7 @@ describe("LINE rooms in the web app", () => {
       expect(await room.getByRole("textbox", { name: "Message" }).isDisabled()).toBe(true);
       expect(await room.getByRole("button", { name: "Stickers" }).isDisabled()).toBe(true);
       await row.getByText("Blocked", { exact: true }).waitFor();
+      expect(await axeViolations(page)).toEqual([]);
       expect(dialogs).toEqual([]);
     } finally {
       await Promise.all([sato.close(), line.context.close()]);
@@ -219,6 +221,7 @@ describe("LINE rooms in the web app", () => {
       await room.getByRole("textbox", { name: "Message" }).press("Enter");
       const mine = history(page).getByRole("listitem").filter({ hasText: "Are you there?" });
       await mine.getByText(/^Not delivered/).waitFor({ timeout: 15_000 });
+      expect(await axeViolations(page)).toEqual([]);
       await mine.getByRole("button", { name: "Retry" }).click();
       await mine.getByText("Sent", { exact: true }).waitFor({ timeout: 15_000 });
       expect(await mine.getByRole("button", { name: "Retry" }).count()).toBe(0);

@@ -1,5 +1,6 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type ApiClient, type TestServer } from "../support/server.ts";
@@ -86,6 +87,7 @@ async function stickerJourney(viewport: { width: number; height: number }, tag: 
     const choice = room.getByRole("group", { name: "Choose a sticker" }).getByRole("button", { name: "Sticker 446/1992" });
     await expect.poll(() => drawn(choice.locator("img"))).toBe(true);
     await shot(page, `stickers-picker-${tag}`);
+    expect(await axeViolations(page)).toEqual([]);
     await choice.focus();
     await page.keyboard.press("Enter");
     const sent = history.getByRole("listitem").filter({ has: page.getByRole("img", { name: "Sticker 446/1992" }) });
@@ -131,6 +133,7 @@ async function settingsJourney(viewport: { width: number; height: number }, tag:
     expect(await language.inputValue()).toBe("en");
     await section.scrollIntoViewIfNeeded();
     await shot(page, `line-settings-before-${tag}`);
+    expect(await axeViolations(page)).toEqual([]);
 
     // Keyboard only: the language one step down (Japanese), Tab to "Read", Space, Tab twice to Save, Enter.
     await language.focus();

@@ -59,7 +59,7 @@ main{max-width:26rem;margin:0 auto;padding:2rem 1rem}
 .card{background:#fff;border-radius:16px;padding:1.5rem;box-shadow:0 2px 12px rgba(0,0,0,.08);text-align:center}
 .photo{width:96px;height:96px;border-radius:50%;object-fit:cover;background:#d9dee8;display:inline-flex;align-items:center;justify-content:center;font-size:2.5rem;color:#fff}
 h1{font-size:1.35rem;margin:.75rem 0 .25rem}.company{color:#5b6475;margin:0 0 1rem}
-a.add{display:block;background:#06c755;color:#fff;text-decoration:none;font-weight:600;padding:.9rem;border-radius:10px;margin-top:1rem}
+a.add{display:block;background:#047a35;color:#fff;text-decoration:none;font-weight:600;padding:.9rem;border-radius:10px;margin-top:1rem}
 a.add:focus{outline:3px solid #1d2433;outline-offset:2px}.hint{font-size:.85rem;color:#5b6475}.error{color:#b42318}`;
 const PAGE_POLICY = htmlPolicy({ inlineStyles: [STYLE] });
 
