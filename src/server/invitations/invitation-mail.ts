@@ -112,7 +112,7 @@ export function composeInvitationEmail(input: InvitationEmailInput): SendMailOpt
 <p style="margin:0 0 8px;font-size:13px;color:#0b8a3e;font-weight:bold">${e(company)}</p>
 <p style="margin:0 0 20px;font-size:17px;line-height:1.5">${e(copy.greeting(member, company))}</p>
 ${noteHtml}<p style="margin:0 0 20px;line-height:1.6">${e(copy.steps)}</p>
-<p style="margin:0 0 24px;text-align:center"><a href="${e(input.url)}" style="display:inline-block;padding:12px 28px;background:#06c755;color:#ffffff;text-decoration:none;border-radius:8px;font-weight:bold">${e(copy.button)}</a></p>
+<p style="margin:0 0 24px;text-align:center"><a href="${e(input.url)}" style="display:inline-block;padding:12px 28px;background:#047a35;color:#ffffff;text-decoration:none;border-radius:8px;font-weight:bold">${e(copy.button)}</a></p>
 <p style="margin:0 0 24px;text-align:center;font-size:13px;word-break:break-all"><a href="${e(input.url)}" style="color:#0b8a3e">${e(input.url)}</a></p>
 <div style="text-align:center"><img src="cid:${INVITATION_QR_CID}" width="200" height="200" alt="${e(copy.qrCaption)}" style="display:inline-block">
 <p style="margin:4px 0 0;font-size:12px;color:#52606d">${e(copy.qrCaption)}</p></div>
