@@ -246,9 +246,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const kinds = registry.kinds();
   const pollMs = opts.pollMs ?? 500;
   const lease = opts.leaseSeconds ?? 60;
-  // Many keys per claim on PostgreSQL: set-based kinds run them together, and the more keys a
-  // transaction spans, the fewer round trips per job.
-  const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 32);
+  // More keys per claim on PostgreSQL: set-based kinds run them together, and the more keys a
+  // transaction spans, the fewer round trips per job. Not many more: the jobs a set-based kind
+  // leaves run one by one, key after key, while every key of the claim stays claimed — with 32
+  // keys that kept the last ones (and their LINE users' messages) waiting up to a minute under load.
+  const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 8);
   const jobsPerKey = opts.jobsPerKey ?? 25;
   // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
   const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
