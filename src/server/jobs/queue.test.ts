@@ -5,7 +5,7 @@ import { openTestDatabase } from "../../../test/support/fresh-database.ts";
 import { waitFor } from "../../../test/support/line-webhooks.ts";
 import type { Database } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
-import { createJobRegistry, defineJob, enqueue, enqueueMany, startWorker, type AnyJobDefinition, type Worker } from "./queue.ts";
+import { createJobRegistry, defineJob, enqueue, enqueueMany, startWorker, type AnyJobDefinition, type Worker, type WorkerOptions } from "./queue.ts";
 
 /**
  * The queue on a real database (PGlite, or PostgreSQL with TEST_DATABASE_URL), with jobs defined
@@ -28,7 +28,7 @@ afterAll(async () => {
   await dispose?.();
 });
 
-async function worker(defs: AnyJobDefinition[], opts: { concurrency?: number; leaseSeconds?: number; pollMs?: number; maintenanceMs?: number } = {}) {
+async function worker(defs: AnyJobDefinition[], opts: Partial<Omit<WorkerOptions, "db" | "log" | "registry">> = {}) {
   const w = await startWorker({ db, log, registry: createJobRegistry(defs), ...opts });
   workers.push(w);
   return w;
@@ -122,7 +122,7 @@ describe("job queue", () => {
     expect(await jobCount("test.batch")).toBe(0);
   });
 
-  it("runs a set-based kind for many keys in one transaction, each key's jobs while they qualify, and the rest one by one in order", async () => {
+  it("runs a set-based kind for many keys in one transaction while their jobs qualify; a job it refuses runs alone and the jobs after it qualify again, each key in order", async () => {
     const ran: { key: string; n: number; how: "many" | "one" }[] = [];
     let transactions = 0;
     const Payload = z.object({ key: z.string(), n: z.number(), fast: z.boolean() });
@@ -161,10 +161,52 @@ describe("job queue", () => {
     const w = await worker([def], { concurrency: 1 });
     await w.drain();
     for (const [key, fast] of Object.entries(plan)) expect(ran.filter((r) => r.key === key).map((r) => r.n)).toEqual(fast.map((_, i) => i + 1));
-    // A key's job after one that ran alone runs alone too: its order depends on what that one did.
-    expect(ran.filter((r) => r.how === "many").map((r) => `${r.key}${r.n}`).sort()).toEqual(["a1", "a2", "b1", "b2"]);
-    expect(transactions).toBeGreaterThanOrEqual(1);
+    // A job the kind refused runs alone; the key then goes back to the queue, and its next job,
+    // claimed again after that one committed, is offered to the kind again.
+    expect(ran.filter((r) => r.how === "many").map((r) => `${r.key}${r.n}`).sort()).toEqual(["a1", "a2", "a4", "b1", "b2", "c2"]);
+    expect(ran.filter((r) => r.how === "one").map((r) => `${r.key}${r.n}`).sort()).toEqual(["a3", "c1"]);
+    expect(transactions).toBeGreaterThanOrEqual(2);
     expect(await jobCount("test.many")).toBe(0);
+  });
+
+  // PostgreSQL: on PGlite the lone job's open transaction holds the only connection, so nothing else could run meanwhile anyway.
+  it.runIf(!!process.env.TEST_DATABASE_URL)("gives a claim's finished keys back at once, while another key's lone job still runs", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let lonelyStarted = false;
+    const ran: string[] = [];
+    const def = defineJob({
+      kind: "test.early-release",
+      payload: z.object({ id: z.string(), alone: z.boolean() }),
+      async run({ id }) {
+        lonelyStarted = true;
+        await released;
+        ran.push(id);
+      },
+      async runMany(jobs) {
+        const done = new Set<number>();
+        for (const j of jobs) {
+          if (j.payload.alone) continue;
+          done.add(j.id);
+          ran.push(j.payload.id);
+        }
+        return done;
+      },
+    });
+    const job = (id: string, alone = false) => ({ payload: { id, alone }, orderingKey: `early:${id[0]}` });
+    // d is due first, so the one claim lists it before b and e.
+    await db.transaction((tx) => enqueueMany(tx, def, [job("d1", true)]));
+    await db.transaction((tx) => enqueueMany(tx, def, [job("b1"), job("e1")]));
+    await worker([def], { concurrency: 1, pollMs: 50 });
+    await waitFor(async () => lonelyStarted, 10_000, "d's lone job to start");
+    expect(ran.sort()).toEqual(["b1", "e1"]);
+    // b and e are free again: a second worker takes their next jobs while d1 still runs.
+    await worker([def], { concurrency: 1, pollMs: 50 });
+    await db.transaction((tx) => enqueueMany(tx, def, [job("b2"), job("e2")]));
+    await waitFor(async () => ran.includes("b2") && ran.includes("e2"), 15_000, "b2 and e2 to run beside d1");
+    expect(ran).not.toContain("d1");
+    release();
+    await waitFor(async () => (await jobCount("test.early-release")) === 0, 10_000, "d1 to finish");
   });
 
   it("rolls back a set-based transaction that fails and runs its jobs one by one, each once", async () => {

@@ -247,9 +247,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const pollMs = opts.pollMs ?? 500;
   const lease = opts.leaseSeconds ?? 60;
   // More keys per claim on PostgreSQL: set-based kinds run them together, and the more keys a
-  // transaction spans, the fewer round trips per job. Not many more: the jobs a set-based kind
-  // leaves run one by one, key after key, while every key of the claim stays claimed — with 32
-  // keys that kept the last ones (and their LINE users' messages) waiting up to a minute under load.
+  // transaction spans, the fewer round trips per job.
   const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 8);
   const jobsPerKey = opts.jobsPerKey ?? 25;
   // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
@@ -448,12 +446,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   }
 
   /**
-   * Gives a key back: its remaining claimed jobs return to pending (their attempt not counted),
-   * and next_run_at becomes the run_at of its first job. An enqueue that raced with this (the
-   * key's version moved since the snapshot) can only have lowered next_run_at, so the lower of
-   * the two is kept and the key is looked at again soon.
+   * Gives keys back in one statement: their claimed jobs that did not run return to pending (the
+   * attempt not counted), and each key's next_run_at becomes the run_at of its first job. An
+   * enqueue that raced with this (the key's version moved since the snapshot) can only have lowered
+   * next_run_at, so the lower of the two is kept and the key is looked at again soon. Keys are
+   * locked in key order, as enqueues and the lease renewal lock them.
    */
-  async function releaseKey(key: string, unrun: number[]) {
+  async function releaseKeys(keys: string[], unrun: number[]) {
     await db.query(
       `WITH back AS (
          UPDATE jobs SET state = 'pending', attempts = attempts - 1, locked_until = NULL WHERE id = ANY($2::bigint[]) AND state = 'running'
@@ -461,24 +460,51 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
          SELECT k.key, k.version AS seen,
                 (SELECT run_at FROM jobs WHERE ordering_key = k.key AND state <> 'dead' AND NOT (id = ANY($2::bigint[]))
                  ORDER BY ordered_at, id LIMIT 1) AS head,
-                (SELECT min(run_at) FROM jobs WHERE id = ANY($2::bigint[])) AS unrun_at
-         FROM job_keys k WHERE k.key = $1
+                (SELECT min(run_at) FROM jobs WHERE ordering_key = k.key AND id = ANY($2::bigint[])) AS unrun_at
+         FROM job_keys k WHERE k.key = ANY($1::text[])
        )
        UPDATE job_keys k SET locked_until = NULL,
          next_run_at = CASE WHEN k.version = nxt.seen THEN least(nxt.head, nxt.unrun_at)
                             ELSE least(k.next_run_at, nxt.head, nxt.unrun_at) END
-       FROM nxt WHERE k.key = nxt.key`,
-      [key, unrun],
+       FROM nxt
+       WHERE k.key = nxt.key AND k.key IN (SELECT key FROM job_keys WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)`,
+      [keys, unrun],
     );
   }
 
-  /** Runs one claimed key's jobs in order, then gives the key back with what did not run. */
-  async function runKey(key: string, mine: ClaimedJob[]) {
+  /**
+   * Releases keys, retrying a failure (a lost connection, a pool that had no connection in time) a
+   * few times while their leases are still renewed: a key not given back waits for its lease to
+   * run out, and with it its LINE user's next messages.
+   */
+  async function giveBack(keys: string[], unrun: number[]) {
+    if (!keys.length) return;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await releaseKeys(keys, unrun);
+          return;
+        } catch (err) {
+          if (attempt === 3) {
+            log.error({ err, keys: keys.length }, "releasing job keys failed; they wait for their lease to run out");
+            return;
+          }
+          log.warn({ err, keys: keys.length, attempt }, "releasing job keys failed; retrying");
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        }
+      }
+    } finally {
+      for (const key of keys) heldKeys.delete(key);
+    }
+  }
+
+  /** Runs the first `max` of one claimed key's jobs in order, then gives the key back with what did not run. */
+  async function runKey(key: string, mine: ClaimedJob[], max = mine.length) {
     let i = 0;
     try {
-      while (i < mine.length && !stopped) {
+      while (i < max && !stopped) {
         let n = 0;
-        while (i + n < mine.length && n < jobsPerTransaction && batchable(mine[i + n]!)) n++;
+        while (i + n < max && n < jobsPerTransaction && batchable(mine[i + n]!)) n++;
         if (n > 1) {
           const { ran, failed } = await runTogether(mine.slice(i, i + n));
           i += ran + (failed ? 1 : 0);
@@ -490,11 +516,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         }
       }
     } finally {
-      await releaseKey(
-        key,
+      await giveBack(
+        [key],
         mine.slice(i).map((j) => j.id),
-      ).catch((err: unknown) => log.warn({ err, key }, "releasing a job key failed; its lease will run out"));
-      heldKeys.delete(key);
+      );
     }
   }
 
@@ -520,12 +545,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
 
   /**
    * Runs the claimed keys' leading jobs of set-based kinds, many keys per transaction, and
-   * returns how many of each key's jobs ran. A key whose jobs were not all taken (the kind said its
-   * next job must run alone) is left to `runKey` from there; a transaction that fails leaves every
-   * key as it stands, and `runKey` runs the rest one by one (attempts unchanged: nothing happened).
+   * returns how many of each key's jobs ran, and the keys whose kind said their next job must run
+   * alone. A transaction that fails leaves every key as it stands, and `runKey` runs the rest one
+   * by one (attempts unchanged: nothing happened).
    */
-  async function runSetBased(byKey: Map<string, ClaimedJob[]>): Promise<Map<string, number>> {
+  async function runSetBased(byKey: Map<string, ClaimedJob[]>): Promise<{ done: Map<string, number>; alone: Set<string> }> {
     const done = new Map<string, number>([...byKey.keys()].map((k) => [k, 0]));
+    const alone = new Set<string>();
     const open = new Set(byKey.keys());
     while (open.size && !stopped) {
       // Each key's next jobs while they are of one set-based kind, up to the transaction's size.
@@ -556,11 +582,14 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       for (const [key, jobs] of offered) {
         const n = ran.get(key)!;
         done.set(key, done.get(key)! + n);
-        // The kind stopped before this key's next job: it runs alone, and the key's later jobs after it.
-        if (n < jobs.length) open.delete(key);
+        // The kind stopped before this key's next job: it must run alone.
+        if (n < jobs.length) {
+          open.delete(key);
+          alone.add(key);
+        }
       }
     }
-    return done;
+    return { done, alone };
   }
 
   /** One set-based transaction; undefined when it failed (all of it was rolled back). */
@@ -597,11 +626,33 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   async function runKeyed(keys: { key: string }[], jobs: ClaimedJob[]) {
     const byKey = new Map(keys.map(({ key }) => [key, jobs.filter((j) => j.ordering_key === key)]));
     for (const key of byKey.keys()) heldKeys.add(key);
-    const done = await runSetBased(byKey);
-    for (const [key, all] of byKey) {
-      const mine = all.slice(done.get(key) ?? 0);
-      if (mine.some(waitsOnNetwork) && offload(() => runKey(key, mine))) continue;
-      await runKey(key, mine);
+    // Whatever goes wrong, every claimed key is given back: one left claimed would hold its LINE
+    // user's messages until its lease ran out.
+    const unreleased = new Set(byKey.keys());
+    try {
+      const { done, alone } = await runSetBased(byKey);
+      // Keys with nothing left go back at once, together, not after the other keys' one-by-one jobs.
+      const finished = [...byKey].filter(([key, all]) => done.get(key) === all.length).map(([key]) => key);
+      for (const key of finished) unreleased.delete(key);
+      await giveBack(finished, []);
+      for (const [key, all] of byKey) {
+        if (!unreleased.has(key)) continue;
+        unreleased.delete(key);
+        const mine = all.slice(done.get(key));
+        // A job the set-based kind would not take runs alone, and its key goes back to the queue:
+        // its later jobs may qualify again (for whichever loop claims the key next), and this
+        // claim's other keys do not wait while they run one by one.
+        const max = alone.has(key) ? 1 : mine.length;
+        if (mine.slice(0, max).some(waitsOnNetwork) && offload(() => runKey(key, mine, max))) continue;
+        await runKey(key, mine, max);
+      }
+    } finally {
+      if (unreleased.size) {
+        await giveBack(
+          [...unreleased],
+          jobs.filter((j) => unreleased.has(j.ordering_key!)).map((j) => j.id),
+        );
+      }
     }
   }
 
@@ -611,7 +662,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       let worked = false;
       try {
         const keyed = await claimKeyed();
-        const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8);
+        // The claimed keys run (and go back) even when this claim fails.
+        const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8).catch((err: unknown) => {
+          log.warn({ err }, "claiming unkeyed jobs failed");
+          return [];
+        });
         worked = keyed.keys.length > 0 || unkeyed.length > 0;
         for (const job of unkeyed) {
           if (waitsOnNetwork(job) && offload(async () => void (await runJob(job)))) continue;
