@@ -342,8 +342,8 @@ function benchConfig(where: { dataDir: string; url?: string }, extra: Record<str
     DEMO_SEED: "1",
     DEMO_PASSWORD: "bench-password",
     ...(where.url ? { DATABASE_URL: where.url } : {}),
-    // Tuning knobs pass through, so a run can say what it changed.
-    ...Object.fromEntries(["DATABASE_POOL_SIZE", "WORKER_CONCURRENCY"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
+    // Tuning knobs pass through, so a run can say what it changed; LOG_LEVEL=warn shows what the server complained of.
+    ...Object.fromEntries(["DATABASE_POOL_SIZE", "WORKER_CONCURRENCY", "LOG_LEVEL"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
     ...extra,
   });
 }
