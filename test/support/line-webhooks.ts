@@ -37,7 +37,8 @@ export function postWebhook(
   baseUrl: string,
   channelId: string,
   body: string | Uint8Array,
-  opts: { secret?: string; signature?: string; headerName?: string } = {},
+  /** chunked: sent with Transfer-Encoding: chunked and no Content-Length, as a streaming client would. */
+  opts: { secret?: string; signature?: string; headerName?: string; chunked?: boolean } = {},
 ): Promise<{ status: number; json: unknown }> {
   const signature = opts.signature ?? sign(body, opts.secret ?? TEST_CHANNEL.LINE_CHANNEL_SECRET);
   const url = new URL(`/line/webhook/${channelId}`, baseUrl);
@@ -66,7 +67,11 @@ export function postWebhook(
       if (err.code === "EPIPE" || err.code === "ECONNRESET") resolve({ status: -1, json: undefined });
       else reject(err);
     });
-    req.end(body);
+    if (opts.chunked) {
+      // A write before end: Node cannot know the length, so it sends the body in chunks.
+      req.write(body);
+      req.end();
+    } else req.end(body);
   });
 }
 

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "../http/body-limit.ts";
 import type { AppEnv } from "../http/env.ts";
 import { cardData, type AddressBook } from "./address-book.ts";
 import type { AppPasswords, DavUser } from "./app-passwords.ts";

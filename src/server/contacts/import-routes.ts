@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "../http/body-limit.ts";
 import { ContactImportSchema } from "../../shared/contacts.ts";
 import { IdParam } from "../../shared/directory.ts";
 import { textProblem } from "../../shared/text.ts";

@@ -83,6 +83,18 @@ describe("POST /line/webhook/:channelId", () => {
     expect(await eventRows()).toBe(before);
   });
 
+  it("counts a chunked body (no Content-Length) against the same limit: 413 over it, stored within it", async () => {
+    const before = await eventRows();
+    const pad = "x".repeat(1024 * 1024);
+    const over = await postWebhook(server.url, CH, webhookBody([lineEvent("message", lineUserId(), Date.now(), { pad })]), { chunked: true });
+    expect([413, -1]).toContain(over.status);
+    if (over.status === 413) expect(over.json).toMatchObject({ code: "payload_too_large" });
+    expect(await eventRows()).toBe(before);
+    const within = await postWebhook(server.url, CH, webhookBody([tap(lineUserId(), Date.now())]), { chunked: true });
+    expect(within).toMatchObject({ status: 200, json: { received: 1, queued: 1 } });
+    expect(await eventRows()).toBe(before + 1);
+  });
+
   it("processes duplicated and redelivered events once", async () => {
     const user = lineUserId();
     const ev = tap(user, Date.now());

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "../http/body-limit.ts";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";

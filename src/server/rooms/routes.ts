@@ -12,7 +12,7 @@ import {
   SendMessageBody,
   UploadQuery,
 } from "../../shared/rooms.ts";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "../http/body-limit.ts";
 import { Problem } from "../http/problem.ts";
 import { jsonBody, problemResponse } from "../http/openapi.ts";
 import { UPLOAD_MAX_BYTES, type Messaging } from "./messages.ts";
