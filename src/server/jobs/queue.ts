@@ -136,8 +136,15 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
      SELECT count(*) FROM inserted`,
     [def.kind, JSON.stringify(rows)],
   );
-  await tx.notify(JOBS_CHANNEL, "");
+  await tx.notify(JOBS_CHANNEL, dueSignal(Math.min(...jobs.map((j) => j.runAt?.getTime() ?? 0))));
 }
+
+/**
+ * A NOTIFY's payload: when the earliest job it announces falls due (ms since the epoch), rounded
+ * up to 10 ms so that a burst of held webhook jobs makes a few distinct notifications (PostgreSQL
+ * folds identical ones in a transaction), not one each. Empty means now.
+ */
+const dueSignal = (at: number) => (at > Date.now() ? String(Math.ceil(at / 10) * 10) : "");
 
 /**
  * Enqueues one job per row that the caller's data-modifying query returns, in the same statement:
@@ -157,7 +164,7 @@ export async function enqueueFromQuery(
   source: { with?: string; sql: string; params: readonly unknown[]; maxAttempts?: number },
 ): Promise<Map<number, { rows: number; jobs: number }>> {
   const n = source.params.length;
-  const counts = await db.query<{ part: number; rows: number; jobs: number }>(
+  const counts = await db.query<{ part: number; rows: number; jobs: number; due: number | null }>(
     `WITH ${source.with ? `${source.with},` : ""} source AS (${source.sql}), inserted AS (
        INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
        SELECT $${n + 1}, payload, ordering_key, coalesce(ordered_at, now()), coalesce(run_at, now()), $${n + 2} FROM source
@@ -170,12 +177,14 @@ export async function enqueueFromQuery(
        RETURNING 1
      )
      -- Data-modifying CTEs run to completion whether read or not; every source row with a payload is one job.
-     SELECT part, count(*) AS rows, count(payload) AS jobs FROM source GROUP BY part`,
+     SELECT part, count(*) AS rows, count(payload) AS jobs,
+            (SELECT (extract(epoch FROM min(run_at)) * 1000)::float8 FROM inserted) AS due
+     FROM source GROUP BY part`,
     [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
   // Not awaited: the caller's answer should not wait for the wake-up's own round trip, and a
   // wake-up that never arrives only delays the jobs until the workers' next poll.
-  if (counts.some((c) => c.jobs > 0)) db.notify(JOBS_CHANNEL, "").catch(() => undefined);
+  if (counts.some((c) => c.jobs > 0)) db.notify(JOBS_CHANNEL, dueSignal(counts[0]!.due ?? 0)).catch(() => undefined);
   return new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }]));
 }
 
@@ -258,19 +267,47 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
   const networkTasks = new Set<Promise<void>>();
 
-  // Every loop sleeps on its own timer, so one NOTIFY wakes all of them.
-  const sleepers = new Set<() => void>();
+  // Every loop sleeps on its own timer. A wake-up goes to one sleeping loop, and a loop that
+  // claimed work wakes the next: a notification costs one claim, not one per loop (four loops
+  // each claiming on every webhook's NOTIFY cost a third of the ack rate).
+  const sleepers: (() => void)[] = [];
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(t);
-        sleepers.delete(done);
+        const i = sleepers.indexOf(done);
+        if (i >= 0) sleepers.splice(i, 1);
         resolve();
       };
       const t = setTimeout(done, ms);
-      sleepers.add(done);
+      sleepers.push(done);
     });
+  const wakeOne = () => sleepers[0]?.();
   const wakeAll = () => [...sleepers].forEach((wake) => wake());
+
+  // Jobs enqueued to run later (LINE events held for ordering) announce when they fall due: a
+  // loop is woken then, instead of claiming now, finding nothing and sleeping a whole poll.
+  const upcoming = new Set<number>();
+  let dueTimer: NodeJS.Timeout | undefined;
+  function armDueTimer() {
+    if (dueTimer) clearTimeout(dueTimer);
+    dueTimer = undefined;
+    if (!upcoming.size || stopped) return;
+    const next = Math.min(...upcoming);
+    dueTimer = setTimeout(() => {
+      for (const at of upcoming) if (at <= Date.now()) upcoming.delete(at);
+      wakeOne();
+      armDueTimer();
+    }, next - Date.now());
+    dueTimer.unref();
+  }
+  function onNotification(payload: string) {
+    const at = Number(payload);
+    if (!payload || !Number.isFinite(at) || at <= Date.now()) return wakeOne();
+    if (upcoming.has(at)) return;
+    upcoming.add(at);
+    armDueTimer();
+  }
 
   // Renewing the leases of what this process runs; a crashed process stops renewing and its work is claimed again.
   const heldJobs = new Set<number>();
@@ -537,7 +574,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       .finally(() => {
         networkTasks.delete(running);
         // What the task gave back (a key's later jobs) can be claimed now.
-        wakeAll();
+        wakeOne();
       });
     networkTasks.add(running);
     return true;
@@ -668,6 +705,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
           return [];
         });
         worked = keyed.keys.length > 0 || unkeyed.length > 0;
+        // There may be more: another loop looks while this one runs what it claimed.
+        if (worked) wakeOne();
         for (const job of unkeyed) {
           if (waitsOnNetwork(job) && offload(async () => void (await runJob(job)))) continue;
           await runJob(job);
@@ -706,7 +745,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   maintenance.unref();
 
   for (const def of registry.periodic()) await schedulePeriodic(db, def);
-  const unlisten = await db.listen(JOBS_CHANNEL, wakeAll, wakeAll);
+  // After a lost LISTEN connection notifications may have been missed: every loop looks.
+  const unlisten = await db.listen(JOBS_CHANNEL, onNotification, wakeAll);
   const loops = Array.from({ length: opts.concurrency ?? (db.kind === "pglite" ? 1 : 4) }, loop);
 
   return {
@@ -737,6 +777,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       await Promise.all(loops);
       await Promise.all([...networkTasks]);
       clearInterval(heartbeat);
+      if (dueTimer) clearTimeout(dueTimer);
       [...idleWaiters].forEach((r) => r());
       await unlisten();
     },
