@@ -13,4 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ["src/web/public/sw.js"], languageOptions: { globals: globals.serviceworker } },
+  // CommonJS on purpose (autocannon's worker threads require their per-request modules).
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs" }, rules: { "@typescript-eslint/no-require-imports": "off" } },
 );
