@@ -263,6 +263,9 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
   const jobsPerSetBasedTransaction = opts.jobsPerSetBasedTransaction ?? (db.kind === "pglite" ? 16 : 400);
   const networkConcurrency = opts.networkConcurrency ?? 16;
+  const loopCount = opts.concurrency ?? (db.kind === "pglite" ? 1 : 4);
+  /** Loops running what they claimed (the others are claiming or asleep). */
+  let busyLoops = 0;
   let stopped = false;
   /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
   const networkTasks = new Set<Promise<void>>();
@@ -273,6 +276,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const sleepers: (() => void)[] = [];
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (missedWakes > 0) {
+        missedWakes--;
+        return resolve();
+      }
       const done = () => {
         clearTimeout(t);
         const i = sleepers.indexOf(done);
@@ -282,7 +289,14 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       const t = setTimeout(done, ms);
       sleepers.push(done);
     });
-  const wakeOne = () => sleepers[0]?.();
+  // A wake-up with no loop asleep is kept for the next loop that would sleep: a loop still
+  // claiming when work was handed back would otherwise sleep a whole poll past it.
+  let missedWakes = 0;
+  const wakeOne = () => {
+    const sleeper = sleepers[0];
+    if (sleeper) sleeper();
+    else missedWakes = Math.min(missedWakes + 1, loopCount);
+  };
   const wakeAll = () => [...sleepers].forEach((wake) => wake());
 
   // Jobs enqueued to run later (LINE events held for ordering) announce when they fall due: a
@@ -670,8 +684,16 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       const { done, alone } = await runSetBased(byKey);
       // Keys with nothing left go back at once, together, not after the other keys' one-by-one jobs.
       const finished = [...byKey].filter(([key, all]) => done.get(key) === all.length).map(([key]) => key);
-      for (const key of finished) unreleased.delete(key);
-      await giveBack(finished, []);
+      // While another loop has no work, the keys this one would reach only after the first key's
+      // one-by-one jobs go back too, unrun, and a loop is woken to take them: keys run side by side
+      // instead of in a row. (When every loop is busy a claim is kept whole: handing keys back costs a claim.)
+      const passOn = busyLoops < loopCount ? [...unreleased].filter((key) => !finished.includes(key)).slice(1) : [];
+      for (const key of [...finished, ...passOn]) unreleased.delete(key);
+      await giveBack(
+        [...finished, ...passOn],
+        passOn.flatMap((key) => byKey.get(key)!.slice(done.get(key)).map((j) => j.id)),
+      );
+      if (passOn.length) wakeOne();
       for (const [key, all] of byKey) {
         if (!unreleased.has(key)) continue;
         unreleased.delete(key);
@@ -707,11 +729,16 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         worked = keyed.keys.length > 0 || unkeyed.length > 0;
         // There may be more: another loop looks while this one runs what it claimed.
         if (worked) wakeOne();
-        for (const job of unkeyed) {
-          if (waitsOnNetwork(job) && offload(async () => void (await runJob(job)))) continue;
-          await runJob(job);
+        busyLoops++;
+        try {
+          for (const job of unkeyed) {
+            if (waitsOnNetwork(job) && offload(async () => void (await runJob(job)))) continue;
+            await runJob(job);
+          }
+          await runKeyed(keyed.keys, keyed.jobs);
+        } finally {
+          busyLoops--;
         }
-        await runKeyed(keyed.keys, keyed.jobs);
       } catch (err) {
         if (!stopped) log.error({ err }, "job worker error");
       }
@@ -747,7 +774,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   for (const def of registry.periodic()) await schedulePeriodic(db, def);
   // After a lost LISTEN connection notifications may have been missed: every loop looks.
   const unlisten = await db.listen(JOBS_CHANNEL, onNotification, wakeAll);
-  const loops = Array.from({ length: opts.concurrency ?? (db.kind === "pglite" ? 1 : 4) }, loop);
+  const loops = Array.from({ length: loopCount }, loop);
 
   return {
     async drain() {
