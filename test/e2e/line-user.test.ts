@@ -131,12 +131,18 @@ async function journey(viewport: { width: number; height: number }, label: strin
     await expect.poll(() => line.page.locator("#me-name").textContent()).toBe(renamed);
     // What is under test: a message from a LINE user whose copy is older than the refresh age (1 s
     // here) refreshes it. A sync that asked LINE just before the rename (the one opening the room
-    // queued may run late on a busy machine) leaves a copy that is fresh for that second, so the
-    // message is written once the last profile call is older than that.
-    const emu = new EmulatorControlClient(emulatorUrl);
-    const userId = (await emu.users()).find((u) => u.displayName === renamed)!.userId;
-    const lastProfileCall = async () => (await emu.requests()).filter((r) => r.path === `/v2/bot/profile/${userId}`).at(-1)?.at ?? 0;
-    await expect.poll(async () => Date.now() - (await lastProfileCall()) > 1_500, { timeout: 20_000 }).toBe(true);
+    // queued may run late on a busy machine, and store its answer later still) leaves a copy that
+    // is fresh for that second, so the message is written once the stored copy is older than that
+    // and no sync is on its way.
+    const userId = (await new EmulatorControlClient(emulatorUrl).users()).find((u) => u.displayName === renamed)!.userId;
+    const copyIsStale = async () => {
+      const [copy] = await server.db.query<{ stale: boolean }>(
+        "SELECT synced_at < now() - interval '1500 milliseconds' AND sync_requested_at IS NULL AS stale FROM line_users WHERE user_id = $1",
+        [userId],
+      );
+      return copy?.stale;
+    };
+    await expect.poll(copyIsStale, { timeout: 20_000 }).toBe(true);
     await line.page.goto(`${emulatorUrl}/ui/chat/${channelId}`);
     await line.page.getByLabel("Message").fill("名前を変えました");
     await line.page.getByRole("button", { name: "Send", exact: true }).click();

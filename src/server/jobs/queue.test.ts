@@ -268,6 +268,21 @@ describe("job queue", () => {
     expect(runs).toBe(1);
   });
 
+  it("never renews a key it has given back: a renewal racing a release leaves the key free", async () => {
+    // A renewal that read the held keys before a release finished, and ran after it, used to lock
+    // the released key for a whole lease: its next job (a LINE user's next message) waited a minute.
+    // The lease here is renewed every 100 ms while hundreds of keys are claimed and given back.
+    const def = defineJob({ kind: "test.released", payload: z.object({}), outsideTransaction: true, run: async () => undefined });
+    await worker([def], { leaseSeconds: 0.3, pollMs: 20, keysPerClaim: 1, maintenanceMs: 3_600_000 });
+    for (let round = 0; round < 20; round++) {
+      await db.transaction((tx) => enqueueMany(tx, def, Array.from({ length: 50 }, (_, i) => ({ payload: {}, orderingKey: `released:${i}` }))));
+      await waitFor(async () => (await jobCount("test.released")) === 0, 60_000, "the round's jobs to run");
+    }
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    const held = await db.query<{ key: string }>("SELECT key FROM job_keys WHERE key LIKE 'released:%' AND locked_until IS NOT NULL");
+    expect(held).toEqual([]);
+  });
+
   it("runs again what a crashed worker held once its lease runs out", async () => {
     const ran: string[] = [];
     const def = defineJob({ kind: "test.crashed", payload: z.object({ id: z.string() }), run: async ({ id }) => void ran.push(id) });

@@ -331,13 +331,16 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       if (!heldJobs.size && !heldKeys.size) return;
       // Rows are locked in key and id order, as enqueues lock keys and set-based runs delete jobs: a
       // loop holds dozens of keys, and an unordered renewal deadlocked with a webhook's enqueue (a 500 to LINE).
+      // Only keys still leased: this list was read while a release may have been on its way, and a
+      // renewal landing after that release locked a free key for a whole lease (its LINE user's
+      // next message waited a minute).
       db.query(
         `WITH j AS (
            UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
            WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' ORDER BY id FOR UPDATE)
          )
          UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
-         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) ORDER BY key FOR UPDATE)`,
+         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) AND locked_until IS NOT NULL ORDER BY key FOR UPDATE)`,
         [[...heldJobs], [...heldKeys], lease],
       ).catch((err: unknown) => log.warn({ err }, "renewing job leases failed"));
     },
