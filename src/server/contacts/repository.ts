@@ -124,6 +124,21 @@ async function estimatedRows(db: Queryable, sql: string, values: unknown[]): Pro
   return row!["QUERY PLAN"][0].Plan["Plan Rows"];
 }
 
+/**
+ * The planner's estimate of a tenant's live contacts, kept for a minute: a search that reaches past
+ * its first stretch needs it as a scale, and a statement (a planning-only EXPLAIN) per search cost
+ * more than the estimate's drift over a minute matters.
+ */
+const LIVE_ESTIMATE_MS = 60_000;
+const liveEstimates = new Map<string, { rows: number; at: number }>();
+async function liveContactsEstimate(db: Queryable, tenantId: string): Promise<number> {
+  const kept = liveEstimates.get(tenantId);
+  if (kept && Date.now() - kept.at < LIVE_ESTIMATE_MS) return kept.rows;
+  const rows = await estimatedRows(db, "SELECT 1 FROM contacts c WHERE c.tenant_id = $1 AND c.deleted_at IS NULL", [tenantId]);
+  liveEstimates.set(tenantId, { rows, at: Date.now() });
+  return rows;
+}
+
 /** The index expression of 0022; a query must repeat it exactly for the planner to use the index. */
 const SEARCH_KEYS_SQL = "contact_search_keys(c.tenant_id, c.search_text, c.search_digits)";
 
@@ -196,9 +211,13 @@ export const contactRepository = {
         (t) => ({ ...t, contains: `strpos(${t.column}, ${p.add(t.text)}) > 0`, keys: searchKeys(f.tenantId, t.kind, t.text) }),
       );
       walk.push(`(${tests.map((t) => t.contains).join(" OR ")})`);
+      // A text containing the query carries all of its keys, so the substring tests alone decide;
+      // the key tests stay apart from them, as one OR the bitmap scan answers from the index. Paired
+      // per test, they were evaluated again on every candidate row (the key function is PL/pgSQL:
+      // 12 of 13 ms for `4821`, a text and a digits test, on PGlite).
       collect.push((c, exact) => {
-        const indexed = tests.map((t) => ({ t, sql: t.keys.length ? `${SEARCH_KEYS_SQL} @> ${c.add(t.keys)}::text[]` : "true" }));
-        return `(${indexed.map(({ t, sql }) => (exact ? `(${sql} AND ${t.contains})` : sql)).join(" OR ")})`;
+        const indexed = `(${tests.map((t) => (t.keys.length ? `${SEARCH_KEYS_SQL} @> ${c.add(t.keys)}::text[]` : "true")).join(" OR ")})`;
+        return exact ? `${indexed} AND (${tests.map((t) => t.contains).join(" OR ")})` : indexed;
       });
     }
     if (f.tag) {
@@ -238,7 +257,7 @@ export const contactRepository = {
     const live = "c.tenant_id = $1 AND c.deleted_at IS NULL AND $2::uuid IS NOT NULL";
     // The planner multiplies the frequencies of a query's keys as if independent (@hooli's four
     // pieces come out at 1 candidate, against 1,462), so what the first stretch saw bounds it too.
-    const listed = await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${live}`, [f.tenantId, f.memberId ?? NO_MEMBER]);
+    const listed = await liveContactsEstimate(db, f.tenantId);
     const seen = first.length / plan.firstRows;
     const candidates = Math.max(seen * listed, await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${[live, ...collect.map((m) => m(pe, false))].join(" AND ")}`, pe.values));
     const density = Math.max(seen, candidates / Math.max(listed, 1));
