@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import pg from "pg";
 import type { Database, Queryable } from "./database.ts";
 import { createNotifier, type Notification } from "./notifier.ts";
+import { preparedName } from "./prepared.ts";
 
 // bigint counts come back as JS numbers on both engines, so repositories see one shape.
 const INT8_OID = 20;
@@ -69,7 +70,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const database: Database = {
     kind: "postgres",
     async query<T>(sql: string, params?: readonly unknown[]) {
-      return retryOnStale(() => withConnection(pool, async (c) => (await c.query(sql, params ? [...params] : undefined)).rows as T[]));
+      return retryOnStale(() => withConnection(pool, async (c) => (await c.query(statement(sql, params))).rows as T[]));
     },
     async exec(sql) {
       await withConnection(pool, (c) => c.query(sql));
@@ -80,7 +81,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       const attempt = () => withConnection(pool, async (client) => {
         const tx: Queryable = {
           async query<T>(sql: string, params?: readonly unknown[]) {
-            return (await client.query(sql, params ? [...params] : undefined)).rows as T[];
+            return (await client.query(statement(sql, params))).rows as T[];
           },
           async exec(sql: string) {
             await client.query(sql);
@@ -145,6 +146,11 @@ function endedByServer(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   // pg refuses, without sending anything, a statement on a connection it already saw fail.
   return e?.code === "57P01" || e?.code === "57P02" || (typeof e?.message === "string" && e.message.includes("is not queryable"));
+}
+
+/** The query for pg: named when marked prepared (prepared.ts), so each connection parses and plans it once. */
+function statement(text: string, params?: readonly unknown[]): pg.QueryConfig {
+  return { name: preparedName(text), text, values: params ? [...params] : undefined };
 }
 
 async function retryWhile<T>(run: () => Promise<T>, retriable: (err: unknown) => boolean, attempts: number): Promise<T> {

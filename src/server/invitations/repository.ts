@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/database.ts";
 import type { MemberRow } from "../directory/repository.ts";
 import type { ChannelRow } from "../line/repository.ts";
+import { prepared } from "../db/prepared.ts";
 
 export interface InvitationLinkRow {
   member_id: string;
@@ -34,10 +35,10 @@ export const invitationRepository = {
    */
   searchesOf: (db: Queryable, texts: readonly { lineUserId: string; tenantId: string; idText: string | null }[]) =>
     db.query<{ i: number; friends: boolean; names_member: boolean }>(
-      `SELECT x.i - 1 AS i,
+      prepared(`SELECT x.i - 1 AS i,
               EXISTS (SELECT 1 FROM friendships f WHERE f.line_user_id = x.line_user_id) AS friends,
               EXISTS (SELECT 1 FROM members m WHERE m.tenant_id = x.tenant_id AND lower(m.login_id) = lower(x.id_text)) AS names_member
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(line_user_id, tenant_id, id_text, i)`,
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(line_user_id, tenant_id, id_text, i)`),
       [texts.map((t) => t.lineUserId), texts.map((t) => t.tenantId), texts.map((t) => t.idText)],
     ),
 

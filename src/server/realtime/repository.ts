@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.ts";
+import { prepared } from "../db/prepared.ts";
 
 export interface RealtimeEventRow {
   id: number;
@@ -32,12 +33,12 @@ export const realtimeRepository = {
   async insertOutboxMany(tx: Queryable, evs: readonly { tenantId: string; memberIds: readonly string[]; type: string; data: unknown }[]): Promise<number> {
     const rows = evs.flatMap((ev, i) => ev.memberIds.map((memberId) => ({ i, tenant_id: ev.tenantId, member_id: memberId, type: ev.type, data: ev.data ?? null })));
     const written = await tx.query(
-      `INSERT INTO realtime_outbox (tenant_id, member_id, type, data)
+      prepared(`INSERT INTO realtime_outbox (tenant_id, member_id, type, data)
        SELECT m.tenant_id, m.id, x.type, x.data
        FROM jsonb_to_recordset($1::jsonb) AS x(i int, tenant_id uuid, member_id uuid, type text, data jsonb)
        JOIN members m ON m.tenant_id = x.tenant_id AND m.id = x.member_id
        ORDER BY x.i, m.id
-       RETURNING 1`,
+       RETURNING 1`),
       [JSON.stringify(rows)],
     );
     return written.length;
@@ -51,11 +52,11 @@ export const realtimeRepository = {
   async sequence(tx: Queryable, limit: number): Promise<string[]> {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [SEQUENCER_LOCK]);
     const rows = await tx.query<{ member_id: string }>(
-      `WITH moved AS (
+      prepared(`WITH moved AS (
          DELETE FROM realtime_outbox WHERE id IN (SELECT id FROM realtime_outbox ORDER BY id LIMIT $1) RETURNING *)
        INSERT INTO realtime_events (tenant_id, member_id, type, data, created_at)
        SELECT tenant_id, member_id, type, data, created_at FROM moved ORDER BY id
-       RETURNING member_id`,
+       RETURNING member_id`),
       [limit],
     );
     return rows.map((r) => r.member_id);
@@ -63,9 +64,9 @@ export const realtimeRepository = {
 
   async eventsAfter(db: Queryable, r: Recipient, afterId: number, limit: number): Promise<RealtimeEventRow[]> {
     return db.query<RealtimeEventRow>(
-      `SELECT id, type, data FROM realtime_events
+      prepared(`SELECT id, type, data FROM realtime_events
        WHERE member_id = $2 AND tenant_id = $1 AND id > $3
-       ORDER BY id LIMIT $4`,
+       ORDER BY id LIMIT $4`),
       [r.tenantId, r.memberId, afterId, limit],
     );
   },

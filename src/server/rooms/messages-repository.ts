@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.ts";
+import { prepared } from "../db/prepared.ts";
 
 export type MessageType = "text" | "sticker" | "image" | "video" | "audio" | "file" | "location" | "system";
 
@@ -102,7 +103,7 @@ export const messageRepository = {
       sticker_id: m.stickerId,
     }));
     return db.query<{ i: number; id: string }>(
-      `WITH input AS (
+      prepared(`WITH input AS (
          SELECT DISTINCT ON (room_id, line_message_id) *
          FROM jsonb_to_recordset($1::jsonb) AS x(i int, tenant_id uuid, room_id uuid, type text, payload jsonb, line_message_id text,
            at timestamptz, preview text, sticker_id text)
@@ -123,7 +124,7 @@ export const messageRepository = {
          ) s
          WHERE r.id = s.room_id
        )
-       SELECT i, id FROM stored ORDER BY i`,
+       SELECT i, id FROM stored ORDER BY i`),
       [JSON.stringify(rows)],
     );
   },
@@ -287,10 +288,10 @@ export const messageRepository = {
    */
   async currentRooms(db: Queryable, inputs: readonly { lineUserRowId: string; dedicatedMemberId: string | null }[]) {
     return db.query<{ i: number; id: string; tenant_id: string; member_id: string }>(
-      `SELECT x.i - 1 AS i, r.id, r.tenant_id, r.member_id
+      prepared(`SELECT x.i - 1 AS i, r.id, r.tenant_id, r.member_id
        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS x(line_user_id, dedicated, i)
        JOIN line_users lu ON lu.id = x.line_user_id
-       JOIN rooms r ON r.line_user_id = lu.id AND r.member_id = coalesce(x.dedicated, lu.current_member_id)`,
+       JOIN rooms r ON r.line_user_id = lu.id AND r.member_id = coalesce(x.dedicated, lu.current_member_id)`),
       [inputs.map((x) => x.lineUserRowId), inputs.map((x) => x.dedicatedMemberId)],
     );
   },
