@@ -1,10 +1,10 @@
 /**
- * Start-up and footprint (`npm run bench -- --start`): the production entry (`node --import tsx
- * src/server/main.ts`, what `npm start` runs once the web app is built) as separate processes on
+ * Start-up and footprint (`npm run bench -- --start`): the production entry (`node
+ * --enable-source-maps dist/server/main.mjs`, what `npm start` runs once both builds are current) as separate processes on
  * the embedded defaults: the first start on an empty data folder, restarts on the same folder after
  * a clean stop and after kill -9, and the resident memory of the whole process idle and under load.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -53,7 +53,7 @@ async function start(dataDir: string, how: How = "entry"): Promise<Started> {
   const port = await freePort();
   const emulatorPort = await freePort();
   const t0 = performance.now();
-  const [command, args] = how === "entry" ? [process.execPath, ["--import", "tsx", "src/server/main.ts"]] : ["npm", ["start", "--silent"]];
+  const [command, args] = how === "entry" ? [process.execPath, ["--enable-source-maps", "dist/server/main.mjs"]] : ["npm", ["start", "--silent"]];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LINE_EMULATOR_PORT: String(emulatorPort), HOST: "127.0.0.1", LOG_LEVEL: "warn", DEMO_PASSWORD: "bench-password" },
@@ -94,6 +94,11 @@ async function stop(s: Started, signal: NodeJS.Signals) {
 export async function benchStart(opts: { seconds: number; restarts: number }): Promise<StartRow[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-start-"));
   const rows: StartRow[] = [];
+  // The entry is the bundle: build it (and the web app) now if the sources changed, as `npm start` would.
+  for (const script of ["scripts/build-web.mjs", "scripts/build-server.mjs"]) {
+    const built = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error(`${script} failed`);
+  }
   const fmt = (s: Started) => `${(s.ms / 1000).toFixed(2)} s to /healthz, ${s.cpu.toFixed(2)} CPU s`;
   try {
     // The limit: a bare `node -e` on this machine, now.

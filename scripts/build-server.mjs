@@ -34,9 +34,16 @@ const built = await buildIfStale({
   stampFile: path.join(root, "dist/.server-source-hash"),
   async build() {
     const { build } = await import("esbuild");
+    // Chunks of an earlier build would otherwise pile up beside the new ones.
+    fs.rmSync(path.dirname(outFile), { recursive: true, force: true });
     await build({
-      entryPoints: [path.join(root, "src/server/main.ts")],
-      outfile: outFile,
+      entryPoints: { main: path.join(root, "src/server/main.ts") },
+      outdir: path.dirname(outFile),
+      outExtension: { ".js": ".mjs" },
+      // A module imported with import() becomes a chunk of its own, loaded (with the packages it
+      // imports) only when first needed: in one file every package would load at start.
+      splitting: true,
+      chunkNames: "[name]-[hash]",
       bundle: true,
       platform: "node",
       format: "esm",

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import type { Context } from "hono";
-import { fileTypeFromBuffer } from "file-type";
 import type { StoredFile } from "./store.ts";
 import { peekHead } from "./streaming.ts";
 
@@ -25,6 +24,8 @@ export const OPAQUE_TYPE = "application/octet-stream";
 
 /** The type the bytes really are, or undefined when they match no known signature (text, HTML, SVG, …). */
 export async function sniffType(bytes: Uint8Array): Promise<string | undefined> {
+  // Loaded with the first upload rather than at start (its signature tables are large).
+  const { fileTypeFromBuffer } = await import("file-type");
   const found = await fileTypeFromBuffer(bytes);
   return found && (CANONICAL[found.mime] ?? found.mime);
 }

@@ -1,7 +1,8 @@
 import net from "node:net";
-import { simpleParser, type ParsedMail } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { Database } from "../db/database.ts";
+import { parseMail } from "./parse.ts";
 import { mailRepository, type AttachmentMeta } from "./repository.ts";
 
 export interface MailCapture {
@@ -75,8 +76,7 @@ export async function startMailCapture(opts: MailCaptureOptions): Promise<MailCa
       stream.on("end", () => {
         if (stream.sizeExceeded) return callback(smtpError(`Message exceeds the ${maxBytes}-byte limit`, 552));
         const raw = Buffer.concat(chunks);
-        // cid: links are kept so the mailbox can point them at the stored parts.
-        simpleParser(raw, { keepCidLinks: true })
+        parseMail(raw)
           .then((parsed) =>
             mailRepository.insert(opts.db, {
               envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,

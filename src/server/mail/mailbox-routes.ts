@@ -1,7 +1,8 @@
 import { Hono, type Context } from "hono";
-import { simpleParser, type Attachment } from "mailparser";
+import type { Attachment } from "mailparser";
 import type { Database } from "../db/database.ts";
 import { serveContent } from "../files/content-policy.ts";
+import { parseMail } from "./parse.ts";
 import { mailRepository, type CapturedMail } from "./repository.ts";
 
 export interface MailboxOptions {
@@ -108,7 +109,7 @@ async function servePart(c: Context, db: Database, pick: (parts: Attachment[]) =
   const raw = id ? await mailRepository.raw(db, id) : undefined;
   if (!raw) return c.text("No such message", 404);
   // Bytes are not stored twice: the part is cut from the raw message again.
-  const parsed = await simpleParser(raw, { keepCidLinks: true });
+  const parsed = await parseMail(raw);
   const part = pick(parsed.attachments);
   if (!part) return c.text("No such part", 404);
   // A part is served from our origin, so it follows the content policy (an HTML or SVG part is a

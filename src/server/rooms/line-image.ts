@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import { sniffType } from "../files/content-policy.ts";
 import { Problem } from "../http/problem.ts";
 
@@ -47,15 +47,18 @@ export interface LineImage {
   preview: LineImageFile | "original";
 }
 
+/** sharp (libvips, a native library of its own) is loaded with the first image, not at every start. */
+const loadSharp = async () => (await import("sharp")).default;
+
 /**
  * One decoder for every attempt: the first frame only (sharp's default for GIF and WebP, so an
  * animation becomes its first picture), turned upright by its EXIF orientation because the
  * encodings below carry no metadata (which also drops a photo's GPS position).
  */
-const decode = (input: Uint8Array) => sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true }).rotate();
+const decode = async (input: Uint8Array) => (await loadSharp())(input, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true }).rotate();
 
 async function encode(input: Uint8Array, side: number | undefined, format: "jpeg" | "png", quality: number): Promise<LineImageFile> {
-  let img: Sharp = decode(input);
+  let img: Sharp = await decode(input);
   if (side) img = img.resize({ width: side, height: side, fit: "inside", withoutEnlargement: true });
   img =
     format === "jpeg"
@@ -86,13 +89,13 @@ export async function prepareLineImage(input: Uint8Array, type: RoomImageType): 
   // A full decode, also of what goes unchanged: a truncated file whose header reads well would
   // reach LINE as a broken picture. It also tells real transparency from an alpha channel that is
   // opaque everywhere (which would make a photo's preview a needlessly large PNG).
-  const { isOpaque } = await decode(input).stats();
+  const { isOpaque } = await (await decode(input)).stats();
   const transparent = !isOpaque;
   const lossless = transparent || type === "image/gif";
   // A phone photo's EXIF carries where it was taken (GPS) and the camera: a LINE user outside the
   // company gets none of it. Such a file is re-encoded (upright, without metadata) even when LINE
   // would take it as it is; the member's own copy keeps it.
-  const meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  const meta = await (await loadSharp())(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
   const carriesMetadata = Boolean(meta.exif ?? meta.xmp ?? meta.iptc);
   const sendable = (type === "image/jpeg" || type === "image/png") && input.length <= LINE_ORIGINAL_MAX_BYTES && !carriesMetadata;
   const original = sendable ? "upload" : await fit(input, ORIGINAL_SIDES, lossless ? "png" : "jpeg", lossless ? 100 : 90, LINE_ORIGINAL_MAX_BYTES);
