@@ -215,6 +215,47 @@ async function photoOfHandAddedContact() {
   }
 }
 
+/** The list's search narrows it, is kept in the address, survives opening a contact and a reload, and clears. */
+async function searchKeptInAddress() {
+  const sato = await signedIn(server, "sato@demo.example");
+  for (const [lastName, firstName] of [["Kensaku", "Ichiro"], ["Kensaku", "Jiro"], ["Betsu", "Hanako"]] as const) {
+    expect((await sato.post("/api/v1/contacts", { contactName: { lastName, firstName }, emails: [{ email: `${firstName.toLowerCase()}@example.com` }] })).status).toBe(201);
+  }
+  const context = await newContext(browser, server.url);
+  try {
+    const page = await context.newPage();
+    await signInThroughUi(page, "sato@demo.example");
+    await page.goto("/contacts");
+    const list = page.getByRole("region", { name: "External contacts" });
+    const box = list.getByRole("searchbox", { name: "Search by name, reading, nickname, company, phone or e-mail" });
+    const names = () => list.locator("ul.contacts").getByRole("link").allInnerTexts();
+    await list.getByRole("link", { name: /Betsu/ }).waitFor();
+
+    await box.fill("kensaku");
+    await page.waitForURL(/[?&]q=kensaku(&|$)/);
+    await list.getByRole("link", { name: /Betsu/ }).waitFor({ state: "detached" });
+    await expect.poll(async () => (await list.locator("ul.contacts").getAttribute("aria-busy")) === "false" && (await names()).length).toBe(2);
+    expect((await names()).every((n) => n.includes("Kensaku"))).toBe(true);
+
+    // Opening a contact keeps the list as it was searched.
+    await list.getByRole("link", { name: /Jiro/ }).click();
+    await page.waitForURL(/\/contacts\/[0-9a-f-]{36}\?q=kensaku$/);
+    expect(await box.inputValue()).toBe("kensaku");
+    expect(await names()).toHaveLength(2);
+
+    // A reload (or a shared link) shows the same search.
+    await page.reload();
+    await expect.poll(() => box.inputValue()).toBe("kensaku");
+    await expect.poll(async () => (await names()).length).toBe(2);
+
+    await box.fill("");
+    await page.waitForURL((url) => !url.searchParams.has("q"));
+    await list.getByRole("link", { name: /Betsu/ }).waitFor();
+  } finally {
+    await context.close();
+  }
+}
+
 describe("External contacts in the web app", () => {
   it("PC: add from the room, edit, share, delete, restore", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
     await contactJourney("Desk Contact");
@@ -230,5 +271,9 @@ describe("External contacts in the web app", () => {
 
   it("a contact added by hand gets a photo from the edit form", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
     await photoOfHandAddedContact();
+  });
+
+  it("the list's search is kept in the address: across opening a contact and a reload", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    await searchKeptInAddress();
   });
 });

@@ -113,6 +113,8 @@ const SORTS: Record<SortKey, { col: string; cast: string; dir: "ASC" | "DESC" }>
 export interface WalkPlan {
   firstRows: number;
   maxRows: number;
+  /** The first walk-on stretch; by default what the density says a page needs, twice over. */
+  stretchRows?: number;
 }
 const SEARCH_WALK: WalkPlan = { firstRows: 250, maxRows: 20_000 };
 /** Pages a walked row costs its tag test (a probe of contact_tags' primary key), next to its own heap page. */
@@ -262,20 +264,41 @@ export const contactRepository = {
     const candidates = Math.max(seen * listed, await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${[live, ...collect.map((m) => m(pe, false))].join(" AND ")}`, pe.values));
     const density = Math.max(seen, candidates / Math.max(listed, 1));
     const rowsForPage = density > 0 ? f.limit / density : Infinity;
-    if (rowsForPage * (f.tag ? TAG_PROBE_PAGES : 1) < candidates && rowsForPage * 2 > plan.firstRows) {
-      // On from the last row the first stretch walked (read from the sort index alone), so no
-      // row is walked twice; the first stretch's matches sort before everything after it.
+    // Walking on costs a heap row per row walked (and the tag probes); collecting costs one per candidate.
+    const walkCost = (rows: number) => rows * (f.tag ? TAG_PROBE_PAGES : 1);
+    let stretch = Math.ceil(plan.stretchRows ?? Math.min(rowsForPage * 2, plan.maxRows));
+    if (walkCost(rowsForPage) < candidates && rowsForPage * 2 > plan.firstRows) {
+      // On from the last row the previous stretch walked (read from the sort index alone), so no
+      // row is walked twice; earlier stretches' matches sort before everything after them.
+      // Matches cluster in sort order (at 1M, `son`'s first is row 4,390: the Andersons after the
+      // Allens), so a stretch that falls short is followed by one twice as long, for as long as the
+      // rows walked stay fewer than the candidates a collect would read.
       // The list's own terms are the first parameters: tenant, member (named so it is typed), cursor.
       const po = params(p.values.slice(0, f.after ? 4 : 2));
-      const [end] = await db.query<Keyset>(
-        `SELECT (${s.col})::text AS key, c.id FROM contacts c WHERE ${where[0]} AND $2::uuid IS NOT NULL
-         ORDER BY ${order} OFFSET ${po.add(plan.firstRows - 1)} LIMIT 1`,
-        po.values,
-      );
-      // No such row: the first stretch was the whole list, so its matches are all there are.
-      if (!end) return first;
-      const rest = await walkFor(Math.min(Math.ceil(rowsForPage * 2), plan.maxRows), end, f.limit - first.length);
-      if (first.length + rest.length === f.limit) return [...first, ...rest];
+      const endOf = async (from: Keyset | undefined, rows: number) => {
+        const pk = params(po.values);
+        const after = from ? ` AND (${s.col}, c.id) ${s.dir === "ASC" ? ">" : "<"} (${pk.add(from.key)}${s.cast}, ${pk.add(from.id)}::uuid)` : "";
+        const [row] = await db.query<Keyset>(
+          `SELECT (${s.col})::text AS key, c.id FROM contacts c WHERE ${where[0]}${after} AND $2::uuid IS NOT NULL
+           ORDER BY ${order} OFFSET ${pk.add(rows - 1)} LIMIT 1`,
+          pk.values,
+        );
+        return row;
+      };
+      const found = [...first];
+      let walked = plan.firstRows;
+      // No such row: the stretch walked reached the end of the list, so its matches are all there are.
+      let end = await endOf(undefined, plan.firstRows);
+      // The first stretch is what the density says a page needs; the next ones must keep the walk cheaper than a collect.
+      for (let rows = Math.min(stretch, plan.maxRows - walked); end && rows > 0; rows = Math.min(stretch, plan.maxRows - walked)) {
+        found.push(...(await walkFor(rows, end, f.limit - found.length)));
+        if (found.length === f.limit) return found;
+        end = await endOf(end, rows);
+        walked += rows;
+        stretch *= 2;
+        if (walkCost(walked + stretch) >= candidates) break;
+      }
+      if (!end) return found;
     }
     const pc = params(p.values);
     const matches = collect.map((m) => m(pc, true));
