@@ -223,9 +223,11 @@ export async function benchPipeline(opts: {
   });
   return rows;
 
+  /** Until every acknowledged event is processed: none pending, and none still in the ack's intake row. */
   async function waitProcessed() {
     const until = Date.now() + 600_000;
-    while ((await count("pending")) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+    const unfed = async () => (await server.db.query<{ n: number }>("SELECT count(*) AS n FROM line_intake"))[0]!.n;
+    while (((await count("pending")) > 0 || (await unfed()) > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
   }
 }
 

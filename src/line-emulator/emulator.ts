@@ -32,6 +32,8 @@ export interface LineEmulatorOptions {
   webhookTimeoutMs?: number;
   /** Backoff before each redelivery attempt; LINE's real schedule is longer and undisclosed. */
   redeliveryDelaysMs?: number[];
+  /** How long a delivery is held, when a channel reorders, for the next one to overtake it (300 ms). */
+  reorderHoldMs?: number;
   /** Clock for token expiry (tests move it); webhook timestamps use it too. */
   now?: () => number;
 }
@@ -105,7 +107,7 @@ export async function startLineEmulator(opts: LineEmulatorOptions): Promise<Line
       timeoutMs: opts.webhookTimeoutMs ?? 2000,
       redeliveryDelaysMs: opts.redeliveryDelaysMs ?? [500, 1000, 2000, 4000],
       batchWindowMs: 150,
-      reorderHoldMs: 300,
+      reorderHoldMs: opts.reorderHoldMs ?? 300,
     },
     opts.log,
     opts.now,

@@ -14,7 +14,9 @@ let client: messagingApi.MessagingApiClient;
 
 beforeAll(async () => {
   preloadSpecs();
-  emu = await startLineEmulator({ port: 0, redeliveryDelaysMs: [100, 200, 400], now: () => clock });
+  // The reorder hold is long so a loaded machine cannot send the held delivery before the next one arrives;
+  // the next one's arrival ends the hold at once.
+  emu = await startLineEmulator({ port: 0, redeliveryDelaysMs: [100, 200, 400], reorderHoldMs: 30_000, now: () => clock });
   control = new EmulatorControlClient(emu.url);
   client = new messagingApi.MessagingApiClient({ channelAccessToken: channel.accessToken, baseURL: emu.url });
 });
@@ -103,6 +105,7 @@ describe("webhooks", () => {
     const before = receiver.received.length;
     receiver.setResponder((n) => ({ status: n - before <= 2 ? 500 : 200 }));
     const sent = await control.sendMessage(user.userId, channel.channelId, { type: "text", text: "retry me" });
+    expect(sent.delivery!.nextAttemptAt).toBeGreaterThan(sent.delivery!.at);
     const got = await receiver.waitFor(before + 3);
     const first = got[before]!.json.events[0]!;
     const again = got[before + 2]!.json.events[0]!;
@@ -111,15 +114,20 @@ describe("webhooks", () => {
     // The receiver sees the request before the emulator has logged its answer.
     await vi.waitFor(async () => {
       const log = await control.deliveries(channel.channelId);
-      expect(log.slice(-3).map((d) => [d.status, d.isRedelivery])).toEqual([[500, false], [500, true], [200, true]]);
+      expect(log.slice(-3).map((d) => [d.status, d.isRedelivery, d.nextAttemptAt !== undefined])).toEqual([
+        [500, false, true],
+        [500, true, true],
+        [200, true, false],
+      ]);
     });
   });
 
   it("does not redeliver when redelivery is off", async () => {
     const user = await friend();
     receiver.setResponder(() => ({ status: 503 }));
-    await control.sendMessage(user.userId, channel.channelId, { type: "text", text: "lost" });
-    await new Promise((r) => setTimeout(r, 500));
+    const sent = await control.sendMessage(user.userId, channel.channelId, { type: "text", text: "lost" });
+    expect(sent.delivery).toMatchObject({ status: 503, isRedelivery: false });
+    expect(sent.delivery!.nextAttemptAt).toBeUndefined();
     expect(receiver.received).toHaveLength(2);
   });
 
@@ -149,7 +157,8 @@ describe("webhooks", () => {
 
     await control.setDelivery(channel.channelId, { batch: false, reorder: true });
     const first = control.sendMessage(a.userId, channel.channelId, { type: "text", text: "first" });
-    await new Promise((r) => setTimeout(r, 30));
+    // The chat shows a message once the emulator has it, and so holds its delivery.
+    await vi.waitFor(async () => expect((await control.chat(a.userId, channel.channelId)).map((e) => e.message.text)).toContain("first"));
     const second = control.sendMessage(a.userId, channel.channelId, { type: "text", text: "second" });
     await Promise.all([first, second]);
     const swapped = (await receiver.waitFor(7)).slice(-2).map((r) => (r.json.events[0]!.message as { text: string }).text);

@@ -219,7 +219,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     line.handlers.register(contacts.lineHandlers);
 
     const jobs = createJobRegistry([...line.jobs, ...invitations.jobs, ...messaging.jobs, ...contacts.jobs, ...notifications.jobs]);
-    const worker = lifecycle.own("job worker", await startWorker({ db: db.background(), log, registry: jobs, concurrency: config.workerConcurrency }), (w) => w.stop());
+    const worker = lifecycle.own("job worker", await startWorker({ db: db.background(), log, registry: jobs, feeders: line.feeders, concurrency: config.workerConcurrency }), (w) => w.stop());
 
     const app = createHttpApp({
       log,

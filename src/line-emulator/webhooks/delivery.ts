@@ -12,6 +12,8 @@ export interface DeliveryRecord {
   isRedelivery: boolean;
   eventIds: string[];
   error?: string;
+  /** When the next attempt of a failed delivery is due (epoch ms); absent when none will be made. */
+  nextAttemptAt?: number;
 }
 
 export interface DeliveryOptions {
@@ -131,16 +133,18 @@ export class WebhookDispatcher {
   private async dispatch(channel: ChannelState, unit: Unit): Promise<void> {
     const first = await this.attempt(channel, unit.events, false);
     if (channel.delivery.duplicate) await this.attempt(channel, unit.events, false);
+    // Scheduled before the caller hears of the attempt, so its record already says whether another follows.
+    if (first && !ok(first) && channel.delivery.redelivery) this.redeliver(channel, unit.events, 0, first);
     unit.done(first);
-    if (first && !ok(first) && channel.delivery.redelivery) this.redeliver(channel, unit.events, 0);
   }
 
-  private redeliver(channel: ChannelState, events: WebhookEvent[], n: number) {
+  private redeliver(channel: ChannelState, events: WebhookEvent[], n: number, failed: DeliveryRecord) {
     const delay = this.opts.redeliveryDelaysMs[n];
     if (delay === undefined || this.closed) return;
+    failed.nextAttemptAt = Date.now() + delay;
     this.later(delay, () => {
       void this.attempt(channel, events, true).then((r) => {
-        if (r && !ok(r)) this.redeliver(channel, events, n + 1);
+        if (r && !ok(r)) this.redeliver(channel, events, n + 1, r);
       });
     });
   }

@@ -160,6 +160,44 @@ describe("vCard import in the background", () => {
     }
   });
 
+  it("ends as failed, without running again, when the process running its last attempt stopped", async () => {
+    // Card 5 is refused until the test has played the worker that died: the job waits between attempts meanwhile.
+    const db = h.server.db;
+    await db.query("CREATE FUNCTION refuse_lost() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'not yet'; END $$");
+    await db.query("CREATE TRIGGER refuse_lost BEFORE INSERT ON contacts FOR EACH ROW WHEN (NEW.last_name = 'Lost' AND NEW.first_name = '5') EXECUTE FUNCTION refuse_lost()");
+    try {
+      const started = await post(sato, cards("Lost", 10));
+      expect(started.status).toBe(202);
+      const { importId } = started.json;
+      // What the queue's maintenance leaves of a job whose worker was killed during its last attempt:
+      // pending again with its attempts used up (it looks while no attempt is running).
+      await expect
+        .poll(
+          async () =>
+            (
+              await db.query(
+                `UPDATE jobs SET attempts = max_attempts, run_at = now()
+                 WHERE kind = 'contacts.import' AND payload->>'importId' = $1 AND state = 'pending' AND last_error LIKE '%not yet%' RETURNING id`,
+                [importId],
+              )
+            ).length,
+        )
+        .toBe(1);
+      await db.query("DROP TRIGGER refuse_lost ON contacts");
+      await h.drain();
+      const report = (await sato.get(`/api/v1/contacts/imports/${importId}`)).json;
+      expect(report).toMatchObject({ state: "failed", total: 10, finishedAt: expect.any(String) });
+      // Not run again, though it would now succeed: cards 5–9 were never taken.
+      expect(await count("SELECT count(*) AS n FROM contacts WHERE last_name = 'Lost'", [])).toBe(report.imported);
+      expect(report.imported).toBeLessThan(10);
+      const [job] = await db.query<{ state: string; last_error: string }>("SELECT state, last_error FROM jobs WHERE payload->>'importId' = $1", [importId]);
+      expect(job).toMatchObject({ state: "dead", last_error: expect.stringContaining("stopped during its last attempt") });
+    } finally {
+      await db.query("DROP TRIGGER IF EXISTS refuse_lost ON contacts");
+      await db.query("DROP FUNCTION refuse_lost()");
+    }
+  });
+
   it("is the importer's own: another member gets 404, and an empty file is refused before anything is queued", async () => {
     const started = await post(sato, cards("Mine", 1));
     expect(started.status).toBe(202);

@@ -80,6 +80,7 @@ export function createContactImports(deps: ContactImportDeps) {
    * Outside the queue's transaction: the chunk opens its own after the parse, so PGlite's one
    * connection is not held while a worker thread parses. When the last attempt throws too, the
    * import is marked failed before the queue parks the job: left `running`, it would say so forever.
+   * So is it when the process running the last attempt stopped (the queue then does not run it again).
    */
   const importJob = defineJob({
     kind: "contacts.import",
@@ -93,6 +94,7 @@ export function createContactImports(deps: ContactImportDeps) {
         throw err;
       }
     },
+    abandoned: (payload, { tx }) => fail(tx, payload.importId),
   });
 
   async function fail(tx: Queryable, importId: string) {

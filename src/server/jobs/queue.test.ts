@@ -5,7 +5,7 @@ import { openTestDatabase } from "../../../test/support/fresh-database.ts";
 import { waitFor } from "../../../test/support/line-webhooks.ts";
 import type { Database } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
-import { createJobRegistry, defineJob, enqueue, enqueueMany, startWorker, type AnyJobDefinition, type Worker, type WorkerOptions } from "./queue.ts";
+import { createJobRegistry, defineJob, enqueue, enqueueFromQuery, enqueueMany, startWorker, type AnyJobDefinition, type Worker, type WorkerOptions } from "./queue.ts";
 
 /**
  * The queue on a real database (PGlite, or PostgreSQL with TEST_DATABASE_URL), with jobs defined
@@ -82,6 +82,29 @@ describe("job queue", () => {
     expect(ran).toHaveLength(20);
     if (parallel) expect(firstOfA).toBe(1);
     expect(await jobCount("test.ordered")).toBe(0);
+  });
+
+  it("wakes at the announced due time for every enqueue that falls due then, though only the first is announced", async () => {
+    const ran: number[] = [];
+    const def = defineJob({
+      kind: "test.due",
+      payload: z.object({ n: z.number() }),
+      async run(p) {
+        ran.push(p.n);
+      },
+    });
+    // An hour's poll: only the NOTIFY's due time can wake the worker.
+    await worker([def], { pollMs: 3_600_000 });
+    // Held like a webhook's events: due together, enqueued one statement after another (one ack each).
+    const runAt = new Date(Date.now() + 300);
+    for (const n of [1, 2, 3]) {
+      await enqueueFromQuery(db, def, {
+        sql: "SELECT jsonb_build_object('n', $1::int) AS payload, 'due:' || $1 AS ordering_key, NULL::timestamptz AS ordered_at, $2::timestamptz AS run_at, 0 AS part",
+        params: [n, runAt],
+      });
+    }
+    await waitFor(async () => ran.length === 3, 15_000, "the three jobs to run at their due time");
+    expect(ran.sort()).toEqual([1, 2, 3]);
   });
 
   it("holds a key's later jobs while an earlier one waits for its retry, and parks it after the last attempt", async () => {
@@ -300,6 +323,49 @@ describe("job queue", () => {
     await waitFor(async () => ran.length === 2, 10_000, "both jobs to run again");
     expect(ran.sort()).toEqual(["free", "keyed"]);
     expect(await jobCount("test.crashed")).toBe(0);
+  });
+
+  it("does not run again a job whose worker stopped during its last attempt: its kind records that, the job is dead, and the key goes on", async () => {
+    const ran: string[] = [];
+    const abandoned: string[] = [];
+    const def = defineJob({
+      kind: "test.poison",
+      payload: z.object({ id: z.string() }),
+      maxAttempts: 3,
+      run: async ({ id }) => void ran.push(id),
+      async abandoned({ id }, { tx, attempt, lastAttempt }) {
+        // Inside the transaction that marks the job dead.
+        const [row] = await tx.query<{ state: string }>("SELECT state FROM jobs WHERE kind = 'test.poison' AND payload->>'id' = $1", [id]);
+        abandoned.push(`${id}@${attempt}:${row!.state}:${lastAttempt}`);
+      },
+    });
+    const t = Date.now();
+    await db.transaction((tx) =>
+      enqueueMany(tx, def, [
+        { payload: { id: "keyed" }, orderingKey: "poison", orderedAt: new Date(t) },
+        { payload: { id: "after" }, orderingKey: "poison", orderedAt: new Date(t + 1) },
+        { payload: { id: "free" } },
+      ]),
+    );
+    // A worker that had claimed two of them for their third and last attempt, and died.
+    await db.query(
+      "UPDATE jobs SET state = 'running', attempts = 3, locked_until = now() - interval '1 second' WHERE kind = 'test.poison' AND payload->>'id' <> 'after'",
+    );
+    await db.query("UPDATE job_keys SET locked_until = now() - interval '1 second' WHERE key = 'poison'");
+    await worker([def], { pollMs: 50, maintenanceMs: 100 });
+    // The hook runs before its transaction commits: wait for what committed.
+    const dead = async () => (await db.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE kind = 'test.poison' AND state = 'dead'"))[0]!.n;
+    await waitFor(async () => ran.includes("after") && (await dead()) === 2, 10_000, "the key's next job, and both lost jobs given up");
+    expect(ran).toEqual(["after"]);
+    expect(abandoned.sort()).toEqual(["free@4:running:true", "keyed@4:running:true"]);
+    const rows = await db.query<{ id: string; state: string; last_error: string }>(
+      "SELECT payload->>'id' AS id, state, last_error FROM jobs WHERE kind = 'test.poison' ORDER BY 1",
+    );
+    expect(rows.map((r) => [r.id, r.state])).toEqual([
+      ["free", "dead"],
+      ["keyed", "dead"],
+    ]);
+    for (const r of rows) expect(r.last_error).toContain("stopped during its last attempt");
   });
 
   it("keeps one copy of a periodic job across workers, and schedules its next run after each run", async () => {

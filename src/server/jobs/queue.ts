@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Database, Queryable } from "../db/database.ts";
+import { prepared } from "../db/prepared.ts";
 
 /**
  * The durable job queue (DESIGN §4), in the same database as the data so that a job exists
@@ -59,6 +60,14 @@ export interface JobDefinition<P = unknown> {
   /** A periodic job: one copy exists across all instances, and it runs again this long after each run. */
   everyMs?: number;
   maxAttempts?: number;
+  /**
+   * Runs, in a transaction, instead of `run` when the job's worker stopped during its last attempt
+   * (its lease ran out): the job is then dead without running again, since a run that ends the
+   * process (out of memory, a crash in native code) would otherwise end every process that claims
+   * it, after every restart. Records the failure where people see it, as `run` does when its last
+   * attempt throws.
+   */
+  abandoned?(payload: P, ctx: JobContext): Promise<void>;
 }
 
 /** Declares a job kind beside the code that runs it; `createJobRegistry` refuses a kind declared twice. */
@@ -120,7 +129,7 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
     max_attempts: j.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
   }));
   await tx.query(
-    `WITH input AS (
+    prepared(`WITH input AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb)
          AS x(payload jsonb, ordering_key text, ordered_at timestamptz, run_at timestamptz, max_attempts int)
      ), inserted AS (
@@ -133,7 +142,7 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
        ON CONFLICT (key) DO UPDATE SET next_run_at = least(k.next_run_at, excluded.next_run_at), version = k.version + 1
        RETURNING 1
      )
-     SELECT count(*) FROM inserted`,
+     SELECT count(*) FROM inserted`),
     [def.kind, JSON.stringify(rows)],
   );
   await tx.notify(JOBS_CHANNEL, dueSignal(Math.min(...jobs.map((j) => j.runAt?.getTime() ?? 0))));
@@ -141,10 +150,31 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
 
 /**
  * A NOTIFY's payload: when the earliest job it announces falls due (ms since the epoch), rounded
- * up to 10 ms so that a burst of held webhook jobs makes a few distinct notifications (PostgreSQL
- * folds identical ones in a transaction), not one each. Empty means now.
+ * up to 50 ms so that a burst of held webhook jobs makes a few distinct notifications (PostgreSQL
+ * folds identical ones in a transaction), not one each, and a worker wakes to a claim's worth of
+ * due events rather than to every few (docs/decisions.md, "Wider claims"). Empty means now.
  */
-const dueSignal = (at: number) => (at > Date.now() ? String(Math.ceil(at / 10) * 10) : "");
+const DUE_ROUND_MS = 50;
+const dueSignal = (at: number) => (at > Date.now() ? String(Math.ceil(at / DUE_ROUND_MS) * DUE_ROUND_MS) : "");
+
+/** The last due time each database was told of by enqueueFromQuery (the webhook acks). */
+const announced = new WeakMap<Queryable, string>();
+
+/**
+ * Tells every instance's workers when the jobs just committed fall due. Not awaited: the caller's
+ * answer should not wait for the wake-up's own round trip, and a wake-up that never arrives only
+ * delays the jobs until the workers' next poll. A due time already announced is not announced
+ * again: the workers' timer for it wakes a loop that claims everything due by then, this ack's
+ * jobs included, and a claim that finds work wakes the next loop. Acks at hundreds a second fell in
+ * the same 50 ms step dozens at a time, and each NOTIFY is a transaction that wakes every listener.
+ */
+function announceDue(db: Queryable, signal: string) {
+  if (signal && announced.get(db) === signal) return;
+  announced.set(db, signal);
+  db.notify(JOBS_CHANNEL, signal).catch(() => {
+    if (announced.get(db) === signal) announced.delete(db);
+  });
+}
 
 /**
  * Enqueues one job per row that the caller's data-modifying query returns, in the same statement:
@@ -165,7 +195,8 @@ export async function enqueueFromQuery(
 ): Promise<Map<number, { rows: number; jobs: number }>> {
   const n = source.params.length;
   const counts = await db.query<{ part: number; rows: number; jobs: number; due: number | null }>(
-    `WITH ${source.with ? `${source.with},` : ""} source AS (${source.sql}), inserted AS (
+    // Fixed per caller (the caller's `with` and `sql` are constant texts), so it can be prepared.
+    prepared(`WITH ${source.with ? `${source.with},` : ""} source AS (${source.sql}), inserted AS (
        INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
        SELECT $${n + 1}, payload, ordering_key, coalesce(ordered_at, now()), coalesce(run_at, now()), $${n + 2} FROM source
        WHERE payload IS NOT NULL
@@ -179,12 +210,10 @@ export async function enqueueFromQuery(
      -- Data-modifying CTEs run to completion whether read or not; every source row with a payload is one job.
      SELECT part, count(*) AS rows, count(payload) AS jobs,
             (SELECT (extract(epoch FROM min(run_at)) * 1000)::float8 FROM inserted) AS due
-     FROM source GROUP BY part`,
+     FROM source GROUP BY part`),
     [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
-  // Not awaited: the caller's answer should not wait for the wake-up's own round trip, and a
-  // wake-up that never arrives only delays the jobs until the workers' next poll.
-  if (counts.some((c) => c.jobs > 0)) db.notify(JOBS_CHANNEL, dueSignal(counts[0]!.due ?? 0)).catch(() => undefined);
+  if (counts.some((c) => c.jobs > 0)) announceDue(db, dueSignal(counts[0]!.due ?? 0));
   return new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }]));
 }
 
@@ -237,6 +266,22 @@ export interface WorkerOptions {
   networkConcurrency?: number;
   /** How often crashed workers' unkeyed jobs are put back and empty keys forgotten. */
   maintenanceMs?: number;
+  /** Intakes whose rows become jobs (the webhook ack's one row); see JobFeeder. */
+  feeders?: readonly JobFeeder[];
+}
+
+/**
+ * A durable intake that becomes jobs later (docs/decisions.md, "The ack stores one row"): a
+ * caller that must answer fast commits one cheap row, and the worker's loops turn the rows into
+ * jobs — when the intake says rows arrived, at every poll (rows another instance left when it
+ * stopped), and at start — before they claim. drain() waits until no row waits.
+ */
+export interface JobFeeder {
+  /** Turns up to a batch of rows into jobs in one statement (enqueueFromQuery); `more` when another feed should look. */
+  feed(db: Database): Promise<{ taken: number; more: boolean }>;
+  waiting(db: Database): Promise<boolean>;
+  /** The worker's wake-up, for the intake to call once new rows are committed; returns its removal. */
+  onArrival(wake: () => void): () => void;
 }
 
 export interface Worker {
@@ -257,7 +302,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const lease = opts.leaseSeconds ?? 60;
   // More keys per claim on PostgreSQL: set-based kinds run them together, and the more keys a
   // transaction spans, the fewer round trips per job.
-  const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 8);
+  const keysPerClaim = opts.keysPerClaim ?? (db.kind === "pglite" ? 4 : 32);
   const jobsPerKey = opts.jobsPerKey ?? 25;
   // PGlite: a transaction holds the only connection, so requests would wait for the whole batch.
   const jobsPerTransaction = opts.jobsPerTransaction ?? (db.kind === "pglite" ? 1 : 16);
@@ -326,6 +371,40 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   // Renewing the leases of what this process runs; a crashed process stops renewing and its work is claimed again.
   const heldJobs = new Set<number>();
   const heldKeys = new Set<string>();
+
+  const feeders = opts.feeders ?? [];
+  // At start: rows a stopped process acknowledged and did not feed.
+  let feedWanted = feeders.length > 0;
+  let lastFeed = 0;
+  let feeding = false;
+  const detachFeeders = feeders.map((f) =>
+    f.onArrival(() => {
+      feedWanted = true;
+      wakeOne();
+    }),
+  );
+  /** One batch from each intake, by one loop at a time; true when rows were taken. */
+  async function feed(): Promise<boolean> {
+    if (feeding || !feeders.length || (!feedWanted && Date.now() - lastFeed < pollMs)) return false;
+    feeding = true;
+    feedWanted = false;
+    lastFeed = Date.now();
+    try {
+      let taken = 0;
+      for (const f of feeders) {
+        const r = await f.feed(db);
+        taken += r.taken;
+        if (r.more) feedWanted = true;
+      }
+      return taken > 0;
+    } catch (err) {
+      feedWanted = true;
+      log.warn({ err }, "turning intake rows into jobs failed");
+      return false;
+    } finally {
+      feeding = false;
+    }
+  }
   const heartbeat = setInterval(
     () => {
       if (!heldJobs.size && !heldKeys.size) return;
@@ -335,12 +414,12 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       // renewal landing after that release locked a free key for a whole lease (its LINE user's
       // next message waited a minute).
       db.query(
-        `WITH j AS (
+        prepared(`WITH j AS (
            UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
            WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' ORDER BY id FOR UPDATE)
          )
          UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
-         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) AND locked_until IS NOT NULL ORDER BY key FOR UPDATE)`,
+         WHERE key IN (SELECT key FROM job_keys WHERE key = ANY($2::text[]) AND locked_until IS NOT NULL ORDER BY key FOR UPDATE)`),
         [[...heldJobs], [...heldKeys], lease],
       ).catch((err: unknown) => log.warn({ err }, "renewing job leases failed"));
     },
@@ -350,7 +429,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
 
   async function claimKeyed(): Promise<{ keys: { key: string }[]; jobs: ClaimedJob[] }> {
     const [row] = await db.query<{ keys: { key: string }[] | null; jobs: ClaimedJob[] | null }>(
-      `WITH k AS (
+      prepared(`WITH k AS (
          UPDATE job_keys SET locked_until = now() + make_interval(secs => $3)
          WHERE key IN (
            SELECT key FROM job_keys
@@ -374,7 +453,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
          RETURNING id, kind, payload, attempts, max_attempts, ordering_key, ordered_at, singleton
        )
        SELECT (SELECT json_agg(json_build_object('key', key)) FROM k) AS keys,
-              (SELECT json_agg(claimed ORDER BY ordering_key, ordered_at, id) FROM claimed) AS jobs`,
+              (SELECT json_agg(claimed ORDER BY ordering_key, ordered_at, id) FROM claimed) AS jobs`),
       [keysPerClaim, jobsPerKey, lease],
     );
     return { keys: row?.keys ?? [], jobs: row?.jobs ?? [] };
@@ -382,12 +461,12 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
 
   async function claimUnkeyed(limit: number): Promise<ClaimedJob[]> {
     return db.query<ClaimedJob>(
-      `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => $3)
+      prepared(`UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => $3)
        WHERE id IN (
          SELECT id FROM jobs
          WHERE state = 'pending' AND ordering_key IS NULL AND run_at <= now() AND kind = ANY($1::text[])
          ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id, kind, payload, attempts, max_attempts, ordering_key, singleton`,
+       RETURNING id, kind, payload, attempts, max_attempts, ordering_key, singleton`),
       [kinds, limit, lease],
     );
   }
@@ -401,7 +480,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
             job.id,
             def.everyMs,
           ])
-        : q.query("DELETE FROM jobs WHERE id = $1", [job.id]);
+        : q.query(prepared("DELETE FROM jobs WHERE id = $1"), [job.id]);
     heldJobs.add(job.id);
     try {
       if (!def) {
@@ -416,6 +495,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       if (!parsed.success) {
         // A payload that does not match its kind's schema will not match on a retry either.
         await markFailed(job, new Error(`invalid payload: ${parsed.error.message}`), true);
+        return false;
+      }
+      if (lostOnLastAttempt(job)) {
+        await db.transaction(async (tx) => {
+          await def.abandoned?.(parsed.data, context(job, tx));
+          await markFailed(job, new Error(`its worker stopped during its last attempt (${job.max_attempts}); not run again`), true, tx);
+        });
         return false;
       }
       if (def.outsideTransaction) {
@@ -445,10 +531,20 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     log: log.child({ jobId: job.id, kind: job.kind }),
   });
 
-  /** Jobs that can share a transaction: known, transactional, not periodic, with a valid payload. */
+  /**
+   * Claiming counts an attempt, and only a run that fails or a worker that stops leaves it counted:
+   * past the last attempt, the job's worker stopped while it was claimed.
+   */
+  const lostOnLastAttempt = (job: ClaimedJob) => job.attempts > job.max_attempts;
+
+  /**
+   * Jobs that can share a transaction: known, transactional, not periodic, with a valid payload,
+   * and on their first attempt — a retry runs alone, so that a job whose run fails (or ends the
+   * process) takes no other job's attempts with it.
+   */
   const batchable = (job: ClaimedJob) => {
     const def = registry.get(job.kind);
-    return !!def && !def.outsideTransaction && def.everyMs === undefined && def.payload.safeParse(job.payload).success;
+    return job.attempts === 1 && !!def && !def.outsideTransaction && def.everyMs === undefined && def.payload.safeParse(job.payload).success;
   };
 
   /**
@@ -475,7 +571,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
             break;
           }
         }
-        if (done.length) await tx.query("DELETE FROM jobs WHERE id = ANY($1::bigint[])", [done]);
+        if (done.length) await tx.query(prepared("DELETE FROM jobs WHERE id = ANY($1::bigint[])"), [done]);
       });
     } catch (err) {
       // The transaction itself failed (commit, connection): none of the batch happened.
@@ -488,10 +584,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     return { ran: done.length, failed: !!failure };
   }
 
-  async function markFailed(job: ClaimedJob, err: unknown, permanent: boolean) {
+  async function markFailed(job: ClaimedJob, err: unknown, permanent: boolean, q: Queryable = db) {
     const dead = permanent || job.attempts >= job.max_attempts;
     log.warn({ err, jobId: job.id, kind: job.kind, attempt: job.attempts, dead }, "job failed");
-    await db.query(
+    await q.query(
       `UPDATE jobs SET state = $2, locked_until = NULL, last_error = $3, dead_at = CASE WHEN $2 = 'dead' THEN now() END,
          run_at = now() + make_interval(secs => $4::double precision / 1000)
        WHERE id = $1`,
@@ -508,7 +604,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
    */
   async function releaseKeys(keys: string[], unrun: number[]) {
     await db.query(
-      `WITH back AS (
+      prepared(`WITH back AS (
          UPDATE jobs SET state = 'pending', attempts = attempts - 1, locked_until = NULL WHERE id = ANY($2::bigint[]) AND state = 'running'
        ), nxt AS (
          SELECT k.key, k.version AS seen,
@@ -521,7 +617,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
          next_run_at = CASE WHEN k.version = nxt.seen THEN least(nxt.head, nxt.unrun_at)
                             ELSE least(k.next_run_at, nxt.head, nxt.unrun_at) END
        FROM nxt
-       WHERE k.key = nxt.key AND k.key IN (SELECT key FROM job_keys WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)`,
+       WHERE k.key = nxt.key AND k.key IN (SELECT key FROM job_keys WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE)`),
       [keys, unrun],
     );
   }
@@ -666,7 +762,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         }
         // Anything else would run a key's job before an earlier one (a bug in the kind): undone.
         if (prefixes.length !== ids.size) throw new Error(`${def.kind}: runMany ran jobs that are not a prefix of their key's`);
-        if (prefixes.length) await tx.query("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)", [prefixes]);
+        if (prefixes.length) await tx.query(prepared("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)"), [prefixes]);
         return ran;
       });
     } catch (err) {
@@ -723,13 +819,15 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     while (!stopped) {
       let worked = false;
       try {
+        // The jobs fed now are claimed by this claim or, held, when they fall due.
+        const fed = await feed();
         const keyed = await claimKeyed();
         // The claimed keys run (and go back) even when this claim fails.
         const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8).catch((err: unknown) => {
           log.warn({ err }, "claiming unkeyed jobs failed");
           return [];
         });
-        worked = keyed.keys.length > 0 || unkeyed.length > 0;
+        worked = fed || keyed.keys.length > 0 || unkeyed.length > 0;
         // There may be more: another loop looks while this one runs what it claimed.
         if (worked) wakeOne();
         busyLoops++;
@@ -782,11 +880,18 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   return {
     async drain() {
       for (;;) {
+        // The intakes first: a row fed after this look is among the jobs counted next.
+        const waiting = (await Promise.all(feeders.map((f) => f.waiting(db)))).some(Boolean);
         const [row] = await db.query<{ n: number }>(
           "SELECT count(*) AS n FROM jobs WHERE kind = ANY($1::text[]) AND (state = 'running' OR (state = 'pending' AND run_at <= now()))",
           [kinds],
         );
-        if (row!.n === 0 || stopped) return;
+        if (row!.n === 0 && !waiting) return;
+        if (stopped) return;
+        if (waiting) {
+          feedWanted = true;
+          wakeOne();
+        }
         // Look again when a loop runs out of work, or soon in any case (work held by another instance).
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -801,6 +906,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     },
     async stop() {
       stopped = true;
+      detachFeeders.forEach((detach) => detach());
       clearInterval(maintenance);
       wakeAll();
       // Leases are renewed until the running jobs finish: a slow one must not be taken over meanwhile.

@@ -124,6 +124,7 @@ describe("LINE channel admin API", () => {
 
     const ev = lineEvent("message", lineUserId(), Date.now());
     expect((await postWebhook(server.url, "1700000003", webhookBody([ev]), { secret: SECRET })).status).toBe(200);
+    await server.worker.drain();
     const mine = await admin.get("/api/v1/admin/line/events");
     expect(mine.json.items.map((e: { webhookEventId: string }) => e.webhookEventId)).toContain(ev.webhookEventId);
     expect((await other.get("/api/v1/admin/line/events")).json.items).toEqual([]);

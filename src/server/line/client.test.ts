@@ -71,7 +71,8 @@ describe("outbound client on @line/bot-sdk against the emulator", () => {
 
     // The user renames themselves on LINE; the next event after the copy goes stale syncs it.
     await emulator.updateUser(user.userId, { displayName: "Profile Hanako 2" });
-    await new Promise((r) => setTimeout(r, 500));
+    // The copy goes stale by age: make it older than LINE_PROFILE_REFRESH_SECONDS instead of waiting that long.
+    await server.db.query("UPDATE line_users SET synced_at = synced_at - interval '1 hour' WHERE user_id = $1", [user.userId]);
     await emulator.sendMessage(user.userId, channel.channel_id, { type: "text", text: "renamed" });
     const change = await waitFor(
       async () => changes.find((c) => c.after.user_id === user.userId && c.after.display_name === "Profile Hanako 2"),

@@ -92,6 +92,8 @@ export function createLineConnector(deps: LineConnectorDeps) {
     login,
     webhookUrl,
     jobs: [...inbox.jobs, ...profiles.jobs],
+    /** The webhook intake, for the job worker to feed from. */
+    feeders: inbox.feeders,
     /** Admin API, mounted under /api/v1 behind the session middleware. */
     adminRoutes: () =>
       lineAdminRoutes({

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Database, Queryable } from "../db/database.ts";
 import { z } from "zod";
 import { createGroupCommit } from "../db/group-commit.ts";
-import { defineJob, enqueueFromQuery, enqueueMany, type ManyJob } from "../jobs/queue.ts";
+import { defineJob, enqueueFromQuery, enqueueMany, type JobFeeder, type ManyJob } from "../jobs/queue.ts";
 import { isDispatched, type BatchedMessage, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
 import { lineRepository as repo, type ChannelRow, type NewWebhookEvent, type WebhookEventRow } from "./repository.ts";
@@ -34,27 +34,60 @@ export interface InboxDeps {
 const userOf = (e: InboundEvent) => (e.source?.type === "user" && typeof e.source.userId === "string" ? e.source.userId : null);
 
 export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, holdMs }: InboxDeps) {
+  /** The job worker's wake-ups, told when intake rows are committed. */
+  const arrivals = new Set<() => void>();
+
   /**
-   * Stores deliveries and queues their events in one statement (one round trip and one commit,
-   * what LINE waits for). Deliveries that arrive while earlier ones are being written share the
-   * next statement (group commit). Events seen before (same webhookEventId) are skipped; one
-   * user's events are queued under one ordering key, in timestamp order, so they run in the order
-   * they happened even if LINE delivered them out of order. A later delivery can only overtake
-   * within the hold: a queued job blocks every job of its key with a later timestamp, even while
-   * it waits for its run_at.
+   * The ack's write (docs/decisions.md "The ack stores one row"): deliveries become one
+   * `line_intake` row, one round trip and one commit, what LINE waits for; deliveries that
+   * arrive while one is being written share the next row (group commit). The worker's feed then
+   * stores the events (a webhookEventId seen before is skipped) and queues one job per new
+   * pending event under its LINE user's ordering key at the event's own time, so one user's events
+   * run in the order they happened even if LINE delivered them out of order. A later delivery can
+   * only overtake within the hold: a queued job blocks every job of its key with a later
+   * timestamp, even while it waits for its run_at.
    */
   const store = createGroupCommit({
     async write(deliveries: { channel: ChannelRow; events: NewWebhookEvent[]; runAt: Date | null }[]) {
-      const query = repo.insertEventsQuery(deliveries.map((d) => ({ events: d.events, lineChannelId: d.channel.channel_id, runAt: d.runAt })));
-      const counts = await enqueueFromQuery(db, eventJob, { ...query, maxAttempts });
-      return deliveries.map((d, part) => ({ received: d.events.length, queued: counts.get(part)?.jobs ?? 0 }));
+      await repo.storeIntake(
+        db,
+        deliveries.map((d) => ({ events: d.events, lineChannelId: d.channel.channel_id, runAt: d.runAt })),
+        clock(),
+      );
+      for (const wake of arrivals) wake();
+      return deliveries.map((d) => ({ received: d.events.length }));
     },
     weight: (d) => d.events.length,
-    // LINE sends at most a few hundred events per delivery; a statement of ~1,000 stays near 1 MB.
+    // LINE sends at most a few hundred events per delivery; a row of ~1,000 stays near 1 MB.
     maxBatch: 1000,
-    // PGlite runs one statement at a time anyway; on PostgreSQL a few in flight keep the pool busy.
-    maxInFlight: db.kind === "pglite" ? 1 : 4,
+    // One write at a time on both engines: the acks that arrive while it runs share the next
+    // one. On PostgreSQL four or eight in flight sent fewer acks per row, and each write's round
+    // trip cost more CPU than its row (docs/benchmarks.md).
+    maxInFlight: 1,
   });
+
+  /**
+   * A feed's share: about as many events as one ack's write may hold, so that a statement stays
+   * near 1 MB and PGlite's one connection serves requests between feeds; rows are mostly a few
+   * deliveries each, hence many rows.
+   */
+  const feedLimit = { events: 1000, rows: 256 };
+  const feeder: JobFeeder = {
+    async feed(worker) {
+      const counts = await enqueueFromQuery(worker, eventJob, { ...repo.feedQuery(feedLimit), maxAttempts });
+      const taken = counts.get(-1)?.rows ?? 0;
+      // Whether more waits is known only by looking: one empty feed ends a run of them.
+      return { taken, more: taken > 0 };
+    },
+    async waiting(worker) {
+      const [row] = await worker.query<{ waiting: boolean }>("SELECT EXISTS (SELECT 1 FROM line_intake) AS waiting");
+      return row!.waiting;
+    },
+    onArrival(wake) {
+      arrivals.add(wake);
+      return () => void arrivals.delete(wake);
+    },
+  };
 
   function ingest(channel: ChannelRow, events: InboundEvent[]) {
     const rows = events.map((raw): NewWebhookEvent => {
@@ -189,6 +222,11 @@ export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, h
         await repo.parkEvent(tx, row.id, job.attempt, String((err as Error)?.stack ?? err).slice(0, 4000));
       }
     },
+    // Parked like a last attempt that threw: admins see it among the failed events and can retry it.
+    async abandoned({ eventId }, job) {
+      log.error({ eventId, attempts: job.attempt }, "LINE event's worker stopped during its last attempt; parked");
+      await repo.parkEvent(job.tx, eventId, job.attempt, "the process running this event stopped during its last attempt");
+    },
   });
 
   /**
@@ -204,7 +242,7 @@ export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, h
     return reopened;
   }
 
-  return { ingest, requeue, jobs: [eventJob] };
+  return { ingest, requeue, jobs: [eventJob], feeders: [feeder] };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/database.ts";
 import { foldForSearch } from "../search/normalize.ts";
+import { prepared } from "../db/prepared.ts";
 
 /** A line_channels row as stored: secrets are still sealed (see secrets.ts). */
 export interface ChannelRow {
@@ -164,19 +165,13 @@ export const lineRepository = {
     db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]),
 
   /**
-   * Inserts the events LINE has not delivered before, in one statement; returns only the new
-   * ones (redeliveries are skipped).
+   * The webhook ack's write: a group of deliveries as one `line_intake` row (one heap row, one
+   * index entry), holding the events as webhook_events and their jobs will get them: the ack's
+   * receipt time, the hold's run_at, and the LINE user's ordering key.
    */
-  /**
-   * Stores new events (a webhookEventId seen before is skipped) and returns, for the job queue's
-   * enqueueFromQuery, one row per stored event: a `line.event` payload for the pending ones, under
-   * the LINE user's ordering key (`<LINE channel id>:<user id>`) at the event's own time, and the
-   * `part` (the delivery) it came from.
-   */
-  insertEventsQuery(deliveries: { events: NewWebhookEvent[]; lineChannelId: string; runAt: Date | null }[]) {
-    const rows = deliveries.flatMap((d, part) =>
+  async storeIntake(db: Queryable, deliveries: { events: NewWebhookEvent[]; lineChannelId: string; runAt: Date | null }[], receivedAt: Date) {
+    const rows = deliveries.flatMap((d) =>
       d.events.map((e) => ({
-        part,
         webhook_event_id: e.webhookEventId,
         channel_id: e.channelId,
         event_type: e.type,
@@ -184,25 +179,51 @@ export const lineRepository = {
         event_timestamp: e.timestamp.toISOString(),
         event: e.event,
         state: e.state,
+        received_at: receivedAt.toISOString(),
         ordering_key: `${d.lineChannelId}:${e.lineUserId}`,
         run_at: d.runAt?.toISOString() ?? null,
       })),
     );
+    await db.query(prepared("INSERT INTO line_intake (event_count, events) VALUES ($1, $2::jsonb)"), [rows.length, JSON.stringify(rows)]);
+  },
+
+  /**
+   * For the job queue's enqueueFromQuery: takes the first intake rows (SKIP LOCKED: instances
+   * feed side by side) up to `events` events (at least one row, among at most `rows`), stores their events LINE has not delivered before (a webhookEventId seen
+   * before is skipped), and returns one row per stored event — a `line.event` payload for the
+   * pending ones, under the LINE user's ordering key at the event's own time — plus one row
+   * without a payload per intake row taken, as part -1 (how many were taken, duplicates or not).
+   */
+  feedQuery(limit: { events: number; rows: number }) {
     return {
-      with: `delivered AS (
-               SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(part int, webhook_event_id text, channel_id uuid, event_type text,
-                 line_user_id text, event_timestamp timestamptz, event jsonb, state text, ordering_key text, run_at timestamptz)
+      with: `candidates AS (
+               SELECT id, event_count FROM line_intake ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+             ), taken AS (
+               DELETE FROM line_intake WHERE id IN (
+                 SELECT id FROM (SELECT id, sum(event_count) OVER (ORDER BY id) - event_count AS before FROM candidates) c WHERE before < $1)
+               RETURNING id, events
+             ), delivered AS (
+               SELECT t.id AS intake_id, e.n, x.* FROM taken t
+               CROSS JOIN LATERAL jsonb_array_elements(t.events) WITH ORDINALITY AS e(value, n)
+               CROSS JOIN LATERAL jsonb_to_record(e.value) AS x(webhook_event_id text, channel_id uuid, event_type text,
+                 line_user_id text, event_timestamp timestamptz, event jsonb, state text, received_at timestamptz, ordering_key text, run_at timestamptz)
              ), stored AS (
-               INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state)
-               SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state FROM delivered
+               INSERT INTO webhook_events (webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state, received_at)
+               SELECT webhook_event_id, channel_id, event_type, line_user_id, event_timestamp, event, state, received_at FROM delivered d
+               -- A channel deleted since its delivery was acknowledged: its events go with it, not the whole feed with them.
+               WHERE EXISTS (SELECT 1 FROM line_channels c WHERE c.id = d.channel_id)
+               ORDER BY intake_id, n
                ON CONFLICT (webhook_event_id) DO NOTHING
                RETURNING id, webhook_event_id, state
              )`,
-      // One row per stored event; an id delivered twice in one statement is stored once, under its first part.
-      sql: `SELECT DISTINCT ON (s.id) CASE WHEN s.state = 'pending' THEN jsonb_build_object('eventId', s.id) END AS payload,
-                   d.ordering_key, d.event_timestamp AS ordered_at, d.run_at, d.part
-            FROM stored s JOIN delivered d USING (webhook_event_id) ORDER BY s.id, d.part`,
-      params: [JSON.stringify(rows)],
+      // One row per stored event; an id delivered twice among the rows taken is stored once.
+      sql: `SELECT * FROM (
+              SELECT DISTINCT ON (s.id) CASE WHEN s.state = 'pending' THEN jsonb_build_object('eventId', s.id) END AS payload,
+                     d.ordering_key, d.event_timestamp AS ordered_at, d.run_at, 0 AS part
+              FROM stored s JOIN delivered d USING (webhook_event_id) ORDER BY s.id, d.intake_id, d.n) events
+            UNION ALL
+            SELECT NULL::jsonb, NULL, NULL, NULL, -1 FROM taken`,
+      params: [limit.events, limit.rows],
     };
   },
 
@@ -231,16 +252,16 @@ export const lineRepository = {
   async takeEvents(tx: Queryable, events: readonly { id: number; attempts: number }[]): Promise<number> {
     if (!events.length) return 0;
     const rows = await tx.query(
-      `UPDATE webhook_events e SET state = 'processed', last_error = NULL, attempts = x.attempts, processed_at = now()
+      prepared(`UPDATE webhook_events e SET state = 'processed', last_error = NULL, attempts = x.attempts, processed_at = now()
        FROM unnest($1::bigint[], $2::int[]) AS x(id, attempts)
-       WHERE e.id = x.id AND e.state = 'pending' RETURNING e.id`,
+       WHERE e.id = x.id AND e.state = 'pending' RETURNING e.id`),
       [events.map((e) => e.id), events.map((e) => e.attempts)],
     );
     return rows.length;
   },
 
   channelsByIds: (db: Queryable, ids: readonly string[]) =>
-    db.query<ChannelRow>(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE id = ANY($1::uuid[])`, [ids]),
+    db.query<ChannelRow>(prepared(`SELECT ${CHANNEL_COLUMNS} FROM line_channels WHERE id = ANY($1::uuid[])`), [ids]),
 
   /** The LINE users that exist among these (channel, user id) pairs, locked as ensureLineUser locks one. */
   lockLineUsers: (tx: Queryable, users: readonly { channelId: string; userId: string }[]) =>
@@ -249,9 +270,13 @@ export const lineRepository = {
       [users.map((u) => u.channelId), users.map((u) => u.userId)],
     ),
 
-  /** Keeps an event that failed its last attempt for admins to look at and retry. */
+  /** Keeps a pending event that failed its last attempt (or whose worker stopped during it) for admins to look at and retry. */
   async parkEvent(db: Queryable, id: number, attempts: number, error: string) {
-    await db.query("UPDATE webhook_events SET state = 'failed', last_error = $3, attempts = $2, processed_at = now() WHERE id = $1", [id, attempts, error]);
+    await db.query("UPDATE webhook_events SET state = 'failed', last_error = $3, attempts = $2, processed_at = now() WHERE id = $1 AND state = 'pending'", [
+      id,
+      attempts,
+      error,
+    ]);
   },
 
   tenantEvents: (db: Queryable, tenantId: string, state: WebhookEventState | undefined, limit: number) =>

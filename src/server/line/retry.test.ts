@@ -137,3 +137,47 @@ describe("POST /admin/line/events/{id}/retry", () => {
     expect(processed.get(user)).toBeUndefined();
   });
 });
+
+describe("an event whose worker stopped during its last attempt", () => {
+  let held: TestServer;
+  const runs = new Map<string, number>();
+  beforeAll(async () => {
+    // A long hold keeps the event queued until the test has played the worker that died with it.
+    held = await bootServer({ ...TEST_CHANNEL, LINE_EVENT_MAX_ATTEMPTS: "2", LINE_EVENT_HOLD_MS: "60000" });
+    held.line.handlers.register({ postback: async (_ctx, ev) => void bump(runs, (ev.source as { userId: string }).userId) });
+  });
+  afterAll(async () => {
+    await held?.stop();
+  });
+
+  it("is parked without running again (a run that ends the process would end every process that took it), and a retry processes it", async () => {
+    const user = lineUserId();
+    const ev = lineEvent("postback", user, Date.now(), { postback: { data: "x" } });
+    expect((await postWebhook(held.url, CH, webhookBody([ev]))).status).toBe(200);
+    await held.worker.drain();
+    // What a worker killed during the event's second and last attempt leaves: the job running on a lease
+    // that has run out, its user's key free. A wake-up stands in for the next poll.
+    await held.db.transaction(async (tx) => {
+      const [job] = await tx.query<{ id: number; key: string }>(
+        `UPDATE jobs j SET state = 'running', attempts = 2, run_at = now(), locked_until = now() - interval '1 second'
+         FROM webhook_events e WHERE e.webhook_event_id = $1 AND j.kind = 'line.event' AND (j.payload->>'eventId')::bigint = e.id
+         RETURNING j.id, j.ordering_key AS key`,
+        [ev.webhookEventId],
+      );
+      expect(job).toBeDefined();
+      await tx.query("UPDATE job_keys SET next_run_at = now(), locked_until = NULL WHERE key = $1", [job!.key]);
+    });
+    await held.db.query("SELECT pg_notify('tsunagu_jobs', '')");
+
+    const heldAdmin = await signedIn(held, "admin@demo.example");
+    const list = async (state?: string): Promise<EventJson[]> => (await heldAdmin.get(`/api/v1/admin/line/events${state ? `?state=${state}` : ""}`)).json.items;
+    const parked = await waitFor(async () => (await list("failed")).find((e) => e.webhookEventId === ev.webhookEventId), 20_000, "the event to be parked");
+    expect(parked.lastError).toContain("stopped during its last attempt");
+    expect(runs.get(user)).toBeUndefined();
+
+    expect((await retry(heldAdmin, parked.id)).status).toBe(200);
+    await waitFor(async () => (await list()).find((e) => e.id === parked.id && e.state === "processed"), 20_000, "the retried event to be processed");
+    await held.worker.drain();
+    expect(runs.get(user)).toBe(1);
+  });
+});

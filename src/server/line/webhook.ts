@@ -66,7 +66,7 @@ function channelLookup(db: Database, channels: ChannelService) {
 
 /**
  * POST /line/webhook/:channelId — outside /api: no session, no CSRF; the signature is the
- * authentication. Answers 200 only once the events and their jobs are committed.
+ * authentication. Answers 200 only once the events are committed (as the intake's row; see inbox.ts).
  */
 export function webhookRoutes(deps: { db: Database; channels: ChannelService; inbox: Inbox }) {
   const app = new Hono<AppEnv>();
@@ -105,7 +105,7 @@ export function webhookRoutes(deps: { db: Database; channels: ChannelService; in
       if (!parsed.success)
         throw problems.validation(parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(body)", message: i.message })));
       // An empty list is LINE's "Verify" button: answer 200 and store nothing.
-      if (parsed.data.events.length === 0) return c.json({ received: 0, queued: 0 }, 200);
+      if (parsed.data.events.length === 0) return c.json({ received: 0 }, 200);
       const result = await deps.inbox.ingest(channel, parsed.data.events as InboundEvent[]);
       return c.json(result, 200);
     },

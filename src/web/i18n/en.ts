@@ -229,6 +229,7 @@ export const en = {
     tagAny: "Any tag",
     loadMore: "Load more",
     noMatches: "No contacts match your search.",
+    searching: "Searching…",
     empty: "No contacts yet. LINE users you add from a room appear here.",
     emptyLine: "No LINE contacts yet — use Add LINE Contact in a room.",
     noName: "(no name)",
@@ -623,7 +624,7 @@ export const en = {
     },
     events: {
       title: "Failed LINE events",
-      help: "Events from LINE that failed every attempt are kept here. Fix the cause, then retry: each retried event is processed once.",
+      help: "Events from LINE that failed every attempt, or whose processing stopped the server, are kept here. Fix the cause, then retry: each retried event is processed once.",
       empty: "No failed events. Everything LINE sent has been processed.",
       user: "LINE user",
       received: "Received",

@@ -229,6 +229,7 @@ export const ko: Messages = {
     tagAny: "모든 태그",
     loadMore: "더 보기",
     noMatches: "검색과 일치하는 연락처가 없습니다.",
+    searching: "검색 중…",
     empty: "아직 연락처가 없습니다. 대화방에서 추가한 LINE 사용자가 여기에 표시됩니다.",
     emptyLine: "아직 LINE 연락처가 없습니다. 대화방에서 'LINE 연락처 추가'를 사용하세요.",
     noName: "(이름 없음)",
@@ -623,7 +624,7 @@ export const ko: Messages = {
     },
     events: {
       title: "실패한 LINE 이벤트",
-      help: "모든 시도에서 실패한 LINE 이벤트가 여기에 보관됩니다. 원인을 고친 뒤 다시 시도하세요. 다시 시도한 이벤트는 한 번만 처리됩니다.",
+      help: "모든 시도에서 실패했거나 처리 중 서버가 멈춘 LINE 이벤트가 여기에 보관됩니다. 원인을 고친 뒤 다시 시도하세요. 다시 시도한 이벤트는 한 번만 처리됩니다.",
       empty: "실패한 이벤트가 없습니다. LINE에서 온 모든 이벤트가 처리되었습니다.",
       user: "LINE 사용자",
       received: "수신 시각",

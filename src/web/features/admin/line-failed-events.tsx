@@ -49,7 +49,7 @@ function FailedEventRow({ event }: { event: WebhookEvent }) {
   );
 }
 
-/** Webhook events that failed every attempt and were parked for an administrator to retry. */
+/** Webhook events that failed every attempt (or whose worker stopped during the last) and were parked for an administrator to retry. */
 export function LineFailedEvents() {
   const { t } = useTranslation();
   const events = useFailedLineEvents();
