@@ -29,9 +29,9 @@ export const appPasswordRepository = {
   list: (db: Queryable, memberId: string) =>
     db.query<AppPasswordRow>(`SELECT ${APP_PASSWORD_COLUMNS} FROM app_passwords WHERE member_id = $1 ORDER BY created_at, id`, [memberId]),
 
-  /** Locks the member's row so two requests cannot both pass the per-member limit. */
+  /** Locks the member's row so two requests cannot both pass the per-member limit (NO KEY: the member's other inserts' foreign-key checks go on). */
   async lockedCount(db: Queryable, memberId: string): Promise<number> {
-    await db.query("SELECT id FROM members WHERE id = $1 FOR UPDATE", [memberId]);
+    await db.query("SELECT id FROM members WHERE id = $1 FOR NO KEY UPDATE", [memberId]);
     const [row] = await db.query<{ n: number }>("SELECT count(*) AS n FROM app_passwords WHERE member_id = $1", [memberId]);
     return row!.n;
   },

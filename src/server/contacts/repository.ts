@@ -345,8 +345,9 @@ export const contactRepository = {
     return rows.map((r) => r.id);
   },
 
+  /** Serialises writers of one contact; NO KEY: a child row's foreign-key check (tags, shares) must not wait on it. */
   async lock(db: Queryable, tenantId: string, id: string) {
-    await db.query("SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenantId, id]);
+    await db.query("SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE", [tenantId, id]);
   },
 
   /** Contacts of a LINE user in the tenant: those visible to the member, and those in the member's Trash. */
@@ -358,9 +359,15 @@ export const contactRepository = {
     );
   },
 
-  /** Locks the tenant row (serialising quota checks) and counts its contacts, Trash included. */
+  /**
+   * Locks the tenant row (serialising quota checks) and counts its contacts, Trash included.
+   * FOR NO KEY UPDATE, not FOR UPDATE: every insert of a tenant's row (a message, a live event)
+   * checks its foreign key with FOR KEY SHARE on this row, which FOR UPDATE blocks. A LINE user's
+   * follow, holding their line_users row and then publishing, deadlocked with Add LINE Contact,
+   * holding this row and then inserting the contact that references that line_users row (a 500).
+   */
   async lockedCount(db: Queryable, tenantId: string): Promise<{ count: number; quota: number }> {
-    const [t] = await db.query<{ contact_quota: number }>("SELECT contact_quota FROM tenants WHERE id = $1 FOR UPDATE", [tenantId]);
+    const [t] = await db.query<{ contact_quota: number }>("SELECT contact_quota FROM tenants WHERE id = $1 FOR NO KEY UPDATE", [tenantId]);
     const [n] = await db.query<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE tenant_id = $1", [tenantId]);
     return { count: n!.n, quota: t!.contact_quota };
   },
@@ -521,7 +528,7 @@ export const contactRepository = {
   /** Linked contacts (Trash included: their locked fields mirror LINE too). */
   linkedTo: (db: Queryable, lineUserId: string) =>
     db.query<{ id: string; tenant_id: string; nick_name: string; photo_key: string | null; photo_source_key: string | null }>(
-      "SELECT id, tenant_id, nick_name, photo_key, photo_source_key FROM contacts WHERE line_user_id = $1 FOR UPDATE",
+      "SELECT id, tenant_id, nick_name, photo_key, photo_source_key FROM contacts WHERE line_user_id = $1 FOR NO KEY UPDATE",
       [lineUserId],
     ),
 

@@ -266,7 +266,7 @@ export const lineRepository = {
   /** The LINE users that exist among these (channel, user id) pairs, locked as ensureLineUser locks one. */
   lockLineUsers: (tx: Queryable, users: readonly { channelId: string; userId: string }[]) =>
     tx.query<LineUserRow>(
-      `SELECT * FROM line_users WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[])) ORDER BY id FOR UPDATE`,
+      `SELECT * FROM line_users WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[])) ORDER BY id FOR NO KEY UPDATE`,
       [users.map((u) => u.channelId), users.map((u) => u.userId)],
     ),
 
@@ -341,7 +341,7 @@ export const lineRepository = {
   },
 
   async lockLineUser(tx: Queryable, id: string): Promise<LineUserRow | undefined> {
-    const [row] = await tx.query<LineUserRow>("SELECT * FROM line_users WHERE id = $1 FOR UPDATE", [id]);
+    const [row] = await tx.query<LineUserRow>("SELECT * FROM line_users WHERE id = $1 FOR NO KEY UPDATE", [id]);
     return row;
   },
 

@@ -241,7 +241,7 @@ export const messageRepository = {
    * there was something unread (LINE marks everything up to that message read).
    */
   async markRead(db: Queryable, roomId: string): Promise<string | undefined> {
-    const [before] = await db.query<{ unread_count: number }>("SELECT unread_count FROM rooms WHERE id = $1 FOR UPDATE", [roomId]);
+    const [before] = await db.query<{ unread_count: number }>("SELECT unread_count FROM rooms WHERE id = $1 FOR NO KEY UPDATE", [roomId]);
     if (!before?.unread_count) return undefined;
     await db.query("UPDATE rooms SET unread_count = 0 WHERE id = $1", [roomId]);
     const [latest] = await db.query<{ token: string | null }>(
