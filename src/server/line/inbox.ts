@@ -1,9 +1,9 @@
 import type { webhook } from "@line/bot-sdk";
 import type { Logger } from "pino";
-import type { Database, Queryable } from "../db/database.ts";
+import { isConnectionError, type Database, type Queryable } from "../db/database.ts";
 import { z } from "zod";
 import { createGroupCommit } from "../db/group-commit.ts";
-import { defineJob, enqueueFromQuery, enqueueMany, type JobFeeder, type ManyJob } from "../jobs/queue.ts";
+import { backoffMs, defineJob, enqueueFromQuery, enqueueMany, type JobFeeder, type ManyJob } from "../jobs/queue.ts";
 import { isDispatched, type BatchedMessage, type HandlerRegistry, type LineEventContext } from "./handlers.ts";
 import type { ProfileSync } from "./profile-sync.ts";
 import { lineRepository as repo, type ChannelRow, type NewWebhookEvent, type WebhookEventRow } from "./repository.ts";
@@ -29,6 +29,9 @@ export interface InboxDeps {
   /** Delay before an event may run; see Config.line.eventHoldMs. */
   holdMs: number;
 }
+
+/** Failed feeds of one intake row after which each is logged as an error (an operator should look). */
+const FEED_FAILURES_REPORTED = 5;
 
 /** Events Tsunagu acts on: a dispatched type from a user in a 1:1 chat (the account is never in groups). */
 const userOf = (e: InboundEvent) => (e.source?.type === "user" && typeof e.source.userId === "string" ? e.source.userId : null);
@@ -72,22 +75,47 @@ export function createInbox({ db, handlers, profiles, log, clock, maxAttempts, h
    * deliveries each, hence many rows.
    */
   const feedLimit = { events: 1000, rows: 256 };
+  const feedRows = async (worker: Database, only?: number) => {
+    const counts = await enqueueFromQuery(worker, eventJob, { ...repo.feedQuery(feedLimit, only), maxAttempts });
+    return counts.get(-1)?.rows ?? 0;
+  };
   const feeder: JobFeeder = {
     async feed(worker) {
-      const counts = await enqueueFromQuery(worker, eventJob, { ...repo.feedQuery(feedLimit), maxAttempts });
-      const taken = counts.get(-1)?.rows ?? 0;
-      // Whether more waits is known only by looking: one empty feed ends a run of them.
-      return { taken, more: taken > 0 };
+      try {
+        const taken = await feedRows(worker);
+        // Whether more waits is known only by looking: one empty feed ends a run of them.
+        return { taken, more: taken > 0 };
+      } catch (err) {
+        if (isConnectionError(err)) throw err;
+        return feedAlone(worker, err);
+      }
     },
-    async waiting(worker) {
-      const [row] = await worker.query<{ waiting: boolean }>("SELECT EXISTS (SELECT 1 FROM line_intake) AS waiting");
-      return row!.waiting;
-    },
+    waiting: (worker) => repo.intakeWaiting(worker),
     onArrival(wake) {
       arrivals.add(wake);
       return () => void arrivals.delete(wake);
     },
   };
+
+  /**
+   * A feed of many rows failed for a reason other than the connection: the first row is fed alone.
+   * When that fails too, the row waits apart, backing off like a failing job (1 s, 2 s, 4 s … 10
+   * min), so the rows behind it are fed; it is kept, since LINE was told it arrived, and tried again
+   * after each wait — a version that can store it stores it. A cause that fails every row (a full
+   * disk) makes each row wait in turn and costs them minutes at most.
+   */
+  async function feedAlone(worker: Database, feedError: unknown): Promise<{ taken: number; more: boolean }> {
+    const first = await repo.firstIntake(worker);
+    if (first === undefined) throw feedError;
+    try {
+      return { taken: await feedRows(worker, first), more: true };
+    } catch (err) {
+      if (isConnectionError(err)) throw err;
+      const failures = await repo.intakeFeedFailed(worker, first, err instanceof Error ? err.message : String(err), backoffMs);
+      log[failures >= FEED_FAILURES_REPORTED ? "error" : "warn"]({ err, intakeId: first, failures }, "an intake row could not be fed; it waits and is tried again");
+      return { taken: 0, more: true };
+    }
+  }
 
   function ingest(channel: ChannelRow, events: InboundEvent[]) {
     const rows = events.map((raw): NewWebhookEvent => {

@@ -106,6 +106,9 @@ export interface ProfileFields {
 const CHANNEL_COLUMNS = `id, tenant_id, channel_id, mode, dedicated_member_id, channel_secret_enc, token_source,
   access_token_enc, access_token_expires_at, login_channel_id, login_channel_secret_enc, basic_id, bot_name, created_at, updated_at`;
 
+/** An intake row a feed may take: not waiting out a backoff after failing alone (intakeFeedFailed). */
+const FEEDABLE = "(retry_at IS NULL OR retry_at <= now())";
+
 export const lineRepository = {
   async insertChannel(db: Queryable, c: NewChannel): Promise<ChannelRow> {
     const [row] = await db.query<ChannelRow>(
@@ -194,10 +197,13 @@ export const lineRepository = {
    * pending ones, under the LINE user's ordering key at the event's own time — plus one row
    * without a payload per intake row taken, as part -1 (how many were taken, duplicates or not).
    */
-  feedQuery(limit: { events: number; rows: number }) {
+  feedQuery(limit: { events: number; rows: number }, only?: number) {
     return {
+      // A row waiting out a failed feed's backoff is passed over; `only` feeds one row alone.
       with: `candidates AS (
-               SELECT id, event_count FROM line_intake ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+               SELECT id, event_count FROM line_intake
+               WHERE ${FEEDABLE}${only === undefined ? "" : " AND id = $3"}
+               ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
              ), taken AS (
                DELETE FROM line_intake WHERE id IN (
                  SELECT id FROM (SELECT id, sum(event_count) OVER (ORDER BY id) - event_count AS before FROM candidates) c WHERE before < $1)
@@ -223,8 +229,32 @@ export const lineRepository = {
               FROM stored s JOIN delivered d USING (webhook_event_id) ORDER BY s.id, d.intake_id, d.n) events
             UNION ALL
             SELECT NULL::jsonb, NULL, NULL, NULL, -1 FROM taken`,
-      params: [limit.events, limit.rows],
+      params: only === undefined ? [limit.events, limit.rows] : [limit.events, limit.rows, only],
     };
+  },
+
+  /** Intake rows a feed would take now: what drain() waits for. */
+  async intakeWaiting(db: Queryable): Promise<boolean> {
+    const [row] = await db.query<{ waiting: boolean }>(`SELECT EXISTS (SELECT 1 FROM line_intake WHERE ${FEEDABLE}) AS waiting`);
+    return row!.waiting;
+  },
+
+  /** The first intake row a feed would take, to feed alone when a feed of many failed. */
+  async firstIntake(db: Queryable): Promise<number | undefined> {
+    const [row] = await db.query<{ id: number }>(`SELECT id FROM line_intake WHERE ${FEEDABLE} ORDER BY id LIMIT 1`);
+    return row && Number(row.id);
+  },
+
+  /** Counts a failed feed of the row alone and passes it over for `backoffMs`; returns its failures so far. */
+  async intakeFeedFailed(db: Queryable, id: number, error: string, backoffMs: (failures: number) => number): Promise<number> {
+    const [row] = await db.query<{ failed_feeds: number }>("SELECT failed_feeds FROM line_intake WHERE id = $1", [id]);
+    if (!row) return 0;
+    const failures = row.failed_feeds + 1;
+    await db.query(
+      "UPDATE line_intake SET failed_feeds = $2, last_error = $3, retry_at = now() + make_interval(secs => $4) WHERE id = $1",
+      [id, failures, error, backoffMs(failures) / 1000],
+    );
+    return failures;
   },
 
   /**
