@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   DEV_TOOLS: z.enum(["0", "1"]).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   S3_BUCKET: z.string().min(3).max(63).optional(),
@@ -118,6 +119,8 @@ export interface Config {
   secretKey: string | undefined;
   logLevel: Env["LOG_LEVEL"];
   sessionTtlMs: number;
+  /** Reverse proxies in front of the server whose X-Forwarded-For entries name the client (0: the TCP peer is the client). */
+  trustProxyHops: number;
   /** Job loops per process; default 4 on PostgreSQL, 1 on PGlite (one connection). */
   workerConcurrency: number | undefined;
   databasePoolSize: number;
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     fileStore: e.S3_BUCKET

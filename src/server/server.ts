@@ -227,6 +227,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       webRoot: opts.webRoot ?? path.join(ROOT, "dist/web"),
       secureCookies: (config.publicBaseUrl ?? "").startsWith("https://"),
       sessionTtlMs: config.sessionTtlMs,
+      trustProxyHops: config.trustProxyHops,
       phase: () => phase,
       databaseReachable: () => db.ping(2_000),
       apiRoutes: [

@@ -49,5 +49,37 @@ describe("sign-in throttling", () => {
     expect(locked.status).toBe(429);
     expect(locked.json.detail).toContain("from this address");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // No proxy is trusted by default: a client cannot name another address to get round the lock.
+    expect((await signInFrom(server, "203.0.113.77", "sato@demo.example", DEMO_PASSWORD)).status).toBe(429);
+  });
+});
+
+/** A sign-in that a reverse proxy forwarded, with the X-Forwarded-For it would send. */
+const signInFrom = (s: TestServer, forwardedFor: string, login: string, password: string) =>
+  new ApiClient(s.url).request("POST", "/api/v1/session", { login, password }, { "x-forwarded-for": forwardedFor });
+
+describe("sign-in throttling behind one trusted reverse proxy (TRUST_PROXY_HOPS=1)", () => {
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await bootServer({ TRUST_PROXY_HOPS: "1" });
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+  });
+
+  it("counts each client by the address the proxy saw, and believes nothing the client wrote before it", async () => {
+    const attacker = "203.0.113.5";
+    let status = 401;
+    for (let i = 0; i < CLIENT_SIGNIN_LIMIT && status === 401; i++) {
+      // The client's own X-Forwarded-For entries stand left of the one the proxy appends.
+      const forwarded = i % 2 ? `198.51.100.${i}, ${attacker}` : attacker;
+      status = (await signInFrom(proxied, forwarded, `guess-${i}@demo.example`, "wrong-password")).status;
+    }
+    expect(status).toBe(401);
+    const locked = await signInFrom(proxied, attacker, "sato@demo.example", DEMO_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.json.detail).toContain("from this address");
+    // Another client behind the same proxy (the same TCP peer) signs in.
+    expect((await signInFrom(proxied, "203.0.113.6", "sato@demo.example", DEMO_PASSWORD)).status).toBe(200);
   });
 });

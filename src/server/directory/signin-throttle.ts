@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Database } from "../db/database.ts";
+import type { AppEnv } from "../http/env.ts";
 import { Problem } from "../http/problem.ts";
 import { directoryRepository as repo } from "./repository.ts";
 
@@ -35,16 +36,24 @@ export function signinKeys(door: SigninDoor, who: { memberId: string } | { login
 }
 
 /**
- * The peer address of the connection. Behind a reverse proxy this is the proxy, so the client
- * limit then counts all of its clients together (docs/decisions.md).
+ * The client's address: the connection's peer, or, behind TRUST_PROXY_HOPS reverse proxies, the
+ * address the outermost of them saw. Each proxy appends its own peer to X-Forwarded-For, so the
+ * client is that many entries left of the peer; what stands further left the client wrote itself
+ * and is never believed (docs/decisions.md). With no proxy trusted the header is ignored.
  */
-export function clientAddress(c: Context): string {
+export function clientAddress(c: Context<AppEnv>): string {
+  let peer: string;
   try {
-    return getConnInfo(c).remote.address ?? "unknown";
+    peer = getConnInfo(c).remote.address ?? "unknown";
   } catch {
     // Not served by @hono/node-server (app.request in unit tests): one shared bucket.
-    return "unknown";
+    peer = "unknown";
   }
+  const hops = c.get("trustProxyHops") ?? 0;
+  if (hops === 0) return peer;
+  const chain = [...(c.req.header("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean), peer];
+  // Fewer entries than proxies (a request that came round them): the leftmost one there is.
+  return chain[Math.max(0, chain.length - 1 - hops)]!;
 }
 
 export function createSigninThrottle(db: Database, clock: () => Date) {

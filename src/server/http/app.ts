@@ -24,6 +24,8 @@ export interface HttpDeps {
   webRoot: string;
   secureCookies: boolean;
   sessionTtlMs: number;
+  /** See Config.trustProxyHops. */
+  trustProxyHops: number;
   /** /healthz answers 200 only while serving: not before start-up finished, nor once a shutdown began. */
   phase: () => "starting" | "serving" | "draining";
   /** Whether the database answers now; /healthz reports it so a load balancer can drain. */
@@ -59,7 +61,7 @@ function toProblem(err: unknown): Problem {
 
 export function createHttpApp(deps: HttpDeps) {
   const app = createRouter();
-  app.use("*", requestContext(deps.log));
+  app.use("*", requestContext(deps.log, { trustProxyHops: deps.trustProxyHops }));
   app.use("*", securityHeaders());
   app.use("*", urlTextGuard());
 

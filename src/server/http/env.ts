@@ -7,5 +7,7 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     auth: Auth | undefined;
+    /** See Config.trustProxyHops; read by clientAddress(). */
+    trustProxyHops: number;
   };
 }
