@@ -26,7 +26,8 @@ type WebhookEvents = {
   messageEvent(userId: string, n: number, at?: number, prefix?: string): { message: Record<string, unknown> } & Record<string, unknown>;
   signedDelivery(events: unknown[], channelSecret: string): { body: string; headers: Record<string, string> };
 };
-const WEBHOOK_EVENTS = createRequire(import.meta.url).resolve("./webhook-events.cjs");
+/** The webhook deliveries autocannon's worker threads sign (a module path: workers cannot take a function). */
+export const WEBHOOK_EVENTS = createRequire(import.meta.url).resolve("./webhook-events.cjs");
 const { messageEvent, signedDelivery } = createRequire(import.meta.url)(WEBHOOK_EVENTS) as WebhookEvents;
 
 const quantile = (xs: number[], q: number) => {
