@@ -27,6 +27,21 @@ const sourceUrls = {
   },
 };
 
+/**
+ * Packages stay in node_modules, loaded as they are, except @line/bot-sdk: its entry module loads
+ * every API client it ships (insight, LIFF, audiences, shop, modules …), ≈ 0.7–1 s and 27 MB at
+ * every start on this machine; bundled, only the messaging and channel-token clients the server
+ * uses are kept. It has no dependencies of its own and reads no files.
+ */
+const BUNDLED_PACKAGES = /^@line\/bot-sdk(\/|$)/;
+const externalPackages = {
+  name: "external-packages",
+  setup(build) {
+    // A bare specifier (not ./, ../ or /) names a package or a Node built-in.
+    build.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
+
 const built = await buildIfStale({
   root,
   inputs: ["src/server", "src/shared", "src/line-emulator", "scripts/build-server.mjs", "package-lock.json"],
@@ -48,10 +63,9 @@ const built = await buildIfStale({
       platform: "node",
       format: "esm",
       target: "node20",
-      packages: "external",
       sourcemap: "linked",
       logLevel: "warning",
-      plugins: [sourceUrls],
+      plugins: [externalPackages, sourceUrls],
     });
   },
 });
