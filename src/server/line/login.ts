@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import { Hono } from "hono";
-import { jwtVerify } from "jose";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { AppEnv } from "../http/env.ts";
@@ -55,6 +54,8 @@ export async function verifyIdToken(
   idToken: string,
   expect: { secret: string; loginChannelId: string; nonce: string; now: Date },
 ): Promise<Record<string, unknown> & { sub: string }> {
+  // jose (≈ 10 MB resident) loads with the first LINE Login rather than at every start.
+  const { jwtVerify } = await import("jose");
   let claims: Record<string, unknown>;
   try {
     ({ payload: claims } = await jwtVerify(idToken, new TextEncoder().encode(expect.secret), {

