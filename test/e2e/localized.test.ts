@@ -9,6 +9,7 @@ import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT } from "../support/browser.ts";
 import { TINY_PNG } from "../../src/server/contacts/test-support.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
+import { shownNotifications, watchNotifications } from "../support/notifications.ts";
 import { bootServer, DEMO_PASSWORD, signedIn, type TestServer } from "../support/server.ts";
 
 // Issue 14: the main journeys in Japanese and Korean, on PC and on a phone, show no English
@@ -139,6 +140,7 @@ describe("journeys in Japanese and Korean", () => {
       await expect.poll(() => liveStreams("sato@demo.example"), { timeout: 15_000 }).toBe(0);
       const context = await newContext(browser, server.url, { viewport, locale: lang === "ja" ? "ja-JP" : "ko-KR" });
       try {
+        await watchNotifications(context);
         const page = await context.newPage();
 
         // A wrong password: the server's refusal in the member's language.
@@ -160,9 +162,7 @@ describe("journeys in Japanese and Korean", () => {
         // The page's event stream is open (the previous journey's closed with its browser).
         await expect.poll(() => liveStreams("sato@demo.example"), { timeout: 15_000 }).toBe(1);
         await emulatorOf(server).sendMessage(lineUserId, server.demoLineChannelId!, { type: "sticker", packageId: "446", stickerId: "1989" });
-        const shown = () =>
-          page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
-        await expect.poll(shown, { timeout: 20_000 }).toContainEqual({ title: LINE_NAME, body: L.rooms.previewKind.sticker, tag: `room-${roomId}` });
+        await expect.poll(() => shownNotifications(page), { timeout: 20_000 }).toContainEqual({ title: LINE_NAME, body: L.rooms.previewKind.sticker, tag: `room-${roomId}` });
         const unread = await page.evaluate(async () => ((await (await fetch("/api/v1/me/unread")).json()) as { total: number }).total);
         expect(unread).toBeGreaterThan(0);
         await expect.poll(() => page.title()).toBe(`(${unread}) Tsunagu`);

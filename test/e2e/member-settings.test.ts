@@ -3,6 +3,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations } from "../support/axe.ts";
 import { launchBrowser, newContext, signInThroughUi } from "../support/browser.ts";
+import { shownNotifications, watchNotifications } from "../support/notifications.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
 import { bootServer, signedIn, type TestServer } from "../support/server.ts";
 
@@ -93,6 +94,7 @@ describe("member settings in the web app", () => {
     const context = await newContext(browser, server.url);
     try {
       await context.grantPermissions(["notifications"], { origin: server.url });
+      await watchNotifications(context);
       // Each note of the chime is an oscillator: counted, since headless Chromium has no speaker to listen to.
       await context.addInitScript(() => {
         const w = window as unknown as { oscillators: number };
@@ -123,7 +125,7 @@ describe("member settings in the web app", () => {
       await expect.poll(saved).toMatchObject({ desktop: false, sound: false });
 
       const oscillators = () => page.evaluate(() => (window as unknown as { oscillators: number }).oscillators);
-      const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.title));
+      const shown = async () => (await shownNotifications(page)).map((n) => n.title);
       const badge = page.getByRole("navigation", { name: "Main" }).locator(".nav-badge");
       const streams = async () =>
         (await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM live_streams s JOIN members m ON m.id = s.member_id WHERE m.email = 'smith@demo.example'"))[0]!.n;

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, MOBILE_VIEWPORT, newContext, PC_VIEWPORT, signInThroughUi } from "../support/browser.ts";
 import { addFriendThroughLink, emulatorOf } from "../support/line.ts";
+import { shownNotifications, watchNotifications, watchWorkerNotifications } from "../support/notifications.ts";
 import { startPushEndpoint, type PushEndpoint } from "../support/push-endpoint.ts";
 import { ApiClient, bootServer, signedIn, type TestServer } from "../support/server.ts";
 
@@ -51,9 +52,6 @@ async function lineFriendOf(login: string, displayName: string) {
 
 const nav = (page: Page) => page.getByRole("navigation", { name: "Main" });
 const messageTabBadge = (page: Page) => nav(page).getByRole("link", { name: /^Message/ }).locator(".nav-badge");
-/** Notifications this page's service worker registration shows (the ones the OS would display). */
-const shownNotifications = (page: Page) =>
-  page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
 /** Pixels between the history's bottom and what is scrolled into view (0 = at the newest message). */
 const distanceFromBottom = (page: Page) => page.locator(".history").evaluate((el) => Math.round(el.scrollHeight - el.scrollTop - el.clientHeight));
 
@@ -65,6 +63,7 @@ async function journey(login: string, viewport: { width: number; height: number 
   let closed = false;
   try {
     await context.grantPermissions(["notifications"], { origin: server.url });
+    await watchNotifications(context);
     const page = await context.newPage();
     await signInThroughUi(page, login);
 
@@ -194,13 +193,15 @@ describe("installable app", () => {
         }),
       );
       await cdp.send("ServiceWorker.enable");
+      const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+      await watchWorkerNotifications(worker);
       const roomId = "0b6f2c1e-2d4a-4a57-9c43-8f1d2a3b4c5d";
       await cdp.send("ServiceWorker.deliverPushMessage", {
         origin: server.url,
         registrationId: await registrationId,
         data: JSON.stringify({ roomId, messageId: "5f0c1e2d-3b4a-4c5d-8e9f-0a1b2c3d4e5f", title: "Pushed Friend", body: "From the push service" }),
       });
-      await expect.poll(() => shownNotifications(page), { timeout: 15_000 }).toContainEqual({ title: "Pushed Friend", body: "From the push service", tag: `room-${roomId}` });
+      await expect.poll(() => shownNotifications(worker), { timeout: 15_000 }).toContainEqual({ title: "Pushed Friend", body: "From the push service", tag: `room-${roomId}` });
 
       // Offline, a page load shows Tsunagu's offline page instead of the browser's error.
       await context.setOffline(true);
