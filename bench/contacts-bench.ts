@@ -123,7 +123,7 @@ export async function queryCases(db: Queryable, tenantId: string, memberId: stri
     ["search phone digits 4821", "q=4821"],
     ["search e-mail fragment @hooli", `q=${encodeURIComponent("@hooli")}`],
     ["tag filter 展示会2025", `tag=${encodeURIComponent("展示会2025")}`],
-    // The rarest company tag (≈ 0.6 % of the contacts): too sparse to walk to, so its rows are collected.
+    // The rarest company tag (3 % of the contacts): too sparse to walk to, so its rows are collected.
     ["tag filter, rare 重要顧客", `tag=${encodeURIComponent("重要顧客")}`],
     ["tag filter and search 展示会2025 田中", `tag=${encodeURIComponent("展示会2025")}&q=${encodeURIComponent("田中")}`],
     ["search, no match (Latin) zzqx", "q=zzqx"],

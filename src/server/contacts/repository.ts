@@ -226,7 +226,14 @@ export const contactRepository = {
       const tagged = (name: string) => `SELECT t.contact_id FROM contact_tags t WHERE t.name = ${name} AND (t.kind = 'company' OR t.member_id = $2)`;
       const name = p.add(f.tag);
       walk.push(`EXISTS (${tagged(name)} AND t.contact_id = c.id)`);
-      collect.push((c, exact) => `c.id IN (${tagged(exact ? name : c.add(f.tag))})`);
+      // Collected alone, the tagged ids go in as one array, read by primary key. As an IN subquery
+      // the planner drove from contacts (the company test as text hides its selectivity), probing
+      // the tags once per row: a rare tag at 100k read 224k pages in 370 ms. Beside a search the
+      // search's keys drive and the subquery probes their candidates (the array would read every
+      // tagged contact: 3.2 times the pages). The estimate keeps the subquery, whose statistics the
+      // planner can read (an array's length it cannot).
+      const byArray = !f.search;
+      collect.push((c, exact) => (exact && byArray ? `c.id = ANY (ARRAY(${tagged(name)}))` : `c.id IN (${tagged(exact ? name : c.add(f.tag))})`));
     }
     const order = `${s.col} ${s.dir}, c.id ${s.dir}`;
     const limit = p.add(f.limit);

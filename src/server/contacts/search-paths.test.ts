@@ -34,8 +34,13 @@ beforeAll(async () => {
     expected["田"]!.push({ id: other.contactId, name: `${r}やまだ` });
     await addManual(sato, { contactName: { lastName: "佐藤", firstName: `${i}`, phoneticLastName: `${r}さとう` } });
   }
+  // Tagged 展示会: a company tag on some, sato's own tag on others (the tag filter's rows).
+  for (const [i, r] of readings.entries()) {
+    const tags = i % 3 === 0 ? { company: ["展示会"] } : i % 3 === 1 ? { mine: ["展示会"] } : { mine: ["別件"] };
+    await addManual(sato, { contactName: { lastName: i % 2 ? "高橋" : "鈴木", firstName: `tag${i}`, phoneticLastName: `${r}てんじ` }, tags });
+  }
   // Not visible to sato: must never appear, whichever way the page is found.
-  await addManual(kim, { contactName: { lastName: "田中", firstName: "kim", phoneticLastName: "あたなか" }, emails: [{ email: "tanaka-kim@example.com" }] });
+  await addManual(kim, { contactName: { lastName: "田中", firstName: "kim", phoneticLastName: "あたなか" }, emails: [{ email: "tanaka-kim@example.com" }], tags: { company: ["展示会"], mine: ["展示会"] } });
   // Phone digits (their own keys in 0022's index) and a name with a space in the query's reach.
   const phone = await addManual(sato, { contactName: { lastName: "Tanaka", firstName: "Phone", phoneticLastName: "たなか ふぉん" }, telephones: [{ telephone: "+81 90-4821-1234" }] });
   expected.tanaka!.push({ id: phone.contactId, name: "たなか ふぉん" });
@@ -49,6 +54,7 @@ beforeAll(async () => {
       contactName: { lastName: "田中", firstName: `${i}`, phoneticLastName: "あたなか" },
       emails: [{ email: `tanaka${i}@example.com` }],
       telephones: [{ telephone: "+81 90-4821-1234" }],
+      tags: { company: ["展示会"] },
     });
     expect(made.contactId).toBeTruthy();
   }
@@ -104,18 +110,25 @@ describe("every way to a page gives the substring rule's rows", () => {
   ];
   const queries = ["田中", "tanaka", "田", "たなか", "タナカ", "田中 3", "example.com", "4821", "090-4821", "zzqx", "中 "];
 
-  /** The rule as one statement, with no index in the way: sato's live contacts whose folded text or phone digits contain the query. */
-  async function rule(q: string): Promise<string[]> {
+  // A tag filter alone, beside a search, beside a miss, and a tag nobody has.
+  const tagged: [string, string | undefined][] = [["展示会", undefined], ["展示会", "高橋"], ["展示会", "zzqx"], ["未使用", undefined]];
+
+  /**
+   * The rule as one statement, with no index in the way: sato's live contacts whose folded text or
+   * phone digits contain the query, and that carry the tag as a company tag or as sato's own.
+   */
+  async function rule(q: string | undefined, tag?: string): Promise<string[]> {
     const db = h.server.db;
     const satoId = await memberId(h, "sato@demo.example");
     const [{ tenant_id: tenantId }] = (await db.query<{ tenant_id: string }>("SELECT tenant_id FROM members WHERE id = $1", [satoId])) as [{ tenant_id: string }];
     const keys = await contactRepository.memberKeys(db, tenantId, satoId);
-    const s = searchQuery(q);
+    const s = q === undefined ? undefined : searchQuery(q);
     const rows = await db.query<{ id: string }>(
-      `SELECT id FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL AND audience && $2::uuid[]
-         AND (strpos(search_text, $3) > 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) d WHERE strpos(search_digits, d) > 0))
+      `SELECT id FROM contacts c WHERE tenant_id = $1 AND deleted_at IS NULL AND audience && $2::uuid[]
+         AND ($3::text IS NULL OR strpos(search_text, $3) > 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) d WHERE strpos(search_digits, d) > 0))
+         AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.name = $5 AND (t.kind = 'company' OR t.member_id = $6)))
        ORDER BY sort_name COLLATE "C", id`,
-      [tenantId, keys, s.text, s.digits ?? []],
+      [tenantId, keys, s?.text ?? null, s?.digits ?? [], tag ?? null, satoId],
     );
     return rows.map((r) => r.id);
   }
@@ -135,6 +148,21 @@ describe("every way to a page gives the substring rule's rows", () => {
           after = { key: sortKeyOf(last, "name"), id: last.id };
         }
         expect(seen, `${q} by ${name}`).toEqual(await rule(q.trim()));
+      }
+      for (const [tag, q] of tagged) {
+        const seen: string[] = [];
+        let after: Keyset | undefined;
+        for (;;) {
+          const filter = { tenantId, memberId: satoId, tag, search: q === undefined ? undefined : searchQuery(q), sort: "name" as const, after, limit: 3 };
+          const rows = await contactRepository.list(h.server.db, filter, plan);
+          seen.push(...rows.map((r) => r.id));
+          if (rows.length < 3) break;
+          const last = rows[rows.length - 1]!;
+          after = { key: sortKeyOf(last, "name"), id: last.id };
+        }
+        const want = await rule(q, tag);
+        expect(seen, `tag ${tag}, ${q ?? "no search"} by ${name}`).toEqual(want);
+        if (tag === "展示会" && q === undefined) expect(want.length).toBeGreaterThan(3);
       }
     });
   }
