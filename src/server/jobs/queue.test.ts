@@ -325,6 +325,55 @@ describe("job queue", () => {
     expect(await jobCount("test.crashed")).toBe(0);
   });
 
+  it("claims a job claimed before without the jobs behind it on its key: a crash during its run costs them no attempt", async () => {
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const retryStarted = new Promise<void>((resolve) => (started = resolve));
+    const def = defineJob({
+      kind: "test.retry-alone",
+      payload: z.object({ id: z.string() }),
+      // Outside a transaction, so that the test can read the jobs while the first one runs (PGlite has one connection).
+      outsideTransaction: true,
+      async run({ id }) {
+        if (id === "retry") {
+          started();
+          await gate;
+        }
+        ran.push(id);
+      },
+    });
+    const t = Date.now();
+    await db.transaction((tx) =>
+      enqueueMany(tx, def, [
+        { payload: { id: "retry" }, orderingKey: "retry-alone", orderedAt: new Date(t) },
+        { payload: { id: "second" }, orderingKey: "retry-alone", orderedAt: new Date(t + 1) },
+        { payload: { id: "third" }, orderingKey: "retry-alone", orderedAt: new Date(t + 2) },
+      ]),
+    );
+    // The first was running on a worker that died: its lease and its key's have run out.
+    await db.query("UPDATE jobs SET state = 'running', attempts = 1, locked_until = now() - interval '1 second' WHERE kind = 'test.retry-alone' AND payload->>'id' = 'retry'");
+    await db.query("UPDATE job_keys SET locked_until = now() - interval '1 second' WHERE key = 'retry-alone'");
+    await worker([def], { pollMs: 50 });
+    try {
+      await retryStarted;
+      // While it runs (and could end the process again), the jobs behind it are neither claimed nor charged.
+      const behind = await db.query<{ id: string; state: string; attempts: number }>(
+        "SELECT payload->>'id' AS id, state, attempts FROM jobs WHERE kind = 'test.retry-alone' AND payload->>'id' <> 'retry' ORDER BY 1",
+      );
+      expect(behind).toEqual([
+        { id: "second", state: "pending", attempts: 0 },
+        { id: "third", state: "pending", attempts: 0 },
+      ]);
+    } finally {
+      release();
+    }
+    await waitFor(async () => ran.length === 3, 10_000, "the key's three jobs");
+    expect(ran).toEqual(["retry", "second", "third"]);
+    expect(await jobCount("test.retry-alone")).toBe(0);
+  });
+
   it("does not run again a job whose worker stopped during its last attempt: its kind records that, the job is dead, and the key goes on", async () => {
     const ran: string[] = [];
     const abandoned: string[] = [];

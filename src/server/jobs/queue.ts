@@ -438,15 +438,17 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
          RETURNING key
        ), c AS (
          -- The key's first jobs; a 'running' one was left by a worker whose lease (and key) expired.
-         SELECT j.id, j.ordering_key, j.run_at <= now() AS due,
+         SELECT j.id, j.ordering_key, j.run_at <= now() AS due, j.attempts > 0 AS retried,
                 row_number() OVER (PARTITION BY j.ordering_key ORDER BY j.ordered_at, j.id) AS pos
          FROM k CROSS JOIN LATERAL (
-           SELECT id, ordering_key, ordered_at, run_at FROM jobs
+           SELECT id, ordering_key, ordered_at, run_at, attempts FROM jobs
            WHERE ordering_key = k.key AND state <> 'dead' ORDER BY ordered_at, id LIMIT $2) j
        ), runnable AS (
          -- Only the due prefix: a job waiting for its run_at (a hold, a retry) holds back the jobs after it.
+         -- It ends at a job claimed before (a retry, or one a stopped worker held): should that job end
+         -- the process again, the jobs behind it were not claimed and spend no attempt with it.
          SELECT c.id FROM c WHERE c.due AND NOT EXISTS (
-           SELECT 1 FROM c e WHERE e.ordering_key = c.ordering_key AND e.pos < c.pos AND NOT e.due)
+           SELECT 1 FROM c e WHERE e.ordering_key = c.ordering_key AND e.pos < c.pos AND (NOT e.due OR e.retried))
        ), claimed AS (
          UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => $3)
          WHERE id IN (SELECT id FROM runnable)
