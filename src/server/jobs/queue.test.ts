@@ -107,6 +107,50 @@ describe("job queue", () => {
     expect(ran.sort()).toEqual([1, 2, 3]);
   });
 
+  it("feeds an intake's held rows when told they arrived, and runs their jobs when they fall due, not before", async () => {
+    const ran: { n: number; at: number }[] = [];
+    const def = defineJob({
+      kind: "test.fed",
+      payload: z.object({ n: z.number() }),
+      async run(p) {
+        ran.push({ n: p.n, at: Date.now() });
+      },
+    });
+    // An intake kept in memory here; the worker's loops, the statement and the wake-ups are the real ones.
+    const intake: number[] = [];
+    const wakes: (() => void)[] = [];
+    const runAt = new Date(Date.now() + 1_000);
+    await worker([def], {
+      // An hour's poll: only the arrival and then the feed's announced due time can wake the worker.
+      pollMs: 3_600_000,
+      feeders: [
+        {
+          async feed(worker) {
+            const rows = intake.splice(0);
+            if (!rows.length) return { taken: 0, more: false, firstDue: null };
+            const { firstDue } = await enqueueFromQuery(worker, def, {
+              sql: "SELECT jsonb_build_object('n', n) AS payload, 'fed:' || n AS ordering_key, NULL::timestamptz AS ordered_at, $2::timestamptz AS run_at, 0 AS part FROM unnest($1::int[]) AS x(n)",
+              params: [rows, runAt],
+            });
+            return { taken: rows.length, more: false, firstDue };
+          },
+          waiting: async () => intake.length > 0,
+          onArrival(wake) {
+            wakes.push(wake);
+            return () => void wakes.splice(wakes.indexOf(wake), 1);
+          },
+        },
+      ],
+    });
+    intake.push(1, 2, 3);
+    wakes.forEach((wake) => wake());
+    await waitFor(async () => (await jobCount("test.fed")) === 3, 15_000, "the three rows to be fed");
+    await waitFor(async () => ran.length === 3, 15_000, "the three jobs to run at their due time");
+    expect(ran.map((r) => r.n).sort()).toEqual([1, 2, 3]);
+    // The database's clock decides due; both clocks are this machine's.
+    for (const r of ran) expect(r.at).toBeGreaterThanOrEqual(runAt.getTime() - 50);
+  });
+
   it("holds a key's later jobs while an earlier one waits for its retry, and parks it after the last attempt", async () => {
     const ran: number[] = [];
     const def = defineJob({

@@ -186,13 +186,12 @@ function announceDue(db: Queryable, signal: string) {
  * mean none, now, now), and `part` (an integer naming which of the caller's inputs the row came
  * from: several callers' writes can share one statement). Payloads made in SQL cannot be checked
  * before they are stored; the worker checks them against the kind's schema before it runs them.
- * Returns, per part that returned rows, how many rows it returned and how many jobs it made.
  */
 export async function enqueueFromQuery(
   db: Queryable,
   def: AnyJobDefinition,
   source: { with?: string; sql: string; params: readonly unknown[]; maxAttempts?: number },
-): Promise<Map<number, { rows: number; jobs: number }>> {
+): Promise<EnqueuedFromQuery> {
   const n = source.params.length;
   const counts = await db.query<{ part: number; rows: number; jobs: number; due: number | null }>(
     // Fixed per caller (the caller's `with` and `sql` are constant texts), so it can be prepared.
@@ -213,8 +212,16 @@ export async function enqueueFromQuery(
      FROM source GROUP BY part`),
     [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
-  if (counts.some((c) => c.jobs > 0)) announceDue(db, dueSignal(counts[0]!.due ?? 0));
-  return new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }]));
+  const firstDue = counts.some((c) => c.jobs > 0) ? (counts[0]!.due ?? 0) : null;
+  if (firstDue !== null) announceDue(db, dueSignal(firstDue));
+  return { parts: new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }])), firstDue };
+}
+
+export interface EnqueuedFromQuery {
+  /** Per part that returned rows: how many rows it returned and how many jobs it made. */
+  parts: Map<number, { rows: number; jobs: number }>;
+  /** When the earliest job made falls due (ms since the epoch); null when none was made. */
+  firstDue: number | null;
 }
 
 /** Makes sure one copy of a periodic job exists, across every instance. */
@@ -277,8 +284,11 @@ export interface WorkerOptions {
  * stopped), and at start — before they claim. drain() waits until no row waits.
  */
 export interface JobFeeder {
-  /** Turns up to a batch of rows into jobs in one statement (enqueueFromQuery); `more` when another feed should look. */
-  feed(db: Database): Promise<{ taken: number; more: boolean }>;
+  /**
+   * Turns up to a batch of rows into jobs in one statement (enqueueFromQuery); `more` when another
+   * feed should look; `firstDue` is when the earliest job made falls due (null: none made).
+   */
+  feed(db: Database): Promise<{ taken: number; more: boolean; firstDue: number | null }>;
   waiting(db: Database): Promise<boolean>;
   /** The worker's wake-up, for the intake to call once new rows are committed; returns its removal. */
   onArrival(wake: () => void): () => void;
@@ -383,24 +393,32 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       wakeOne();
     }),
   );
-  /** One batch from each intake, by one loop at a time; true when rows were taken. */
-  async function feed(): Promise<boolean> {
-    if (feeding || !feeders.length || (!feedWanted && Date.now() - lastFeed < pollMs)) return false;
+  /**
+   * One batch from each intake, by one loop at a time. `fed`: rows were taken. `nothingDue`: the feed
+   * was asked for (rows arrived, or the last feed left more) and none of the jobs it made is due yet —
+   * LINE's events wait out the hold; the due time the feed announced wakes a loop for them then.
+   */
+  async function feed(): Promise<{ fed: boolean; nothingDue: boolean }> {
+    const none = { fed: false, nothingDue: false };
+    if (feeding || !feeders.length || (!feedWanted && Date.now() - lastFeed < pollMs)) return none;
     feeding = true;
+    const asked = feedWanted;
     feedWanted = false;
     lastFeed = Date.now();
     try {
       let taken = 0;
+      let firstDue: number | null = null;
       for (const f of feeders) {
         const r = await f.feed(db);
         taken += r.taken;
         if (r.more) feedWanted = true;
+        if (r.firstDue !== null) firstDue = Math.min(firstDue ?? Infinity, r.firstDue);
       }
-      return taken > 0;
+      return { fed: taken > 0, nothingDue: asked && taken > 0 && (firstDue === null || firstDue > Date.now()) };
     } catch (err) {
       feedWanted = true;
       log.warn({ err }, "turning intake rows into jobs failed");
-      return false;
+      return none;
     } finally {
       feeding = false;
     }
@@ -822,14 +840,21 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       let worked = false;
       try {
         // The jobs fed now are claimed by this claim or, held, when they fall due.
-        const fed = await feed();
-        const keyed = await claimKeyed();
+        const { fed, nothingDue } = await feed();
+        // Claiming after such a feed would find none of its jobs: with acks arriving, that was two
+        // claims (and a second loop woken to claim twice more) per intake row. Other due work has
+        // its own wake-up: a NOTIFY, a due time, a loop handing keys back, or the poll.
+        const keyed = nothingDue ? { keys: [], jobs: [] } : await claimKeyed();
         // The claimed keys run (and go back) even when this claim fails.
-        const unkeyed = await claimUnkeyed(keyed.jobs.length ? 2 : 8).catch((err: unknown) => {
-          log.warn({ err }, "claiming unkeyed jobs failed");
-          return [];
-        });
-        worked = fed || keyed.keys.length > 0 || unkeyed.length > 0;
+        const unkeyed = nothingDue
+          ? []
+          : await claimUnkeyed(keyed.jobs.length ? 2 : 8).catch((err: unknown) => {
+              log.warn({ err }, "claiming unkeyed jobs failed");
+              return [];
+            });
+        // After a feed that left more rows, this loop feeds again at once; another loop is woken only for claimed work.
+        worked = (fed && !nothingDue) || keyed.keys.length > 0 || unkeyed.length > 0;
+        if (nothingDue && feedWanted) continue;
         // There may be more: another loop looks while this one runs what it claimed.
         if (worked) wakeOne();
         busyLoops++;

@@ -195,7 +195,8 @@ export const lineRepository = {
    * feed side by side) up to `events` events (at least one row, among at most `rows`), stores their events LINE has not delivered before (a webhookEventId seen
    * before is skipped), and returns one row per stored event — a `line.event` payload for the
    * pending ones, under the LINE user's ordering key at the event's own time — plus one row
-   * without a payload per intake row taken, as part -1 (how many were taken, duplicates or not).
+   * without a payload per intake row taken, as part -1 (how many were taken, duplicates or not),
+   * and one per row it looked at, as part -2 (more wait when it took fewer).
    */
   feedQuery(limit: { events: number; rows: number }, only?: number) {
     return {
@@ -228,7 +229,9 @@ export const lineRepository = {
                      d.ordering_key, d.event_timestamp AS ordered_at, d.run_at, 0 AS part
               FROM stored s JOIN delivered d USING (webhook_event_id) ORDER BY s.id, d.intake_id, d.n) events
             UNION ALL
-            SELECT NULL::jsonb, NULL, NULL, NULL, -1 FROM taken`,
+            SELECT NULL::jsonb, NULL, NULL, NULL, -1 FROM taken
+            UNION ALL
+            SELECT NULL::jsonb, NULL, NULL, NULL, -2 FROM candidates`,
       params: only === undefined ? [limit.events, limit.rows] : [limit.events, limit.rows, only],
     };
   },
