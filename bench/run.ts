@@ -10,9 +10,10 @@
  * `npm run bench -- --db postgres --contacts 1000000` gives the figures at 1M; `--seed S` changes
  * the generated data.
  * API: `--api` measures `GET /me` and webhook ingest instead (`--db` picks one database, PGlite by default).
- * Pipeline: `--pipeline` measures the LINE event pipeline instead (bench/pipeline.ts): acks,
- * processing of a `--backlog N` (default 10000) backlog, what else is served meanwhile, and message →
- * event-stream latency, against the database's event-INSERT limit (pgbench on PostgreSQL).
+ * Pipeline: `--pipeline` measures the LINE event pipeline instead (bench/pipeline.ts): acks alone (on a
+ * database of their own, events held) and beside their processing, processing of a `--backlog N`
+ * (default 10000) backlog, what else is served meanwhile, and message → event-stream latency,
+ * against the database's event-INSERT limit (pgbench on PostgreSQL).
  * Heavy work: `--heavy` runs only the CPU-heavy scenarios (bench/heavy-bench.ts): a 10,000-card
  * vCard import and 10 parallel business-card renders, each with /healthz sampled every 50 ms.
  * Start-up: `--start` times the first start, restarts (after a stop and after kill -9) and the
@@ -35,7 +36,7 @@ import { openDatabase } from "../src/server/db/database.ts";
 import { startServer } from "../src/server/server.ts";
 import { demoChannelCredentials } from "../src/server/line/demo-channel.ts";
 import { benchContacts } from "./contacts-bench.ts";
-import { benchPipeline, eventInsertLimit, WEBHOOK_EVENTS } from "./pipeline.ts";
+import { benchAcksAlone, benchPipeline, eventInsertLimit, WEBHOOK_EVENTS } from "./pipeline.ts";
 import { benchHeavy } from "./heavy-bench.ts";
 import { benchStart } from "./start.ts";
 import { benchRollingRestart } from "./rolling-restart.ts";
@@ -295,6 +296,7 @@ async function runPipeline(kind: "pglite" | "postgres") {
   try {
     const limit = await eventInsertLimit({ databaseUrl: where.url, dataDir: where.dataDir, seconds });
     rows.push({ name: `limit: single-row autocommit INSERT of a LINE event (jsonb, unique key), 8 connections (${kind === "postgres" ? "pgbench" : "PGlite"})`, value: `${Math.round(limit)} rows/s`, ratio: "1.00" });
+    rows.push(await acksAlone(kind, limit));
     const holdMs = 500;
     const config = benchConfig(where, { LINE_EVENT_HOLD_MS: String(holdMs) });
     const server = await startServer(config);
@@ -311,6 +313,23 @@ async function runPipeline(kind: "pglite" | "postgres") {
     await where.dispose();
   }
   printRows(rows, "ratio");
+}
+
+/** The acks-alone row (bench/pipeline.ts benchAcksAlone) on a database of its own, dropped afterwards. */
+async function acksAlone(kind: "pglite" | "postgres", insertLimit: number) {
+  const where = await benchDatabase(kind);
+  try {
+    const config = benchConfig(where, { LINE_EVENT_HOLD_MS: "60000" });
+    const server = await startServer(config);
+    try {
+      const creds = demoChannelCredentials(config);
+      return await benchAcksAlone({ server, channelId: creds.channelId, channelSecret: creds.channelSecret, seconds, insertLimit });
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await where.dispose();
+  }
 }
 
 /** The server's configuration for a bench run: the demo company on this run's database. */
