@@ -157,23 +157,40 @@ export async function enqueueMany<P>(tx: Queryable, def: JobDefinition<P>, jobs:
 const DUE_ROUND_MS = 50;
 const dueSignal = (at: number) => (at > Date.now() ? String(Math.ceil(at / DUE_ROUND_MS) * DUE_ROUND_MS) : "");
 
-/** The last due time each database was told of by enqueueFromQuery (the webhook acks). */
-const announced = new WeakMap<Queryable, string>();
+/** The due times each database was told of by enqueueFromQuery and that have not passed yet. */
+const announced = new WeakMap<Queryable, Set<string>>();
 
 /**
  * Tells every instance's workers when the jobs just committed fall due. Not awaited: the caller's
  * answer should not wait for the wake-up's own round trip, and a wake-up that never arrives only
  * delays the jobs until the workers' next poll. A due time already announced is not announced
- * again: the workers' timer for it wakes a loop that claims everything due by then, this ack's
+ * again: the workers' timer for it wakes a loop that claims everything due by then, these
  * jobs included, and a claim that finds work wakes the next loop. Acks at hundreds a second fell in
  * the same 50 ms step dozens at a time, and each NOTIFY is a transaction that wakes every listener.
  */
 function announceDue(db: Queryable, signal: string) {
-  if (signal && announced.get(db) === signal) return;
-  announced.set(db, signal);
-  db.notify(JOBS_CHANNEL, signal).catch(() => {
-    if (announced.get(db) === signal) announced.delete(db);
-  });
+  let sent = announced.get(db);
+  if (!sent) announced.set(db, (sent = new Set()));
+  if (signal && sent.has(signal)) return;
+  const now = Date.now();
+  for (const s of sent) if (Number(s) <= now) sent.delete(s);
+  if (signal) sent.add(signal);
+  db.notify(JOBS_CHANNEL, signal).catch(() => void sent.delete(signal));
+}
+
+/**
+ * The due times to announce for jobs falling due from `first` to `last`: each 50 ms step between,
+ * so that every job is woken for at its own step (a feed spans a gathering of acks: announcing only
+ * the first step left the last ones of a burst to the poll), at most a second's worth; later ones
+ * are claimed by the loops that find work at those steps, or the poll.
+ */
+function dueSignals(first: number, last: number): Set<string> {
+  const signals = new Set<string>();
+  for (let at = first; signals.size < 20; at += DUE_ROUND_MS) {
+    signals.add(dueSignal(Math.min(at, last)));
+    if (at >= last) break;
+  }
+  return signals;
 }
 
 /**
@@ -193,7 +210,7 @@ export async function enqueueFromQuery(
   source: { with?: string; sql: string; params: readonly unknown[]; maxAttempts?: number },
 ): Promise<EnqueuedFromQuery> {
   const n = source.params.length;
-  const counts = await db.query<{ part: number; rows: number; jobs: number; due: number | null }>(
+  const counts = await db.query<{ part: number; rows: number; jobs: number; due: number | null; last_due: number | null }>(
     // Fixed per caller (the caller's `with` and `sql` are constant texts), so it can be prepared.
     prepared(`WITH ${source.with ? `${source.with},` : ""} source AS (${source.sql}), inserted AS (
        INSERT INTO jobs (kind, payload, ordering_key, ordered_at, run_at, max_attempts)
@@ -208,12 +225,13 @@ export async function enqueueFromQuery(
      )
      -- Data-modifying CTEs run to completion whether read or not; every source row with a payload is one job.
      SELECT part, count(*) AS rows, count(payload) AS jobs,
-            (SELECT (extract(epoch FROM min(run_at)) * 1000)::float8 FROM inserted) AS due
+            (SELECT (extract(epoch FROM min(run_at)) * 1000)::float8 FROM inserted) AS due,
+            (SELECT (extract(epoch FROM max(run_at)) * 1000)::float8 FROM inserted) AS last_due
      FROM source GROUP BY part`),
     [...source.params, def.kind, source.maxAttempts ?? def.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
   const firstDue = counts.some((c) => c.jobs > 0) ? (counts[0]!.due ?? 0) : null;
-  if (firstDue !== null) announceDue(db, dueSignal(firstDue));
+  if (firstDue !== null) for (const signal of dueSignals(firstDue, counts[0]!.last_due ?? firstDue)) announceDue(db, signal);
   return { parts: new Map(counts.map((c) => [c.part, { rows: c.rows, jobs: c.jobs }])), firstDue };
 }
 
