@@ -864,16 +864,21 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         // its own wake-up: a NOTIFY, a due time, a loop handing keys back, or the poll.
         const keyed = nothingDue ? { keys: [], jobs: [] } : await claimKeyed();
         // The claimed keys run (and go back) even when this claim fails.
+        const unkeyedLimit = keyed.jobs.length ? 2 : 8;
         const unkeyed = nothingDue
           ? []
-          : await claimUnkeyed(keyed.jobs.length ? 2 : 8).catch((err: unknown) => {
+          : await claimUnkeyed(unkeyedLimit).catch((err: unknown) => {
               log.warn({ err }, "claiming unkeyed jobs failed");
               return [];
             });
-        // After a feed that left more rows, this loop feeds again at once; another loop is woken only for claimed work.
-        worked = (fed && !nothingDue) || keyed.keys.length > 0 || unkeyed.length > 0;
+        // After a feed that left more rows, this loop feeds again at once.
         if (nothingDue && feedWanted) continue;
-        // There may be more: another loop looks while this one runs what it claimed.
+        // More may be due now only when a claim was full or a feed made due jobs: then another loop
+        // looks at once, and this one again after its run. A claim that took fewer than it could took
+        // all that was due; what falls due later has its own wake-up (its due step, a NOTIFY, a key
+        // handed back, the poll). Chasing it at once made, under a steady stream of acks, passes of
+        // a few events each — a dozen statements per pass (docs/decisions.md).
+        worked = keyed.keys.length >= keysPerClaim || unkeyed.length >= unkeyedLimit || (fed && !nothingDue);
         if (worked) wakeOne();
         busyLoops++;
         try {
