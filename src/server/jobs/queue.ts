@@ -165,7 +165,7 @@ const announced = new WeakMap<Queryable, Set<string>>();
  * answer should not wait for the wake-up's own round trip, and a wake-up that never arrives only
  * delays the jobs until the workers' next poll. A due time already announced is not announced
  * again: the workers' timer for it wakes a loop that claims everything due by then, these
- * jobs included, and a claim that finds work wakes the next loop. Acks at hundreds a second fell in
+ * jobs included, and a claim that is full wakes the next loop. Acks at hundreds a second fell in
  * the same 50 ms step dozens at a time, and each NOTIFY is a transaction that wakes every listener.
  */
 function announceDue(db: Queryable, signal: string) {
@@ -343,8 +343,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
   const networkTasks = new Set<Promise<void>>();
 
-  // Every loop sleeps on its own timer. A wake-up goes to one sleeping loop, and a loop that
-  // claimed work wakes the next: a notification costs one claim, not one per loop (four loops
+  // Every loop sleeps on its own timer. A wake-up goes to one sleeping loop, and a loop whose
+  // claim was full wakes the next: a notification costs one claim, not one per loop (four loops
   // each claiming on every webhook's NOTIFY cost a third of the ack rate).
   const sleepers: (() => void)[] = [];
   const sleep = (ms: number) =>
