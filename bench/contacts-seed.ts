@@ -7,7 +7,7 @@
  * friendship and room); only the order of work differs from N single `POST /contacts`.
  */
 import type { Database, Queryable } from "../src/server/db/database.ts";
-import { NO_MEMBER } from "../src/server/contacts/repository.ts";
+import { NO_MEMBER, tagKeys } from "../src/server/contacts/repository.ts";
 import { foldForSearch } from "../src/server/search/normalize.ts";
 import { makeContact, prng, type Owners, type SeedContact } from "./contacts-data.ts";
 
@@ -55,10 +55,19 @@ function audienceOf(tenantId: string, c: SeedContact): string[] {
   return [...(c.accessRange === "ALL" ? [tenantId] : []), ...ids];
 }
 
-/** 0014's triggers, which keep `audience` and `owner_id`: the load writes both itself instead of a second pass over every contact. */
-const AUDIENCE_TRIGGERS = [
+/** What 0029's triggers store for the contact: the keys of its company tags and of its owner's own tags. */
+function tagKeysOf(tenantId: string, c: SeedContact): string[] {
+  return [...new Set([...c.companyTags.map((n) => tagKeys(tenantId, NO_MEMBER, n)[0]!), ...c.myTags.map((n) => tagKeys(tenantId, c.ownerId, n)[1]!)])];
+}
+
+/**
+ * 0014's triggers, which keep `audience` and `owner_id`, and 0029's, which keep `tag_keys`: the
+ * load writes them itself instead of a second pass over every contact.
+ */
+const DERIVED_TRIGGERS = [
   ["contacts", "contacts_audience"],
   ["contact_access", "contact_access_inserted"],
+  ["contact_tags", "contact_tags_inserted"],
 ];
 
 async function insertBatch(tx: Queryable, tenantId: string, channelId: string, batch: SeedContact[]) {
@@ -94,15 +103,15 @@ async function insertBatch(tx: Queryable, tenantId: string, channelId: string, b
   await tx.query(
     `INSERT INTO contacts (id, tenant_id, line_user_id, last_name, first_name, phonetic_last_name, phonetic_first_name, nick_name,
        emails, telephones, organizations, addresses, websites, memo, search_text, search_digits, sort_name,
-       access_range, co_editing, version, created_by, created_at, updated_at, deleted_at, deleted_by, owner_id, audience)
+       access_range, co_editing, version, created_by, created_at, updated_at, deleted_at, deleted_by, owner_id, audience, tag_keys)
      SELECT u.id, $1, u.line_user_id, u.last_name, u.first_name, u.pl, u.pf, u.nick, u.emails::jsonb, u.phones::jsonb, u.orgs::jsonb,
        u.addresses::jsonb, u.websites::jsonb, u.memo, u.st, u.sd, u.sn, u.access, u.co, u.version, u.owner, u.created, u.updated,
-       u.deleted, CASE WHEN u.deleted IS NOT NULL THEN u.owner END, u.owner, u.audience::uuid[]
+       u.deleted, CASE WHEN u.deleted IS NOT NULL THEN u.owner END, u.owner, u.audience::uuid[], u.tag_keys::text[]
      FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
        $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::int[], $21::uuid[],
-       $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::text[])
+       $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::text[], $26::text[])
        AS u(id, line_user_id, last_name, first_name, pl, pf, nick, emails, phones, orgs, addresses, websites, memo, st, sd, sn, access, co,
-         version, owner, created, updated, deleted, audience)`,
+         version, owner, created, updated, deleted, audience, tag_keys)`,
     [
       tenantId,
       batch.map((c) => c.id),
@@ -129,6 +138,8 @@ async function insertBatch(tx: Queryable, tenantId: string, channelId: string, b
       batch.map((c) => c.updatedAt),
       batch.map((c) => c.deletedAt),
       batch.map((c) => `{${audienceOf(tenantId, c).join(",")}}`),
+      // Array literals, quoted: a tag name may hold commas, braces, quotes or spaces.
+      batch.map((c) => `{${tagKeysOf(tenantId, c).map((k) => `"${k.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`),
     ],
   );
   const access = batch.flatMap((c) => [
@@ -176,7 +187,7 @@ export async function seedCompanies(db: Database, companies: CompanySeed[], o: P
   for (const c of companies) await db.query("UPDATE tenants SET contact_quota = greatest(contact_quota, $2) WHERE id = $1", [c.tenantId, c.count * 2]);
   const indexes = await secondaryIndexes(db);
   for (const ix of indexes) await db.query(`DROP INDEX ${ix.name}`);
-  for (const [table, trigger] of AUDIENCE_TRIGGERS) await db.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
+  for (const [table, trigger] of DERIVED_TRIGGERS) await db.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
 
   const started = performance.now();
   let allRows = 0;
@@ -193,7 +204,7 @@ export async function seedCompanies(db: Database, companies: CompanySeed[], o: P
     }
   }
   const loadMs = performance.now() - started;
-  for (const [table, trigger] of AUDIENCE_TRIGGERS) await db.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
+  for (const [table, trigger] of DERIVED_TRIGGERS) await db.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
 
   const indexStarted = performance.now();
   for (const ix of indexes) {

@@ -117,8 +117,6 @@ export interface WalkPlan {
   stretchRows?: number;
 }
 const SEARCH_WALK: WalkPlan = { firstRows: 250, maxRows: 20_000 };
-/** Pages a walked row costs its tag test (a probe of contact_tags' primary key), next to its own heap page. */
-const TAG_PROBE_PAGES = 3;
 
 /** The planner's estimate of the rows a statement returns, without running it. */
 async function estimatedRows(db: Queryable, sql: string, values: unknown[]): Promise<number> {
@@ -160,6 +158,14 @@ export function searchKeys(tenantId: string, kind: "t" | "d", text: string): str
     else for (let i = 0; i + 3 <= c.length; i++) keys.add(prefix + c.slice(i, i + 3).join(""));
   }
   return [...keys];
+}
+
+/**
+ * The keys of `contacts.tag_keys` (0029) that a tag filter by `memberId` matches: the company's tag
+ * of that name, or the member's own; the SQL function contact_tag_key builds the stored ones.
+ */
+export function tagKeys(tenantId: string, memberId: string, name: string): string[] {
+  return [`${tenantId.replace(/-/g, "").slice(0, 12)}c${name}`, `${memberId.replace(/-/g, "")}m${name}`];
 }
 
 export const sortKeyOf = (row: ContactRow & { sort_name?: string }, sort: SortKey): string =>
@@ -223,30 +229,26 @@ export const contactRepository = {
       });
     }
     if (f.tag) {
-      const tagged = (name: string) => `SELECT t.contact_id FROM contact_tags t WHERE t.name = ${name} AND (t.kind = 'company' OR t.member_id = $2)`;
-      const name = p.add(f.tag);
-      walk.push(`EXISTS (${tagged(name)} AND t.contact_id = c.id)`);
-      // Collected alone, the tagged ids go in as one array, read by primary key. As an IN subquery
-      // the planner drove from contacts (the company test as text hides its selectivity), probing
-      // the tags once per row: a rare tag at 100k read 224k pages in 370 ms. Beside a search the
-      // search's keys drive and the subquery probes their candidates (the array would read every
-      // tagged contact: 3.2 times the pages). The estimate keeps the subquery, whose statistics the
-      // planner can read (an array's length it cannot).
-      const byArray = !f.search;
-      collect.push((c, exact) => (exact && byArray ? `c.id = ANY (ARRAY(${tagged(name)}))` : `c.id IN (${tagged(exact ? name : c.add(f.tag))})`));
+      // The contact carries its tags as keys (0029): the test is on the row itself, walking or
+      // collecting, and a collect is a probe of the tag keys' GIN index for this company's rows.
+      const keys = tagKeys(f.tenantId, f.memberId ?? NO_MEMBER, f.tag);
+      const keysParam = p.add(keys);
+      walk.push(`c.tag_keys && ${keysParam}::text[]`);
+      // The collect statement starts from the list's parameters, where the keys already are.
+      collect.push((c, exact) => `c.tag_keys && ${exact ? keysParam : c.add(keys)}::text[]`);
     }
     const order = `${s.col} ${s.dir}, c.id ${s.dir}`;
     const limit = p.add(f.limit);
     if (!walk.length) return db.query(`${selectFor("$2")} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ${limit}`, p.values);
 
     // A search has two ways to a page, and each is slow where the other is fast. Walking the list
-    // in sort order until a page of rows matches costs a heap row per row walked (and a tag probe
-    // for a tag filter): quick for common words, but matches cluster in sort order (田中 sorts
+    // in sort order until a page of rows matches costs a heap row per row walked (a tag is tested
+    // on the row itself): quick for common words, but matches cluster in sort order (田中 sorts
     // with the た readings, half-way down). Collecting every match through the index and sorting
     // them costs a heap row per candidate: quick for rare words and misses, slow for "son". So:
     // walk a short stretch first; a full page found there is exactly the page, as everything later
     // sorts later. Then the planner's estimate of the candidates (its statistics of 0022's keys
-    // and of the tags) says which is cheaper for the rest: walking on as far as the density of
+    // and of 0029's tag keys) says which is cheaper for the rest: walking on as far as the density of
     // matches says a page needs, or collecting them all; a walk that still falls short collects.
     const walkFor = (rows: number, from?: Keyset, wanted = f.limit) => {
       const pw = params(p.values);
@@ -271,10 +273,8 @@ export const contactRepository = {
     const candidates = Math.max(seen * listed, await estimatedRows(db, `SELECT 1 FROM contacts c WHERE ${[live, ...collect.map((m) => m(pe, false))].join(" AND ")}`, pe.values));
     const density = Math.max(seen, candidates / Math.max(listed, 1));
     const rowsForPage = density > 0 ? f.limit / density : Infinity;
-    // Walking on costs a heap row per row walked (and the tag probes); collecting costs one per candidate.
-    const walkCost = (rows: number) => rows * (f.tag ? TAG_PROBE_PAGES : 1);
     let stretch = Math.ceil(plan.stretchRows ?? Math.min(rowsForPage * 2, plan.maxRows));
-    if (walkCost(rowsForPage) < candidates && rowsForPage * 2 > plan.firstRows) {
+    if (rowsForPage < candidates && rowsForPage * 2 > plan.firstRows) {
       // On from the last row the previous stretch walked (read from the sort index alone), so no
       // row is walked twice; earlier stretches' matches sort before everything after them.
       // Matches cluster in sort order (at 1M, `son`'s first is row 4,390: the Andersons after the
@@ -303,7 +303,7 @@ export const contactRepository = {
         end = await endOf(end, rows);
         walked += rows;
         stretch *= 2;
-        if (walkCost(walked + stretch) >= candidates) break;
+        if (walked + stretch >= candidates) break;
       }
       if (!end) return found;
     }

@@ -166,4 +166,35 @@ describe("every way to a page gives the substring rule's rows", () => {
       }
     });
   }
+
+  it("finds a contact by its tags as soon as they are edited, removed, or the contact is deleted and restored", async () => {
+    const satoId = await memberId(h, "sato@demo.example");
+    const [{ tenant_id: tenantId }] = (await h.server.db.query<{ tenant_id: string }>("SELECT tenant_id FROM members WHERE id = $1", [satoId])) as [{ tenant_id: string }];
+    // A name an array literal would misread, unless quoted.
+    const odd = 'a,b {c} "d"\\';
+    const made = await addManual(sato, { contactName: { lastName: "鈴木", firstName: "retag", phoneticLastName: "すずき" }, tags: { company: ["展示会"] } });
+    const found = async (tag: string) => {
+      const ways = await Promise.all(plans.map(([, plan]) => contactRepository.list(h.server.db, { tenantId, memberId: satoId, tag, sort: "name", limit: 1000 }, plan)));
+      const want = await rule(undefined, tag);
+      for (const rows of ways) expect(rows.map((r) => r.id)).toEqual(want);
+      return want.includes(made.contactId);
+    };
+    const edit = async (body: unknown) => {
+      const current = (await sato.get(`/api/v1/contacts/${made.contactId}`)).json as { version: number };
+      const res = await sato.request("PATCH", `/api/v1/contacts/${made.contactId}`, body, { "if-match": `"${current.version}"` });
+      expect(res.status, res.text).toBe(200);
+    };
+    expect(await found("展示会")).toBe(true);
+    await edit({ tags: { company: [odd], mine: ["展示会"] } });
+    expect(await found(odd)).toBe(true);
+    expect(await found("展示会")).toBe(true);
+    await edit({ tags: { company: [], mine: [] } });
+    expect(await found(odd)).toBe(false);
+    expect(await found("展示会")).toBe(false);
+    await edit({ tags: { company: [odd] } });
+    expect((await sato.delete(`/api/v1/contacts/${made.contactId}`)).status).toBe(204);
+    expect(await found(odd)).toBe(false);
+    expect((await sato.post(`/api/v1/contacts/${made.contactId}/restore`)).status).toBe(200);
+    expect(await found(odd)).toBe(true);
+  });
 });
