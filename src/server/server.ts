@@ -6,6 +6,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate } from "./db/migrate.ts";
+import { startPgliteVacuum } from "./db/pglite-vacuum.ts";
 import { directoryRepository } from "./directory/repository.ts";
 import { seedDemo } from "./directory/seed.ts";
 import { createAuthCache } from "./directory/auth-cache.ts";
@@ -162,6 +163,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       async (t) => clearInterval(t),
     );
     void pruning;
+    if (db.kind === "pglite") lifecycle.own("PGlite vacuum", startPgliteVacuum(db.background(), log), (v) => v.stop());
     const mail = lifecycle.own("mail", await startOutgoingMail({ smtpUrl: config.smtpUrl, db, devTools: config.devTools }), (m) => m.close());
     const cpu = lifecycle.own("CPU pool", createCpuPool(), (p) => p.close());
 
