@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildIfStale } from "./source-hash.mjs";
+import { buildIfStale, isMain } from "./source-hash.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outFile = path.join(root, "dist/server/main.mjs");
@@ -42,12 +42,15 @@ const externalPackages = {
   },
 };
 
-const built = await buildIfStale({
+/** What the server bundle is built from and into; scripts/start.mjs checks it without building. */
+export const serverBuild = {
   root,
   inputs: ["src/server", "src/shared", "src/line-emulator", "scripts/build-server.mjs", "package-lock.json"],
   output: outFile,
   stampFile: path.join(root, "dist/.server-source-hash"),
-  async build() {
+};
+if (isMain(import.meta.url)) {
+  const built = await buildIfStale(serverBuild, async () => {
     const { build } = await import("esbuild");
     // Chunks of an earlier build would otherwise pile up beside the new ones.
     fs.rmSync(path.dirname(outFile), { recursive: true, force: true });
@@ -67,6 +70,6 @@ const built = await buildIfStale({
       logLevel: "warning",
       plugins: [externalPackages, sourceUrls],
     });
-  },
-});
-if (built) console.log("server built into dist/server");
+  });
+  if (built) console.log("server built into dist/server");
+}

@@ -3,10 +3,11 @@
 // `--force` builds anyway. Plain JavaScript: it runs before anything could compile TypeScript.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildIfStale } from "./source-hash.mjs";
+import { buildIfStale, isMain } from "./source-hash.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const built = await buildIfStale({
+/** What the web app is built from and into; scripts/start.mjs checks it without building. */
+export const webBuild = {
   root,
   // Everything the bundle is made from: the app, the schemas it shares with the server, the
   // build configuration and the exact dependency versions.
@@ -14,9 +15,11 @@ const built = await buildIfStale({
   output: path.join(root, "dist/web/index.html"),
   // Beside dist/web, not in it: the app must not serve it, and Vite empties dist/web on every build.
   stampFile: path.join(root, "dist/.web-source-hash"),
-  async build() {
+};
+if (isMain(import.meta.url)) {
+  const built = await buildIfStale(webBuild, async () => {
     const { build } = await import("vite");
     await build({ configFile: path.join(root, "vite.config.ts"), logLevel: "warn" });
-  },
-});
-if (built) console.log("web app built into dist/web");
+  });
+  if (built) console.log("web app built into dist/web");
+}

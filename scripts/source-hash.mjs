@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 function* files(p) {
   const stat = fs.statSync(p);
@@ -11,15 +12,24 @@ function* files(p) {
   for (const name of fs.readdirSync(p).sort()) yield* files(path.join(p, name));
 }
 
-/** Runs `build` when `--force` was given, `output` is missing, or `inputs` changed since the last build. */
-export async function buildIfStale({ root, inputs, output, stampFile, build }) {
+/** The hash of `inputs` now, and whether `output` was built from them (its stamp holds that hash). */
+export function freshness({ root, inputs, output, stampFile }) {
   const hash = crypto.createHash("sha256");
   for (const input of inputs)
     for (const file of files(path.join(root, input))) hash.update(path.relative(root, file)).update("\0").update(fs.readFileSync(file)).update("\0");
   const wanted = hash.digest("hex");
   const built = fs.existsSync(output) && fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8") : "";
-  if (!process.argv.includes("--force") && built === wanted) return false;
+  return { wanted, current: built === wanted };
+}
+
+/** Runs `build` when `--force` was given, `output` is missing, or `inputs` changed since the last build. */
+export async function buildIfStale(target, build) {
+  const { wanted, current } = freshness(target);
+  if (!process.argv.includes("--force") && current) return false;
   await build();
-  fs.writeFileSync(stampFile, wanted);
+  fs.writeFileSync(target.stampFile, wanted);
   return true;
 }
+
+/** Whether this module is the script Node was started with (a build script run, not imported by start.mjs). */
+export const isMain = (url) => process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(url);
