@@ -178,6 +178,38 @@ describe("job queue", () => {
     expect(dead!.last_error).toContain("first job fails");
   });
 
+  it("polls as one loop when idle, however many loops it runs, and the poll still finds work nothing announced", async () => {
+    const ran: number[] = [];
+    const def = defineJob({
+      kind: "test.poll",
+      payload: z.object({ n: z.number() }),
+      async run({ n }) {
+        ran.push(n);
+      },
+    });
+    let claims = 0;
+    const counted: Database = {
+      ...db,
+      query: (sql, params) => {
+        if (sql.includes("UPDATE job_keys SET locked_until")) claims++;
+        return db.query(sql, params);
+      },
+    };
+    const w = await startWorker({ db: counted, log, registry: createJobRegistry([def]), concurrency: 4, pollMs: 100 });
+    workers.push(w);
+    await w.drain();
+    claims = 0;
+    const started = Date.now();
+    await waitFor(async () => Date.now() - started >= 2_000, 10_000, "two idle seconds");
+    const polls = (Date.now() - started) / 100;
+    // One claim per poll (and a few for the timer's slack), where four loops made four.
+    expect(claims).toBeGreaterThanOrEqual(3);
+    expect(claims).toBeLessThanOrEqual(polls + 3);
+    // Enqueued without its NOTIFY: only a poll can find it.
+    await db.transaction((tx) => enqueue({ query: (sql, params) => tx.query(sql, params), exec: (sql) => tx.exec(sql), notify: async () => undefined }, def, { n: 1 }));
+    await waitFor(async () => ran.includes(1), 10_000, "the job the poll found");
+  });
+
   it("commits the jobs before a failing one in the same batch, and runs none of them twice", async () => {
     const ran: number[] = [];
     let failures = 0;

@@ -343,34 +343,46 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   /** Keys and unkeyed jobs handed to the network lane, running while the loops go on. */
   const networkTasks = new Set<Promise<void>>();
 
-  // Every loop sleeps on its own timer. A wake-up goes to one sleeping loop, and a loop whose
-  // claim was full wakes the next: a notification costs one claim, not one per loop (four loops
-  // each claiming on every webhook's NOTIFY cost a third of the ack rate).
-  const sleepers: (() => void)[] = [];
+  // A wake-up goes to one sleeping loop, and a loop whose claim was full wakes the next: a
+  // notification costs one claim, not one per loop (four loops each claiming on every webhook's
+  // NOTIFY cost a third of the ack rate). Only one sleeping loop keeps the poll's timer, handed on
+  // when it wakes: the poll is a net for work nothing announced, and four loops each polling had an
+  // idle server claim 16 times a second.
+  const sleepers: { wake: () => void; timer?: NodeJS.Timeout }[] = [];
+  const armPoll = (ms: number) => {
+    const first = sleepers[0];
+    if (first && !sleepers.some((s) => s.timer)) first.timer = setTimeout(first.wake, ms);
+  };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (missedWakes > 0) {
         missedWakes--;
         return resolve();
       }
-      const done = () => {
-        clearTimeout(t);
-        const i = sleepers.indexOf(done);
-        if (i >= 0) sleepers.splice(i, 1);
-        resolve();
+      const sleeper: (typeof sleepers)[number] = {
+        wake: () => {
+          const i = sleepers.indexOf(sleeper);
+          if (i < 0) return;
+          sleepers.splice(i, 1);
+          if (sleeper.timer) {
+            clearTimeout(sleeper.timer);
+            armPoll(ms);
+          }
+          resolve();
+        },
       };
-      const t = setTimeout(done, ms);
-      sleepers.push(done);
+      sleepers.push(sleeper);
+      armPoll(ms);
     });
   // A wake-up with no loop asleep is kept for the next loop that would sleep: a loop still
   // claiming when work was handed back would otherwise sleep a whole poll past it.
   let missedWakes = 0;
   const wakeOne = () => {
     const sleeper = sleepers[0];
-    if (sleeper) sleeper();
+    if (sleeper) sleeper.wake();
     else missedWakes = Math.min(missedWakes + 1, loopCount);
   };
-  const wakeAll = () => [...sleepers].forEach((wake) => wake());
+  const wakeAll = () => [...sleepers].forEach((s) => s.wake());
 
   // Jobs enqueued to run later (LINE events held for ordering) announce when they fall due: a
   // loop is woken then, instead of claiming now, finding nothing and sleeping a whole poll.
