@@ -175,6 +175,8 @@ export interface ListFilter {
   tenantId: string;
   /** The member whose visibility applies; undefined for the admin views (every contact of the tenant). */
   memberId?: string;
+  /** The member's teams when the caller knows them (a signed-in request's): saves reading them first. */
+  teamIds?: readonly string[];
   lineOnly?: boolean;
   search?: SearchQuery;
   tag?: string;
@@ -196,7 +198,8 @@ export const contactRepository = {
     // The member's ids go in as a value, not a subquery: the planner then estimates the overlap
     // from the statistics of `audience` (a subquery's result counts as unknown, and the guess of
     // 0.5 % of rows sent a tag filter to a sequential scan).
-    const visible = f.memberId ? `c.audience && ${p.add(await this.memberKeys(db, f.tenantId, f.memberId))}::uuid[]` : undefined;
+    const keys = f.memberId && (f.teamIds ? [f.tenantId, f.memberId, ...f.teamIds] : await this.memberKeys(db, f.tenantId, f.memberId));
+    const visible = keys ? `c.audience && ${p.add(keys)}::uuid[]` : undefined;
     // The member's Trash: what they could edit when it was deleted (owner or co-editor).
     if (visible) where.push(f.trash ? `(c.owner_id = $2 OR (c.co_editing AND ${visible}))` : visible);
     if (f.lineOnly) where.push("c.line_user_id IS NOT NULL");

@@ -29,7 +29,8 @@ export interface ContactsDeps {
   queueLinePhoto: (tx: Queryable, lineUserId: string) => Promise<void>;
 }
 
-type Who = Pick<Auth, "member" | "tenant">;
+/** A signed-in request's `Auth` brings the member's teams; other callers leave them to be read. */
+type Who = Pick<Auth, "member" | "tenant"> & Partial<Pick<Auth, "teamIds">>;
 
 const sharingOf = (r: ContactRow): Sharing => ({ range: r.access_range, ownerId: r.owner_id, entries: r.accessible });
 
@@ -367,6 +368,7 @@ export function createContactsService(deps: ContactsDeps) {
     const rows = await repo.list(q, {
       tenantId: who.tenant.id,
       memberId: who.member.id,
+      teamIds: who.teamIds,
       lineOnly: opts.tab === "line",
       search: opts.q ? searchQuery(opts.q) : undefined,
       tag: opts.tag,

@@ -68,6 +68,32 @@ describe("cached sign-ins", () => {
     await server.db.query("DELETE FROM sessions WHERE member_id = (SELECT id FROM members WHERE email = 'smith@demo.example')");
     await waitFor(async () => (await smith.get("/api/v1/me")).status === 401, 5_000, "the deleted session to be refused");
   });
+
+  it("carries the member's teams: joining or leaving one, written anywhere, changes what their next contact list shows", async () => {
+    const sato = await signedIn(server, "sato@demo.example");
+    const smith = await signedIn(server, "smith@demo.example");
+    const salesId = (await sato.get("/api/v1/teams")).json.items.find((t: { name: string }) => t.name === "Sales").id as string;
+    const created = await sato.post("/api/v1/contacts", { contactName: { lastName: "Teamroster", firstName: "Sales" }, telephones: [{ telephone: "+81 90-0000-0000" }] });
+    expect(created.status).toBe(201);
+    const shared = await sato.put(`/api/v1/contacts/${created.json.contactId}/permission`, {
+      accessibleRange: "MEMBER",
+      isCoEditing: false,
+      accessibleMembers: [{ type: "TEAM", id: salesId }],
+    });
+    expect(shared.status).toBe(200);
+    const smithSees = async () => {
+      const res = await smith.get("/api/v1/contacts?q=Teamroster");
+      expect(res.status).toBe(200);
+      return res.json.items.length as number;
+    };
+    // Warm: smith's sign-in, teams and all, is cached by now.
+    for (let i = 0; i < 3; i++) expect(await smithSees()).toBe(0);
+    // Straight into the table, as another instance or psql would; the cache keeps an entry 10 s at most.
+    await server.db.query("INSERT INTO team_members (team_id, member_id) SELECT $1, id FROM members WHERE email = 'smith@demo.example'", [salesId]);
+    await waitFor(async () => (await smithSees()) === 1, 5_000, "smith's list to show the team's contact once he joined the team");
+    await server.db.query("DELETE FROM team_members WHERE team_id = $1 AND member_id = (SELECT id FROM members WHERE email = 'smith@demo.example')", [salesId]);
+    await waitFor(async () => (await smithSees()) === 0, 5_000, "smith's list to lose it once he left");
+  });
 });
 
 describe.runIf(!!process.env.TEST_DATABASE_URL)("the sign-in cache while its listening connection is lost (PostgreSQL)", () => {

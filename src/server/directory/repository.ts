@@ -196,8 +196,9 @@ export const directoryRepository = {
    * role or a company's changed LINE policy applies to the very next request).
    */
   async sessionMember(db: Queryable, tokenHash: string, now: Date) {
-    const [row] = await db.query<MemberRow & { csrf_token: string; expires_at: Date; tenant: TenantRow }>(
+    const [row] = await db.query<MemberRow & { csrf_token: string; expires_at: Date; tenant: TenantRow; team_ids: string[] }>(
       `SELECT ${MEMBER_COLUMNS.split(", ").map((c) => `m.${c.trim()}`).join(", ")}, s.csrf_token, s.expires_at,
+         ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.member_id = m.id ORDER BY tm.team_id) AS team_ids,
          json_build_object('id', t.id, 'name', t.name, 'plan', t.plan, 'contact_quota', t.contact_quota, 'line_policy', t.line_policy,
            'line_grant', t.line_grant, 'line_grant_new_members', t.line_grant_new_members, 'line_files_allowed', t.line_files_allowed,
            'trash_retention_days', t.trash_retention_days, 'line_language', t.line_language, 'line_read_receipts', t.line_read_receipts,

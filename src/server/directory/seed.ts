@@ -24,7 +24,7 @@ export async function seedDemo(directory: DirectoryService, password?: string) {
     members.push(await directory.addMember(tenant, null, { ...m, password: pw }));
   }
   const admin = members[0]!;
-  const adminAuth = { member: admin, tenant, csrfToken: "", sessionTokenHash: "" };
+  const adminAuth = { member: admin, tenant, teamIds: [], csrfToken: "", sessionTokenHash: "" };
   await directory.createTeam(
     adminAuth,
     "Sales",

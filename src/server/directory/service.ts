@@ -19,6 +19,12 @@ export interface Auth {
   csrfToken: string;
   /** Names this sign-in (a device): what a push subscription is tied to, so signing out revokes it. */
   sessionTokenHash: string;
+  /**
+   * The teams the member belongs to, read with the session: with the company and the member
+   * they are the ids a contact's `audience` names (0014), so a contact list needs no round trip
+   * to learn them. Kept right by the same invalidation as the rest (0030's trigger).
+   */
+  teamIds: readonly string[];
 }
 
 /** A cached sign-in: never answered past its session's end. */
@@ -106,8 +112,8 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs, authCac
       const load = async (): Promise<CachedAuth | undefined> => {
         const row = await repo.sessionMember(db, tokenHash, clock());
         if (!row) return undefined;
-        const { csrf_token, expires_at, tenant, ...member } = row;
-        return { auth: { member, tenant, csrfToken: csrf_token, sessionTokenHash: tokenHash }, expiresAt: expires_at };
+        const { csrf_token, expires_at, tenant, team_ids, ...member } = row;
+        return { auth: { member, tenant, teamIds: team_ids, csrfToken: csrf_token, sessionTokenHash: tokenHash }, expiresAt: expires_at };
       };
       return (await (authCache ? authCache.get(tokenHash, load) : load()))?.auth;
     },
@@ -220,12 +226,13 @@ export function createDirectoryService({ db, files, clock, sessionTtlMs, authCac
     async createTeam(auth: Auth, name: string, memberIds: string[]) {
       requireAdmin(auth);
       try {
-        return await db.transaction(async (tx) => {
+        // Its members' cached sign-ins carry their teams.
+        return await changesAuth(db.transaction(async (tx) => {
           const team = await repo.insertTeam(tx, auth.tenant.id, name);
           await repo.setTeamMembers(tx, team.id, memberIds);
           const [row] = await repo.teams(tx, auth.tenant.id, team.id);
           return row!;
-        });
+        }));
       } catch (err) {
         if ((err as { code?: string }).code === "23505")
           throw new Problem(409, "team_name_taken", "Team name in use", "Another team already has this name.");
