@@ -142,6 +142,33 @@ describe("vCard 4.0", () => {
     expect((await postCards(sato, "hello")).status).toBe(400);
   });
 
+  it("writes an import's cards together, each owned and audited as one added by hand, with the audience its access rows give", async () => {
+    const count = 120;
+    const text = Array.from({ length: count }, (_, i) => `BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Together ${i}\r\nN:Together;${i};;;\r\nEMAIL:together-${i}@example.com\r\nCATEGORIES:Batch${i % 3}\r\nEND:VCARD`).join("\r\n");
+    expect(await importCards(kim, text)).toMatchObject({ state: "finished", total: count, imported: count, failed: 0 });
+    const kimId = await memberId(h, "kim@demo.example");
+    const rows = await h.server.db.query<{ owner_id: string; audience: string[]; adds: number; tags: string[] }>(
+      `SELECT c.owner_id, c.audience,
+              (SELECT count(*) FROM audit_log l WHERE l.target_id = c.id::text AND l.action = 'contact.add' AND l.detail->>'source' = 'import')::int AS adds,
+              ARRAY(SELECT t.name FROM contact_tags t WHERE t.contact_id = c.id) AS tags
+         FROM contacts c WHERE c.last_name = 'Together'`,
+    );
+    expect(rows).toHaveLength(count);
+    for (const r of rows) {
+      expect(r.owner_id).toBe(kimId);
+      expect(r.adds).toBe(1);
+      expect(r.tags).toHaveLength(1);
+    }
+    // Every contact's stored audience and owner are what its access rows say (0014's rule), however it was written.
+    const [drift] = await h.server.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM contacts WHERE audience IS DISTINCT FROM contact_audience(id, tenant_id, access_range) OR owner_id IS DISTINCT FROM contact_owner(id)",
+    );
+    expect(drift!.n).toBe(0);
+    // And Kim finds them; Sato, who was not given them, does not.
+    expect((await ownedMatches(kim, "kim@demo.example", "Together")).length).toBe(100);
+    expect((await sato.get("/api/v1/contacts?q=Together")).json.items).toHaveLength(0);
+  });
+
   it("takes only http(s) websites, from the API and from vCards, and no NUL from a vCard", async () => {
     for (const url of ["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"]) {
       const res = await sato.post("/api/v1/contacts", { contactName: { lastName: "Site" }, emails: [{ email: "site@example.com" }], websites: [{ url }] });

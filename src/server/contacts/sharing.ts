@@ -64,6 +64,7 @@ export async function assertNotInConversation(tx: Queryable, tenantId: string, l
 
 /** The chosen members and teams must belong to the company. */
 export async function assertKnownEntries(tx: Queryable, tenantId: string, entries: AccessEntry[]) {
+  if (!entries.length) return;
   const known = await repo.knownAccessIds(tx, tenantId, entries.map((e) => e.id));
   const unknown = entries.filter((e) => !known.has(e.id));
   if (unknown.length) {
