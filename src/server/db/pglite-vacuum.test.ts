@@ -86,6 +86,20 @@ describe("PGlite's autovacuum (it has none of its own)", () => {
     expect(await estimate()).toBeGreaterThan(3000);
   });
 
+  it("leaves a table being filled (an import) alone until the filling stops", async () => {
+    const db = await freshPglite();
+    await db.exec("CREATE TABLE filled (id int PRIMARY KEY, body text NOT NULL)");
+    await maintainTables(db, { first: true });
+    // Far past the thresholds of an empty table, for VACUUM (1,000 inserts) and for ANALYZE (50).
+    await db.exec("INSERT INTO filled SELECT g, 'x' FROM generate_series(1, 5000) g");
+    const filling = await maintainTables(db, { filling: (t) => t === "filled" });
+    expect(filling.vacuumed).not.toContain("filled");
+    expect(filling.analyzed.map((a) => a.table)).not.toContain("filled");
+    const stopped = await maintainTables(db, { filling: () => false });
+    expect(stopped.vacuumed).toContain("filled");
+    expect(stopped.analyzed.map((a) => a.table)).toContain("filled");
+  });
+
   it("vacuums every table and analyzes those without statistics in the first round after a start, as PGlite forgets its counts when it closes", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsunagu-vacuum-"));
     dirs.push(dir);
