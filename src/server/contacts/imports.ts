@@ -157,6 +157,8 @@ export function createContactImports(deps: ContactImportDeps) {
     const finished = from + taken >= row.total || cards.length === 0;
     const saved = await repo.advance(tx, importId, { done: finished ? row.total : from + taken, skipped, finished, at: clock() });
     if (lastOfRun && !finished) await enqueue(tx, importJob, { importId });
+    // The contacts first: a client that stops listening at "finished" has heard of them all.
+    if (announce) await announceContacts(tx, { tenantId: row.tenant_id, type: "contact.created", contactIds: [...announce, ...ids] });
     if (lastOfRun || finished) {
       await publish(tx, {
         tenantId: row.tenant_id,
@@ -165,7 +167,6 @@ export function createContactImports(deps: ContactImportDeps) {
         data: { importId, state: saved.state, total: saved.total, done: saved.done, failed: saved.failed },
       });
     }
-    if (announce) await announceContacts(tx, { tenantId: row.tenant_id, type: "contact.created", contactIds: [...announce, ...ids] });
     return { taken, ids };
   }
 
